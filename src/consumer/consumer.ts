@@ -1,0 +1,178 @@
+/**
+ * The consumer: drains the ring in batches, renders each record, and hands whole batches to the
+ * sink. It runs in the consumer thread (`run()`, a blocking loop that sleeps with Atomics.wait
+ * when idle), and in the main thread at process exit (`finish()`), when that thread takes over
+ * whatever is left. DRAIN_LOCK makes the two mutually exclusive: whoever drains holds it for a
+ * whole batch, so a batch is either entirely written or not started.
+ */
+import { hostname } from 'node:os';
+import { bytesOver, type Bytes } from '../shared/codec.js';
+import { Slot, Stat, State, type SharedViews } from '../shared/layout.js';
+import type { LogRecord } from '../shared/record.js';
+import { Ring } from '../shared/ring.js';
+import type { ResolvedOptions } from '../options.js';
+import { decodeRecord } from './decoder.js';
+import { createFileSink } from './file-sink.js';
+import { createJsonFormatter } from './json-format.js';
+import type { Sink } from './sink.js';
+import { createStdoutSink } from './stdout-sink.js';
+
+/**
+ * How long the idle consumer sleeps before looking again without being woken. Producers wake it
+ * on commit when it has said it sleeps; the timeout is the backstop, short enough that a
+ * missed wake-up costs little, long enough that an idle process does not burn a core.
+ */
+const IDLE_WAIT_MS = 100;
+/** Largest batch: big writes under load, but space returns to producers every megabyte. */
+const MAX_BATCH_BYTES = 1024 * 1024;
+/** How long close waits for claims that were made but not yet committed. */
+const FINISH_GRACE_MS = 2000;
+
+export type Formatter = (record: LogRecord) => string;
+
+export function openSink(options: ResolvedOptions): Sink {
+  const { file } = options;
+  return file === undefined
+    ? createStdoutSink()
+    : createFileSink({ path: file.path, maxFileBytes: file.maxFileBytes, maxFiles: file.maxFiles });
+}
+
+export function defaultFormatter(): Formatter {
+  return createJsonFormatter({ pid: process.pid, hostname: hostname() });
+}
+
+export class Consumer {
+  readonly #ring: Ring;
+  readonly #control: Int32Array;
+  readonly #stats: BigInt64Array;
+  readonly #bytes: Bytes;
+  readonly #sink: Sink;
+  readonly #format: Formatter;
+  readonly #batchBytes: number;
+  /** Records rendered into the sink's buffer and not yet counted as written. */
+  #pendingRecords = 0;
+  #failedRecords = 0;
+  #reportedBytes = 0;
+  #reportedRotations = 0;
+
+  constructor(views: SharedViews, sink: Sink, format: Formatter) {
+    this.#ring = new Ring(views);
+    this.#control = views.control;
+    this.#stats = views.stats;
+    this.#bytes = bytesOver(views.data);
+    this.#sink = sink;
+    this.#format = format;
+    this.#batchBytes = Math.min(views.capacity / 4, MAX_BATCH_BYTES);
+  }
+
+  /** The consumer thread's loop; returns once the backend is closed or another thread took over. */
+  run(): void {
+    const control = this.#control;
+    for (;;) {
+      if (!this.#lock()) return;
+      const drained = this.drainBatch();
+      const state = Atomics.load(control, Slot.STATE);
+      if (drained === 0 && state !== State.RUNNING) {
+        if (state === State.CLOSING) this.finish();
+        this.#unlock();
+        return;
+      }
+      this.#unlock();
+      if (drained === 0) this.#ring.awaitCommitted(IDLE_WAIT_MS);
+    }
+  }
+
+  /**
+   * Drains one batch: render the committed records, give their ring space back to producers
+   * (before the write, the slow part), write them out, then publish WRITTEN for flush() waiters.
+   * The caller holds DRAIN_LOCK. Returns the ring bytes consumed.
+   */
+  drainBatch(): number {
+    const ring = this.#ring;
+    const consumed = ring.read(this.#visit, this.#batchBytes);
+    if (consumed === 0) return 0;
+    const written = (ring.head() + consumed) | 0;
+    ring.release(consumed);
+    this.#sink.flush();
+    this.#publishStats();
+    const control = this.#control;
+    Atomics.store(control, Slot.WRITTEN, written);
+    Atomics.notify(control, Slot.WRITTEN);
+    return consumed;
+  }
+
+  /**
+   * Drains everything, seals the ring so no later claim can succeed, and closes the sink.
+   * A claim still uncommitted after the grace period is given up: the ring is sealed over it.
+   */
+  finish(): void {
+    const ring = this.#ring;
+    const deadline = Date.now() + FINISH_GRACE_MS;
+    for (;;) {
+      while (this.drainBatch() > 0);
+      if (ring.seal(Date.now() > deadline)) break;
+      ring.awaitCommitted(1);
+    }
+    this.#sink.close();
+    this.#publishStats();
+    const control = this.#control;
+    Atomics.store(control, Slot.STATE, State.CLOSED);
+    Atomics.notify(control, Slot.STATE);
+    Atomics.notify(control, Slot.WRITTEN);
+  }
+
+  /** Takes DRAIN_LOCK without waiting; false when another thread holds it. */
+  #lock(): boolean {
+    return Atomics.compareExchange(this.#control, Slot.DRAIN_LOCK, 0, 1) === 0;
+  }
+
+  #unlock(): void {
+    Atomics.store(this.#control, Slot.DRAIN_LOCK, 0);
+    Atomics.notify(this.#control, Slot.DRAIN_LOCK);
+  }
+
+  readonly #visit = (index: number, length: number): void => {
+    let line: string;
+    try {
+      line = this.#format(decodeRecord(this.#bytes, index, length));
+    } catch {
+      // A record that does not decode or render is counted, and the rest of the batch goes on.
+      this.#failedRecords++;
+      return;
+    }
+    this.#sink.writeLine(line);
+    this.#pendingRecords++;
+  };
+
+  #publishStats(): void {
+    const stats = this.#stats;
+    const sink = this.#sink;
+    Atomics.add(stats, Stat.RECORDS_WRITTEN, BigInt(this.#pendingRecords));
+    Atomics.add(stats, Stat.RECORDS_FAILED, BigInt(this.#failedRecords));
+    Atomics.add(stats, Stat.BYTES_WRITTEN, BigInt(sink.bytesWritten - this.#reportedBytes));
+    Atomics.add(stats, Stat.ROTATIONS, BigInt(sink.rotations - this.#reportedRotations));
+    this.#pendingRecords = 0;
+    this.#failedRecords = 0;
+    this.#reportedBytes = sink.bytesWritten;
+    this.#reportedRotations = sink.rotations;
+  }
+}
+
+/**
+ * Called by the exiting main thread: waits (bounded) for the consumer thread to finish its batch,
+ * then drains what is left itself with a sink of its own. Returns false when it could not get
+ * the lock in time (the consumer thread is stuck in a write), so the caller can say so.
+ */
+export function drainOnExit(views: SharedViews, options: ResolvedOptions, timeoutMs: number): boolean {
+  const control = views.control;
+  const deadline = Date.now() + timeoutMs;
+  while (Atomics.compareExchange(control, Slot.DRAIN_LOCK, 0, 1) !== 0) {
+    if (Atomics.load(control, Slot.STATE) === State.CLOSED) return true;
+    if (Date.now() > deadline) return false;
+    Atomics.wait(control, Slot.DRAIN_LOCK, 1, 10);
+  }
+  // The lock is ours for good: the consumer thread stops at its next attempt to take it.
+  if (Atomics.load(control, Slot.STATE) === State.CLOSED) return true;
+  new Consumer(views, openSink(options), defaultFormatter()).finish();
+  return true;
+}

@@ -1,0 +1,12 @@
+/**
+ * ringlog: workers log into one SharedArrayBuffer ring; one consumer thread writes the files.
+ * The public surface, and nothing more.
+ */
+export { createLogBackend } from './backend.js';
+export type { BackendStats, LogBackend } from './backend.js';
+export { connect, Logger } from './producer/logger.js';
+export type { Bindings, ChildOptions, LogFn } from './producer/logger.js';
+export type { LogHandle } from './producer/handle.js';
+export type { BackendOptions, ConnectOptions, FileOptions } from './options.js';
+export { LEVELS } from './levels.js';
+export type { LevelName, LevelOption } from './levels.js';

@@ -1,0 +1,164 @@
+/**
+ * One thread's connection to a backend's ring: every logger a thread makes from the same handle
+ * shares one Producer (and so one encoder tape). It turns a log call's values into a committed
+ * record synchronously, inside the call: worker pools park their threads between tasks, and a
+ * record that waited for the event loop would never arrive.
+ */
+import { threadId } from 'node:worker_threads';
+import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../shared/codec.js';
+import { Slot, State, viewShared } from '../shared/layout.js';
+import { NO_SPACE, Ring } from '../shared/ring.js';
+import { Encoder } from './encoder.js';
+import type { LogHandle } from './handle.js';
+
+/**
+ * How long one wait for space lasts before a blocked producer looks again at the backend's
+ * state (closed meanwhile?). Short enough to notice a close quickly, long enough not to spin.
+ */
+const FULL_WAIT_SLICE_MS = 50;
+/** How long one wait for the consumer's write lasts in flush() before it looks again. */
+const FLUSH_WAIT_SLICE_MS = 100;
+
+const noop = (): void => {};
+
+const producers = new WeakMap<SharedArrayBuffer, Producer>();
+
+export class Producer {
+  readonly #ring: Ring;
+  readonly #control: Int32Array;
+  readonly #bytes: Bytes;
+  readonly #encoder = new Encoder();
+  readonly #dropWhenFull: boolean;
+  /** Encoded `[undefined, undefined]`: the context of a notice that must fit whatever happened. */
+  readonly #emptyContext: Uint8Array;
+
+  static for(handle: LogHandle): Producer {
+    let producer = producers.get(handle.buffer);
+    if (producer === undefined) {
+      producer = new Producer(handle);
+      producers.set(handle.buffer, producer);
+    }
+    return producer;
+  }
+
+  private constructor(handle: LogHandle) {
+    const views = viewShared(handle.buffer);
+    this.#ring = new Ring(views);
+    this.#control = views.control;
+    this.#bytes = bytesOver(views.data);
+    this.#dropWhenFull = handle.onFull === 'drop';
+    this.#emptyContext = this.encodeValues([undefined, undefined]);
+  }
+
+  /** Encodes values once into private memory: a logger's name and bindings, copied per call. */
+  encodeValues(values: readonly unknown[]): Uint8Array {
+    const encoder = new Encoder();
+    encoder.begin(this.#ring.maxPayloadBytes - HEADER_BYTES);
+    for (const value of values) encoder.add(value);
+    if (encoder.oversized) return this.encodeValues([values[0], { bindings: '[Too large]' }]);
+    const bytes = new Uint8Array(encoder.byteLength);
+    encoder.write(bytesOver(bytes), 0);
+    return bytes;
+  }
+
+  /**
+   * Encodes and commits one record: `msg` is the message or template, `args[argStart..]` its
+   * printf arguments, `fields` the merging object.
+   */
+  emit(
+    level: number,
+    context: Uint8Array,
+    msg: string | undefined,
+    args: readonly unknown[],
+    argStart: number,
+    fields: object | undefined,
+  ): void {
+    const time = Date.now();
+    const encoder = this.#encoder;
+    const fixed = HEADER_BYTES + context.length;
+    encoder.begin(this.#ring.maxPayloadBytes - fixed);
+    encoder.add(msg);
+    const argCount = Math.min(Math.max(args.length - argStart, 0), MAX_ARGS);
+    for (let i = 0; i < argCount; i++) encoder.add(args[argStart + i]);
+    if (fields !== undefined) encoder.add(fields);
+    if (encoder.oversized) return this.#emitOversized(level, time, fixed + encoder.byteLength);
+
+    const payloadBytes = fixed + encoder.byteLength;
+    const index = this.#claim(payloadBytes);
+    if (index === NO_SPACE) return;
+    this.#writeHeader(index, time, level, fields === undefined ? 0 : Flag.HAS_FIELDS, argCount, context);
+    encoder.write(this.#bytes, index + fixed);
+    this.#ring.commit(index, payloadBytes);
+  }
+
+  /** Resolves once every record committed before the call has been handed to the OS. */
+  async flush(): Promise<void> {
+    const control = this.#control;
+    const target = this.#ring.tail();
+    for (;;) {
+      const written = Atomics.load(control, Slot.WRITTEN);
+      if (((written - target) | 0) >= 0 || Atomics.load(control, Slot.STATE) === State.CLOSED) return;
+      this.#ring.wakeConsumer();
+      const wait = Atomics.waitAsync(control, Slot.WRITTEN, written, FLUSH_WAIT_SLICE_MS);
+      if (!wait.async) continue;
+      // A pending waitAsync does not keep the event loop alive; a timer does, so that
+      // `await flush()` at the end of a program is not cut short by the loop running dry.
+      const keepAlive = setTimeout(noop, FLUSH_WAIT_SLICE_MS);
+      await wait.value;
+      clearTimeout(keepAlive);
+    }
+  }
+
+  /** Counts a log call that could not be recorded because the backend is closed. */
+  dropClosed(): void {
+    Atomics.add(this.#control, Slot.DROPPED_CLOSED, 1);
+  }
+
+  #writeHeader(index: number, time: number, level: number, flags: number, argCount: number, context: Uint8Array): void {
+    const { u8, view } = this.#bytes;
+    view.setFloat64(index + RecordOffset.TIME, time, true);
+    view.setUint32(index + RecordOffset.THREAD_ID, threadId, true);
+    u8[index + RecordOffset.LEVEL] = level;
+    u8[index + RecordOffset.FLAGS] = flags;
+    view.setUint16(index + RecordOffset.ARG_COUNT, argCount, true);
+    u8.set(context, index + RecordOffset.CONTEXT);
+  }
+
+  /** A record larger than the ring allows is replaced by a notice of the same level. */
+  #emitOversized(level: number, time: number, bytes: number): void {
+    Atomics.add(this.#control, Slot.OVERSIZED, 1);
+    const limit = this.#ring.maxPayloadBytes;
+    const encoder = this.#encoder;
+    const context = this.#emptyContext;
+    encoder.begin(limit);
+    encoder.add(`[ringlog] record of at least ${bytes} bytes dropped: records are limited to ${limit} bytes (bufferSize / 8)`);
+    const payloadBytes = HEADER_BYTES + context.length + encoder.byteLength;
+    const index = this.#claim(payloadBytes);
+    if (index === NO_SPACE) return;
+    this.#writeHeader(index, time, level, 0, 0, context);
+    encoder.write(this.#bytes, index + HEADER_BYTES + context.length);
+    this.#ring.commit(index, payloadBytes);
+  }
+
+  #claim(payloadBytes: number): number {
+    const index = this.#ring.claim(payloadBytes, threadId);
+    return index !== NO_SPACE ? index : this.#claimWhenFull(payloadBytes);
+  }
+
+  /** The ring is full, or sealed because the backend closed: wait, or drop and count. */
+  #claimWhenFull(payloadBytes: number): number {
+    const control = this.#control;
+    for (;;) {
+      if (this.#ring.isSealed() || Atomics.load(control, Slot.STATE) === State.CLOSED) {
+        Atomics.add(control, Slot.DROPPED_CLOSED, 1);
+        return NO_SPACE;
+      }
+      if (this.#dropWhenFull) {
+        Atomics.add(control, Slot.DROPPED_FULL, 1);
+        return NO_SPACE;
+      }
+      const index = this.#ring.claimOrWait(payloadBytes, threadId, FULL_WAIT_SLICE_MS);
+      if (index !== NO_SPACE) return index;
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The ring protocol: many producers, one consumer, one SharedArrayBuffer, no locks.
+ * Pure Atomics, no I/O, no knowledge of what a record contains. The design follows Agrona's
+ * ManyToOneRingBuffer; docs/ring.md has the long form.
+ *
+ * A frame, 8-byte aligned, in the data region:
+ * ```
+ *  0         4           8                        length     align8(length)
+ *  +---------+-----------+------------------------+----------+
+ *  | length  | producer  | payload                | zero pad |
+ *  +---------+-----------+------------------------+----------+
+ *  length  (int32) 0: not written yet   < 0: claimed, being written   > 0: committed
+ *  producer (int32) the claimer's producer id, or PADDING for the filler before a wrap
+ * ```
+ *
+ * Claim: one CAS moves TAIL past the frame (and past the padding to the end of the data region
+ * when the frame does not fit before it, so a frame is always contiguous). The claimer then
+ * writes its id and `-length`, fills the payload, and commits by storing `+length`.
+ * Read: the consumer walks frames from HEAD and stops at the first length <= 0; frames are
+ * consumed strictly in claim order. Release: the consumer zeroes what it consumed and only then
+ * moves HEAD, so a producer that claims that space on the next lap finds zeros ("not written")
+ * in every header it has not yet written.
+ *
+ * Cursors are 32-bit byte positions that wrap every 4 GiB of traffic: differences are taken
+ * with `| 0`, which is exact while the capacity stays below 2^31 (it is at most 1 GiB), and
+ * `position & mask` is the index because the capacity is a power of two dividing 2^32.
+ */
+import { Slot, type SharedViews } from './layout.js';
+
+export const FRAME_HEADER_BYTES = 8;
+/** Producer id written in the header of the filler frame before a wrap. */
+export const PADDING = -1;
+/** What `claim()` returns when the ring has no room for the frame right now. */
+export const NO_SPACE = -1;
+
+const ALIGN_MASK = 7;
+
+export function frameBytes(payloadBytes: number): number {
+  return (FRAME_HEADER_BYTES + payloadBytes + ALIGN_MASK) & ~ALIGN_MASK;
+}
+
+/** Consumer's per-frame callback: where the payload is in `views.data`, its size, its claimer. */
+export type FrameVisitor = (payloadIndex: number, payloadBytes: number, producerId: number) => void;
+
+export class Ring {
+  readonly capacity: number;
+  /**
+   * The largest payload a producer may claim: an eighth of the ring, as in Agrona. A frame can
+   * cost up to twice its size at a wrap (padding + frame), and a ring that can hold only a few
+   * records at a time turns every claim into a wait.
+   */
+  readonly maxPayloadBytes: number;
+  readonly #control: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #data32: Int32Array;
+  readonly #mask: number;
+
+  constructor(views: SharedViews) {
+    this.capacity = views.capacity;
+    this.maxPayloadBytes = views.capacity / 8 - FRAME_HEADER_BYTES;
+    this.#control = views.control;
+    this.#data = views.data;
+    this.#data32 = views.data32;
+    this.#mask = views.capacity - 1;
+  }
+
+  /**
+   * Sets both cursors to `position`. Only for a ring nobody uses yet: the backend starts at 0,
+   * and tests start near 2^32 to cross the cursor wrap.
+   */
+  reset(position: number): void {
+    const control = this.#control;
+    Atomics.store(control, Slot.TAIL, position | 0);
+    Atomics.store(control, Slot.HEAD, position | 0);
+  }
+
+  // ---- producer side -------------------------------------------------------------------------
+
+  /**
+   * Claims a frame for `payloadBytes` (at most `maxPayloadBytes`) and returns the index of its
+   * payload in the data region, or NO_SPACE. The caller must fill the payload and `commit()`.
+   */
+  claim(payloadBytes: number, producerId: number): number {
+    const control = this.#control;
+    const capacity = this.capacity;
+    const required = frameBytes(payloadBytes);
+    let tail: number;
+    let padding: number;
+    do {
+      tail = Atomics.load(control, Slot.TAIL);
+      const head = Atomics.load(control, Slot.HEAD);
+      const toEnd = capacity - (tail & this.#mask);
+      padding = required > toEnd ? toEnd : 0;
+      // A HEAD read after TAIL may be ahead of this TAIL; then TAIL has moved and the CAS fails.
+      if (((tail - head) | 0) + padding + required > capacity) return NO_SPACE;
+    } while (Atomics.compareExchange(control, Slot.TAIL, tail, (tail + padding + required) | 0) !== tail);
+
+    const data32 = this.#data32;
+    let index = tail & this.#mask;
+    if (padding !== 0) {
+      data32[(index >> 2) + 1] = PADDING;
+      // publish: the consumer may skip the filler from here on.
+      Atomics.store(data32, index >> 2, padding);
+      index = 0;
+    }
+    data32[(index >> 2) + 1] = producerId;
+    // The claim is now visible as "being written": a consumer waits here instead of reading zeros.
+    Atomics.store(data32, index >> 2, -(FRAME_HEADER_BYTES + payloadBytes));
+    return index + FRAME_HEADER_BYTES;
+  }
+
+  /** Publishes a claimed frame and wakes the consumer if it said it sleeps. */
+  commit(payloadIndex: number, payloadBytes: number): void {
+    // publish: the consumer may read the record from here on.
+    Atomics.store(this.#data32, (payloadIndex - FRAME_HEADER_BYTES) >> 2, FRAME_HEADER_BYTES + payloadBytes);
+    this.wakeConsumer();
+  }
+
+  /**
+   * Wakes a sleeping consumer. Wake-ups cost ~10 µs, so a producer pays for one only when the
+   * consumer has announced that it sleeps; the CAS lets exactly one of many producers pay.
+   */
+  wakeConsumer(): void {
+    const control = this.#control;
+    if (
+      Atomics.load(control, Slot.CONSUMER_SLEEPING) === 1 &&
+      Atomics.compareExchange(control, Slot.CONSUMER_SLEEPING, 1, 0) === 1
+    ) {
+      Atomics.notify(control, Slot.CONSUMER_SLEEPING);
+    }
+  }
+
+  /**
+   * One round of waiting for space: announce the wait, try once more, then sleep until HEAD moves
+   * or `timeoutMs` passes. Returns a claimed payload index or NO_SPACE (the caller decides
+   * whether to go round again). The announce-then-recheck order pairs with `release()`, which
+   * moves HEAD and then reads PRODUCERS_WAITING: one of the two always sees the other.
+   */
+  claimOrWait(payloadBytes: number, producerId: number, timeoutMs: number): number {
+    const control = this.#control;
+    Atomics.add(control, Slot.PRODUCERS_WAITING, 1);
+    try {
+      const head = Atomics.load(control, Slot.HEAD);
+      const index = this.claim(payloadBytes, producerId);
+      if (index !== NO_SPACE) return index;
+      Atomics.wait(control, Slot.HEAD, head, timeoutMs);
+      return this.claim(payloadBytes, producerId);
+    } finally {
+      Atomics.sub(control, Slot.PRODUCERS_WAITING, 1);
+    }
+  }
+
+  /** The position after the last claim: everything committed before now lies below it. */
+  tail(): number {
+    return Atomics.load(this.#control, Slot.TAIL);
+  }
+
+  // ---- consumer side -------------------------------------------------------------------------
+
+  head(): number {
+    return Atomics.load(this.#control, Slot.HEAD);
+  }
+
+  /**
+   * Visits committed frames from HEAD in claim order, stopping at the first frame not yet
+   * committed or once `maxBytes` have been visited. Returns the bytes visited, for `release()`.
+   * The visitor must copy what it needs: the bytes are reused after `release()`.
+   */
+  read(visit: FrameVisitor, maxBytes: number): number {
+    const data32 = this.#data32;
+    const mask = this.#mask;
+    const head = Atomics.load(this.#control, Slot.HEAD);
+    let consumed = 0;
+    while (consumed < maxBytes) {
+      const index = (head + consumed) & mask;
+      const length = Atomics.load(data32, index >> 2);
+      if (length <= 0) break;
+      const producerId = data32[(index >> 2) + 1]!;
+      if (producerId !== PADDING) visit(index + FRAME_HEADER_BYTES, length - FRAME_HEADER_BYTES, producerId);
+      consumed += (length + ALIGN_MASK) & ~ALIGN_MASK;
+    }
+    return consumed;
+  }
+
+  /** Frees `bytes` visited by `read()`: zero them, move HEAD, wake producers waiting for space. */
+  release(bytes: number): void {
+    if (bytes === 0) return;
+    const control = this.#control;
+    const head = Atomics.load(control, Slot.HEAD);
+    const start = head & this.#mask;
+    const end = start + bytes;
+    if (end <= this.capacity) {
+      this.#data.fill(0, start, end);
+    } else {
+      this.#data.fill(0, start, this.capacity);
+      this.#data.fill(0, 0, end - this.capacity);
+    }
+    // publish: producers may claim the zeroed bytes from here on.
+    Atomics.store(control, Slot.HEAD, (head + bytes) | 0);
+    if (Atomics.load(control, Slot.PRODUCERS_WAITING) > 0) Atomics.notify(control, Slot.HEAD);
+  }
+
+  /**
+   * Refuses every later claim, provided every earlier one has been read and released: TAIL is
+   * moved to more than a capacity ahead of HEAD, which no claim can fit beside. Being a CAS from
+   * HEAD, it fails (returns false) while any claim is still outstanding; drain and try again.
+   * `force` seals over outstanding claims too: they are given up, never read.
+   */
+  seal(force = false): boolean {
+    const control = this.#control;
+    for (;;) {
+      const head = Atomics.load(control, Slot.HEAD);
+      const tail = force ? Atomics.load(control, Slot.TAIL) : head;
+      if (Atomics.compareExchange(control, Slot.TAIL, tail, (head + this.capacity + FRAME_HEADER_BYTES) | 0) === tail) {
+        // Producers sleeping on a full ring wake up, fail to claim and see why.
+        Atomics.notify(control, Slot.HEAD);
+        return true;
+      }
+      if (!force) return false;
+    }
+  }
+
+  isSealed(): boolean {
+    const control = this.#control;
+    return ((Atomics.load(control, Slot.TAIL) - Atomics.load(control, Slot.HEAD)) | 0) > this.capacity;
+  }
+
+  /** True when a committed frame waits at HEAD. */
+  hasCommitted(): boolean {
+    const index = Atomics.load(this.#control, Slot.HEAD) & this.#mask;
+    return Atomics.load(this.#data32, index >> 2) > 0;
+  }
+
+  /**
+   * Sleeps until a producer commits (and sees the announcement), someone calls `wakeConsumer()`,
+   * or `timeoutMs` passes. The re-check after announcing closes the window in which a producer
+   * commits just before the announcement and so does not wake us.
+   */
+  awaitCommitted(timeoutMs: number): void {
+    const control = this.#control;
+    Atomics.store(control, Slot.CONSUMER_SLEEPING, 1);
+    if (!this.hasCommitted()) Atomics.wait(control, Slot.CONSUMER_SLEEPING, 1, timeoutMs);
+    Atomics.store(control, Slot.CONSUMER_SLEEPING, 0);
+  }
+}
