@@ -3,6 +3,7 @@
  * encoded, and child loggers whose bindings are encoded once, when the child is made.
  */
 import { isLevelOption, LEVEL_NAMES, LEVELS, levelValue, type LevelName, type LevelOption } from '../levels.js';
+import { resolveConnectOptions, type ConnectOptions } from '../options.js';
 import { assertHandle } from './handle.js';
 import { Producer } from './producer.js';
 
@@ -124,16 +125,9 @@ export class Logger {
 }
 
 /** Connects this thread to a backend through its handle and returns a logger. */
-export function connect(handle: unknown, options: { name?: string; level?: LevelOption } = {}): Logger {
+export function connect(handle: unknown, options?: ConnectOptions): Logger {
   assertHandle(handle);
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`ringlog: connect(handle, options) expects an options object; received ${describe(options)}`);
-  }
-  const { name, level = handle.level } = options;
-  if (typeof name !== 'string' && name !== undefined) {
-    throw new TypeError(`ringlog: connect options.name must be a string; received ${describe(name)}`);
-  }
-  assertLevel(level, 'connect options.level');
+  const { name, level = handle.level } = resolveConnectOptions(options);
   return new Logger(Producer.for(handle), name, {}, level);
 }
 

@@ -1,0 +1,27 @@
+/**
+ * The contract between the consumer loop and wherever rendered lines go. The consumer calls
+ * `writeLine()` once per record and `flush()` once per batch, from its own blocking thread, and
+ * the main thread calls the same sinks inside `process.on('exit')`: hence everything here is
+ * synchronous, and buffering happens inside the sink so that a batch costs few system calls.
+ */
+export interface Sink {
+  /** Buffer one rendered line; `line` ends with '\n'. May write earlier buffered lines out first
+   *  (buffer full, or rotation). A line never straddles two files. */
+  writeLine(line: string): void;
+  /** Write every buffered byte out now, synchronously (handles partial writes, EAGAIN). */
+  flush(): void;
+  /** Flush and release the descriptor. Idempotent; writeLine after close throws. */
+  close(): void;
+  /** Bytes handed to the OS so far (after flush), and rotations done. */
+  readonly bytesWritten: number;
+  readonly rotations: number;
+}
+
+/** Stable code of the error thrown by `writeLine()` or `flush()` on a closed sink. */
+export const SINK_CLOSED = 'ERR_RINGLOG_SINK_CLOSED';
+
+export function sinkClosedError(method: string): Error {
+  return Object.assign(new Error(`ringlog: ${method}() called on a closed sink`), {
+    code: SINK_CLOSED,
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * A sink that writes lines to a file descriptor, fd 1 by default, with `writeSync`. Not through
+ * `process.stdout`: inside a worker thread that stream is relayed asynchronously through the main
+ * thread, which neither the blocking consumer loop nor the exit handler can wait for.
+ */
+import * as nodeFs from 'node:fs';
+import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
+import type { WritePort } from './fd-writer.js';
+import { sinkClosedError } from './sink.js';
+import type { Sink } from './sink.js';
+
+export interface StdoutSinkOptions {
+  /** Descriptor to write to; default 1 (stdout). `2` for stderr. */
+  readonly fd?: number;
+  /** File system to use; default node:fs. */
+  readonly fs?: WritePort;
+  /** Size of the line buffer in bytes; default 1 MiB. Longer lines still work. */
+  readonly bufferBytes?: number;
+}
+
+export function createStdoutSink(options: StdoutSinkOptions = {}): Sink {
+  const fd = options.fd ?? 1;
+  if (!Number.isSafeInteger(fd) || fd < 0) {
+    throw new RangeError(`ringlog: fd must be a non-negative integer, received ${String(fd)}`);
+  }
+  const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+  return new StdoutSink(new FdWriter(options.fs ?? nodeFs, fd, bufferBytes));
+}
+
+class StdoutSink implements Sink {
+  readonly #writer: FdWriter;
+  #state: 'open' | 'closed' = 'open';
+
+  constructor(writer: FdWriter) {
+    this.#writer = writer;
+  }
+
+  get bytesWritten(): number {
+    return this.#writer.bytesWritten;
+  }
+
+  get rotations(): number {
+    return 0;
+  }
+
+  writeLine(line: string): void {
+    if (this.#state === 'closed') throw sinkClosedError('writeLine');
+    this.#writer.append(line);
+  }
+
+  flush(): void {
+    if (this.#state === 'closed') throw sinkClosedError('flush');
+    this.#writer.flush();
+  }
+
+  /** Flushes and stops writing, but leaves the descriptor open: the sink was lent it, and the
+   *  process still needs stdout after the logger is gone. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#writer.flush();
+  }
+}
