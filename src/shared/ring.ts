@@ -170,8 +170,11 @@ export class Ring {
     const data32 = this.#data32;
     const mask = this.#mask;
     const head = Atomics.load(this.#control, Slot.HEAD);
+    // Never more than one lap: in a ring full of committed frames, the frame after the last
+    // one read is the first one again (it is zeroed only on release).
+    const limit = Math.min(maxBytes, this.capacity);
     let consumed = 0;
-    while (consumed < maxBytes) {
+    while (consumed < limit) {
       const index = (head + consumed) & mask;
       const length = Atomics.load(data32, index >> 2);
       if (length <= 0) break;
