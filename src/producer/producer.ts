@@ -95,17 +95,19 @@ export class Producer {
   async flush(): Promise<void> {
     const control = this.#control;
     const target = this.#ring.tail();
-    for (;;) {
-      const written = Atomics.load(control, Slot.WRITTEN);
-      if (((written - target) | 0) >= 0 || Atomics.load(control, Slot.STATE) === State.CLOSED) return;
-      this.#ring.wakeConsumer();
-      const wait = Atomics.waitAsync(control, Slot.WRITTEN, written, FLUSH_WAIT_SLICE_MS);
-      if (!wait.async) continue;
-      // A pending waitAsync does not keep the event loop alive; a timer does, so that
-      // `await flush()` at the end of a program is not cut short by the loop running dry.
-      const keepAlive = setTimeout(noop, FLUSH_WAIT_SLICE_MS);
-      await wait.value;
-      clearTimeout(keepAlive);
+    // A pending waitAsync does not keep the event loop alive; a timer does, so that
+    // `await flush()` at the end of a program is not cut short by the loop running dry.
+    const keepAlive = setInterval(noop, 60_000);
+    try {
+      for (;;) {
+        const written = Atomics.load(control, Slot.WRITTEN);
+        if (((written - target) | 0) >= 0 || Atomics.load(control, Slot.STATE) === State.CLOSED) return;
+        this.#ring.wakeConsumer();
+        const wait = Atomics.waitAsync(control, Slot.WRITTEN, written, FLUSH_WAIT_SLICE_MS);
+        if (wait.async) await wait.value;
+      }
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
