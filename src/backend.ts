@@ -22,7 +22,7 @@ export interface BackendStats {
   readonly recordsWritten: number;
   /** Bytes handed to the OS. */
   readonly bytesWritten: number;
-  /** All records that were not written: the sum of the three below. */
+  /** All records that were not written: the sum of the four below. */
   readonly recordsDropped: number;
   /** Dropped because the ring was full and `onFull` is 'drop'. */
   readonly droppedFull: number;
@@ -30,6 +30,8 @@ export interface BackendStats {
   readonly droppedClosed: number;
   /** Records larger than the record limit (bufferSize / 8), written as a short notice instead. */
   readonly oversized: number;
+  /** Records skipped because their producer died between claiming and committing them. */
+  readonly abandoned: number;
   /** Records that could not be rendered (a bug in ringlog if it is ever not 0). */
   readonly recordsFailed: number;
   /** File rotations done. */
@@ -57,6 +59,9 @@ export async function createLogBackend(options?: BackendOptions): Promise<LogBac
   const worker = new Worker(new URL('./consumer/thread.js', import.meta.url), {
     workerData: data,
     name: 'ringlog-consumer',
+    // Flags such as --input-type (from `node --input-type=module -e ...`) apply to the main
+    // entry only; inherited by a worker loading a file, they make its start fail.
+    execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
   });
   const [message] = (await once(worker, 'message')) as [unknown];
   if (message !== 'ready') throw new Error(`ringlog: the consumer thread did not start (${String(message)})`);
@@ -105,13 +110,15 @@ class Backend implements LogBackend {
     const droppedFull = Atomics.load(control, Slot.DROPPED_FULL) >>> 0;
     const droppedClosed = Atomics.load(control, Slot.DROPPED_CLOSED) >>> 0;
     const oversized = Atomics.load(control, Slot.OVERSIZED) >>> 0;
+    const abandoned = Atomics.load(control, Slot.ABANDONED) >>> 0;
     return {
       recordsWritten: Number(Atomics.load(stats, Stat.RECORDS_WRITTEN)),
       bytesWritten: Number(Atomics.load(stats, Stat.BYTES_WRITTEN)),
-      recordsDropped: droppedFull + droppedClosed + oversized,
+      recordsDropped: droppedFull + droppedClosed + oversized + abandoned,
       droppedFull,
       droppedClosed,
       oversized,
+      abandoned,
       recordsFailed: Number(Atomics.load(stats, Stat.RECORDS_FAILED)),
       rotations: Number(Atomics.load(stats, Stat.ROTATIONS)),
     };

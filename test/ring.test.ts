@@ -206,6 +206,54 @@ describe('seal', () => {
   });
 });
 
+describe('unblock: skipping a claim whose producer died', () => {
+  it('skips a claim left "being written", and the records after it flow again', () => {
+    const { ring, views } = makeRing(256);
+    ring.claim(20, 1); // never committed
+    put(ring, views, 8, 2, 2);
+    expect(readAll(ring).frames).toEqual([]);
+    expect(ring.unblock()).toBe(true);
+    const { frames, consumed } = readAll(ring);
+    expect(frames.map((f) => f.producer)).toEqual([2]);
+    expect(consumed).toBe(frameBytes(20) + frameBytes(8));
+  });
+
+  it('skips a claim whose header was never written, up to the next written header', () => {
+    const { ring, views } = makeRing(256);
+    // The claimer won the CAS on TAIL and died before writing anything: all its bytes are zero.
+    const control = views.control;
+    Atomics.store(control, Slot.TAIL, frameBytes(30));
+    put(ring, views, 8, 2, 2);
+    expect(ring.unblock()).toBe(true);
+    const { frames, consumed } = readAll(ring);
+    expect(frames.map((f) => f.producer)).toEqual([2]);
+    expect(consumed).toBe(frameBytes(30) + frameBytes(8));
+  });
+
+  it('skips an unwritten claim that runs to TAIL', () => {
+    const { ring, views } = makeRing(256);
+    Atomics.store(views.control, Slot.TAIL, frameBytes(30));
+    expect(ring.unblock()).toBe(true);
+    expect(readAll(ring).consumed).toBe(frameBytes(30));
+  });
+
+  it('leaves a claim alone that is committed meanwhile, or when nothing is outstanding', () => {
+    const { ring, views } = makeRing(256);
+    expect(ring.unblock()).toBe(false);
+    put(ring, views, 8, 1);
+    expect(ring.unblock()).toBe(false);
+    expect(readAll(ring).frames.map((f) => f.producer)).toEqual([1]);
+  });
+
+  it('a commit that comes after the skip does not resurrect the record', () => {
+    const { ring } = makeRing(256);
+    const late = ring.claim(8, 1);
+    expect(ring.unblock()).toBe(true);
+    ring.commit(late, 8);
+    expect(readAll(ring).frames).toEqual([]);
+  });
+});
+
 describe('protocol model (fast-check)', () => {
   type Op = { kind: 'claim'; bytes: number } | { kind: 'commit'; pick: number } | { kind: 'drain'; maxBytes: number };
   // Frames up to 200 bytes in a 512-byte ring (beyond the producers' limit of 56) so that the

@@ -25,8 +25,13 @@ import { createStdoutSink } from './stdout-sink.js';
 const IDLE_WAIT_MS = 100;
 /** Largest batch: big writes under load, but space returns to producers every megabyte. */
 const MAX_BATCH_BYTES = 1024 * 1024;
-/** How long close waits for claims that were made but not yet committed. */
-const FINISH_GRACE_MS = 2000;
+/**
+ * How long HEAD may stay at a claim that is not committed before the consumer takes its claimer
+ * for dead and skips the claim (Aeron's unblock, in spirit). A live producer fills a frame in
+ * microseconds; a second covers any scheduling delay on a loaded machine, and a producer stalled
+ * that long in the middle of one record is the case we trade away (its record is skipped).
+ */
+const UNBLOCK_AFTER_MS = 1000;
 
 export type Formatter = (record: LogRecord) => string;
 
@@ -54,6 +59,9 @@ export class Consumer {
   #failedRecords = 0;
   #reportedBytes = 0;
   #reportedRotations = 0;
+  /** HEAD when the consumer last found nothing to read, and since when it has stayed there. */
+  #stalledHead = 0;
+  #stalledSince = 0;
 
   constructor(views: SharedViews, sink: Sink, format: Formatter) {
     this.#ring = new Ring(views);
@@ -77,6 +85,7 @@ export class Consumer {
         this.#unlock();
         return;
       }
+      if (drained === 0) this.#skipDeadClaim();
       this.#unlock();
       if (drained === 0) this.#ring.awaitCommitted(IDLE_WAIT_MS);
     }
@@ -103,14 +112,14 @@ export class Consumer {
 
   /**
    * Drains everything, seals the ring so no later claim can succeed, and closes the sink.
-   * A claim still uncommitted after the grace period is given up: the ring is sealed over it.
+   * A claim that stays uncommitted is skipped after UNBLOCK_AFTER_MS, so this always ends.
    */
   finish(): void {
     const ring = this.#ring;
-    const deadline = Date.now() + FINISH_GRACE_MS;
     for (;;) {
       while (this.drainBatch() > 0);
-      if (ring.seal(Date.now() > deadline)) break;
+      if (ring.seal()) break;
+      this.#skipDeadClaim();
       ring.awaitCommitted(1);
     }
     this.#sink.close();
@@ -119,6 +128,25 @@ export class Consumer {
     Atomics.store(control, Slot.STATE, State.CLOSED);
     Atomics.notify(control, Slot.STATE);
     Atomics.notify(control, Slot.WRITTEN);
+  }
+
+  /**
+   * Called when a drain found nothing: if claims are outstanding and HEAD has not moved for
+   * UNBLOCK_AFTER_MS, the claim at HEAD is skipped and counted as abandoned.
+   */
+  #skipDeadClaim(): void {
+    const ring = this.#ring;
+    const head = ring.head();
+    const now = Date.now();
+    if (head === ring.tail() || head !== this.#stalledHead || this.#stalledSince === 0) {
+      this.#stalledHead = head;
+      this.#stalledSince = now;
+      return;
+    }
+    if (now - this.#stalledSince >= UNBLOCK_AFTER_MS && ring.unblock()) {
+      Atomics.add(this.#control, Slot.ABANDONED, 1);
+      this.#stalledSince = now;
+    }
   }
 
   /** Takes DRAIN_LOCK without waiting; false when another thread holds it. */

@@ -22,7 +22,7 @@
  * | WRITTEN           | consumer, after the sink's write   | flush() waiters (futex)          |
  * | STATE             | backend (close, exit)              | everyone                         |
  * | DRAIN_LOCK        | the thread that drains (CAS)       | consumer thread, exiting thread  |
- * | counters          | producers (Atomics.add)            | stats()                          |
+ * | counters          | producers, consumer (Atomics.add)  | stats()                          |
  * | consumer stats    | the thread that drains             | stats()                          |
  *
  * All cursors are 32-bit byte positions that wrap every 4 GiB of traffic; see ring.ts.
@@ -46,6 +46,8 @@ export const Slot = Object.freeze({
   DROPPED_CLOSED: 5 * LINE_SLOTS + 1,
   /** Records larger than the maximum record size, replaced by a short notice. */
   OVERSIZED: 5 * LINE_SLOTS + 2,
+  /** Claims whose producer never committed them (it died mid-record), skipped by the consumer. */
+  ABANDONED: 5 * LINE_SLOTS + 3,
 });
 
 /** BigInt64 slot indexes (counters that pass 2^32 in a long run), written by the drainer. */

@@ -223,6 +223,42 @@ export class Ring {
     }
   }
 
+  /**
+   * Skips the claim at HEAD that its producer never committed, by turning it into padding.
+   * Called by the consumer only after HEAD has not moved for a long time (see consumer.ts): the
+   * claimer is then taken to be dead. Returns true when a claim was skipped.
+   *
+   * Two cases. The header says "being written" (length < 0): the frame's size is known, and a
+   * CAS to +length takes it over unless the producer commits first; only after the CAS is the
+   * frame marked PADDING, so a commit that wins the race is read as a record, never skipped.
+   * The header is still 0: the claimer died between its CAS on TAIL and writing the header, so
+   * nothing of its frame was written and every byte of it is zero; the frame ends at the next
+   * 8-byte slot holding a non-zero header (or at TAIL, or at the end of the data region).
+   */
+  unblock(): boolean {
+    const control = this.#control;
+    const data32 = this.#data32;
+    const head = Atomics.load(control, Slot.HEAD);
+    const pending = (Atomics.load(control, Slot.TAIL) - head) | 0;
+    if (pending <= 0 || pending > this.capacity) return false;
+    const index = head & this.#mask;
+    const slot = index >> 2;
+    const length = Atomics.load(data32, slot);
+    if (length > 0) return false;
+    let skip: number;
+    if (length < 0) {
+      skip = -length;
+    } else {
+      const end = Math.min(this.capacity, index + pending);
+      let next = index + FRAME_HEADER_BYTES;
+      while (next < end && Atomics.load(data32, next >> 2) === 0) next += FRAME_HEADER_BYTES;
+      skip = next - index;
+    }
+    if (Atomics.compareExchange(data32, slot, length, skip) !== length) return false;
+    data32[slot + 1] = PADDING;
+    return true;
+  }
+
   isSealed(): boolean {
     const control = this.#control;
     return ((Atomics.load(control, Slot.TAIL) - Atomics.load(control, Slot.HEAD)) | 0) > this.capacity;
