@@ -277,7 +277,8 @@ function checkMaxFiles(value: unknown): number {
   return value;
 }
 
-function checkLevel(value: unknown, option: string): LevelOption {
+/** Checks a level argument or option; `option` names it in the message. */
+export function checkLevel(value: unknown, option: string): LevelOption {
   if (!isLevelOption(value)) {
     fail(TypeError, `${option} must be one of ${LEVEL_LIST}; received ${show(value)}`);
   }
@@ -325,7 +326,7 @@ function fail(Kind: typeof TypeError | typeof RangeError, message: string): neve
 }
 
 /** How a received value appears in a message: strings quoted, numbers as given (inspect). */
-function show(value: unknown): string {
+export function show(value: unknown): string {
   return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 80 });
 }
 

@@ -6,6 +6,8 @@
 import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../shared/record.js';
 
+const BIGINT_DIGITS = /^-?\d+$/;
+
 export class CorruptRecordError extends Error {
   override readonly name = 'CorruptRecordError';
 }
@@ -93,8 +95,11 @@ class Reader {
         return view.getFloat64(this.#need(8), true);
       case Tag.STRING:
         return this.#string();
-      case Tag.BIGINT:
-        return BigInt(this.#string());
+      case Tag.BIGINT: {
+        const digits = this.#string();
+        if (!BIGINT_DIGITS.test(digits)) throw new CorruptRecordError(`bigint value ${JSON.stringify(digits.slice(0, 40))} is not digits`);
+        return BigInt(digits);
+      }
       case Tag.ARRAY: {
         const count = view.getUint32(this.#need(4), true);
         // Each element takes at least a byte: a count beyond what is left is corrupt, not a huge alloc.

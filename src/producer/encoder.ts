@@ -148,15 +148,26 @@ export class Encoder {
   #object(value: object, depth: number): void {
     const path = this.#path;
     if (path.includes(value)) return this.#string(Tag.STRING, '[Circular]');
-    if (depth >= MAX_DEPTH) return this.#string(Tag.STRING, Array.isArray(value) ? '[Array]' : '[Object]');
+    // instanceof and Array.isArray run Proxy traps, which may throw.
+    const kind = attempt(() => kindOf(value));
+    if (kind === THREW) return this.#string(Tag.STRING, '[Unreadable]');
+    if (depth >= MAX_DEPTH) return this.#string(Tag.STRING, kind === 'array' ? '[Array]' : '[Object]');
     path.push(value);
     try {
-      if (value instanceof Error) this.#error(value, depth);
-      else if (Array.isArray(value)) this.#array(value, depth);
-      else if (value instanceof Map) this.#map(value, depth);
-      else if (value instanceof Set) this.#list(attempt(() => [...value]), depth);
-      else if (typeof read(value, 'toJSON') === 'function') this.#toJSON(value, depth);
-      else this.#plain(value, depth);
+      switch (kind) {
+        case 'error':
+          return this.#error(value as Error, depth);
+        case 'array':
+          return this.#array(value as unknown[], depth);
+        case 'map':
+          return this.#map(value as Map<unknown, unknown>, depth);
+        case 'set':
+          return this.#list(attempt(() => [...(value as Set<unknown>)]), depth);
+        case 'json':
+          return this.#toJSON(value, depth);
+        case 'plain':
+          return this.#plain(value, depth);
+      }
     } finally {
       path.pop();
     }
@@ -166,7 +177,12 @@ export class Encoder {
     const length = attempt(() => array.length);
     if (length === THREW) return this.#string(Tag.STRING, '[Unreadable]');
     this.#op(Tag.ARRAY, undefined, length, 5);
-    for (let i = 0; i < length; i++) this.#add(read(array, i), depth + 1);
+    // Every item takes at least a byte: a huge (even sparse) array is known oversized at once.
+    if (length > this.#limit - this.#bytes) {
+      this.#bytes += length;
+      return;
+    }
+    for (let i = 0; i < length && this.#bytes <= this.#limit; i++) this.#add(read(array, i), depth + 1);
   }
 
   #list(items: unknown[] | typeof THREW, depth: number): void {
@@ -179,6 +195,7 @@ export class Encoder {
     if (entries === THREW) return this.#string(Tag.STRING, '[Unreadable]');
     this.#op(Tag.OBJECT, undefined, entries.length, 5);
     for (const [key, item] of entries) {
+      if (this.#bytes > this.#limit) return;
       this.#string(RAW_STRING, typeof key === 'string' ? key : safeString(key));
       this.#add(item, depth + 1);
     }
@@ -186,8 +203,9 @@ export class Encoder {
 
   #toJSON(value: object, depth: number): void {
     const json = attempt(() => (value as { toJSON(): unknown }).toJSON());
-    // toJSON returning the object itself is caught as a cycle by the path.
-    this.#add(json === THREW ? '[Throws]' : json, depth);
+    // toJSON returning the object itself is caught as a cycle by the path; one returning a
+    // fresh object with a toJSON of its own is stopped by the depth limit.
+    this.#add(json === THREW ? '[Throws]' : json, depth + 1);
   }
 
   #plain(value: object, depth: number): void {
@@ -195,6 +213,7 @@ export class Encoder {
     if (keys === THREW) return this.#string(Tag.STRING, '[Unreadable]');
     this.#op(Tag.OBJECT, undefined, keys.length, 5);
     for (const key of keys) {
+      if (this.#bytes > this.#limit) return;
       this.#string(RAW_STRING, key);
       this.#add(read(value, key), depth + 1);
     }
@@ -208,17 +227,34 @@ export class Encoder {
     const stack = read(error, 'stack');
     this.#add(typeof stack === 'string' ? stack : undefined, depth + 1);
     const keys = attempt(() => Object.keys(error).filter((key) => key !== 'message' && key !== 'stack' && key !== 'cause'));
-    if (keys === THREW || keys.length === 0) {
+    // An AggregateError's errors are not enumerable; pino's serializer names them aggregateErrors.
+    const aggregated = error instanceof AggregateError ? read(error, 'errors') : undefined;
+    const fieldCount = (keys === THREW ? 0 : keys.length) + (aggregated === undefined ? 0 : 1);
+    if (fieldCount === 0) {
       this.#op(Tag.UNDEFINED, undefined, 0, 1);
     } else {
-      this.#op(Tag.OBJECT, undefined, keys.length, 5);
-      for (const key of keys) {
+      this.#op(Tag.OBJECT, undefined, fieldCount, 5);
+      for (const key of keys === THREW ? [] : keys) {
         this.#string(RAW_STRING, key);
         this.#add(read(error, key), depth + 2);
+      }
+      if (aggregated !== undefined) {
+        this.#string(RAW_STRING, 'aggregateErrors');
+        this.#add(aggregated, depth + 2);
       }
     }
     this.#add(attempt(() => Object.hasOwn(error, 'cause')) === true ? read(error, 'cause') : undefined, depth + 1);
   }
+}
+
+type Kind = 'error' | 'array' | 'map' | 'set' | 'json' | 'plain';
+
+function kindOf(value: object): Kind {
+  if (value instanceof Error) return 'error';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Map) return 'map';
+  if (value instanceof Set) return 'set';
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function' ? 'json' : 'plain';
 }
 
 /** Reads a property that may be a throwing getter or a Proxy trap. */

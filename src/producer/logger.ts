@@ -2,8 +2,8 @@
  * The Logger users hold, in any thread: pino's call shapes, level filtering before anything is
  * encoded, and child loggers whose bindings are encoded once, when the child is made.
  */
-import { isLevelOption, LEVEL_NAMES, LEVELS, levelValue, type LevelName, type LevelOption } from '../levels.js';
-import { resolveConnectOptions, type ConnectOptions } from '../options.js';
+import { LEVEL_NAMES, LEVELS, levelValue, type LevelName, type LevelOption } from '../levels.js';
+import { checkLevel, resolveConnectOptions, show, type ConnectOptions } from '../options.js';
 import { assertHandle } from './handle.js';
 import { Producer } from './producer.js';
 
@@ -17,12 +17,8 @@ export interface LogFn {
   (value: unknown, ...args: unknown[]): void;
 }
 
-export interface ChildOptions {
-  /** Threshold of the child; default: the parent's at the time of the call. */
-  level?: LevelOption;
-  /** Name of the child; default: the parent's. */
-  name?: string;
-}
+/** `level` and `name` of a child; each defaults to the parent's. */
+export type ChildOptions = ConnectOptions;
 
 export type Bindings = Readonly<Record<string, unknown>>;
 
@@ -49,7 +45,7 @@ export class Logger {
     this.#producer = producer;
     this.#name = name;
     this.#bindings = bindings;
-    this.#context = producer.encodeValues([name, Object.keys(bindings).length === 0 ? undefined : bindings]);
+    this.#context = producer.encodeContext(name, Object.keys(bindings).length === 0 ? undefined : bindings);
     this.#level = level;
     this.#threshold = levelValue(level);
   }
@@ -78,29 +74,20 @@ export class Logger {
   }
 
   set level(level: LevelOption) {
-    assertLevel(level, 'logger.level');
-    this.#level = level;
+    this.#level = checkLevel(level, 'logger.level');
     this.#threshold = levelValue(level);
   }
 
   isLevelEnabled(level: LevelName): boolean {
-    assertLevel(level, 'isLevelEnabled(level)');
-    return levelValue(level) >= this.#threshold;
+    return levelValue(checkLevel(level, 'isLevelEnabled(level)')) >= this.#threshold;
   }
 
   /** A logger whose records carry `bindings` besides this logger's (the child's win on a clash). */
-  child(bindings: Record<string, unknown>, options: ChildOptions = {}): Logger {
+  child(bindings: Record<string, unknown>, options?: ChildOptions): Logger {
     if (typeof bindings !== 'object' || bindings === null || Array.isArray(bindings)) {
-      throw new TypeError(`ringlog: child(bindings) expects an object; received ${describe(bindings)}`);
+      throw new TypeError(`ringlog: child(bindings) expects an object; received ${show(bindings)}`);
     }
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`ringlog: child(bindings, options) expects an options object; received ${describe(options)}`);
-    }
-    const { level = this.#level, name = this.#name } = options;
-    assertLevel(level, 'child options.level');
-    if (typeof name !== 'string' && name !== undefined) {
-      throw new TypeError(`ringlog: child options.name must be a string; received ${describe(name)}`);
-    }
+    const { level = this.#level, name = this.#name } = resolveConnectOptions(options);
     return new Logger(this.#producer, name, mergeBindings(this.#bindings, bindings), level);
   }
 
@@ -153,17 +140,4 @@ function mergeBindings(parent: Bindings, added: Record<string, unknown>): Bindin
     }
   }
   return Object.freeze(merged);
-}
-
-function assertLevel(level: unknown, what: string): asserts level is LevelOption {
-  if (!isLevelOption(level)) {
-    throw new TypeError(`ringlog: ${what} must be one of ${[...LEVEL_NAMES, 'silent'].join(', ')}; received ${describe(level)}`);
-  }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

@@ -47,15 +47,26 @@ export class Producer {
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
     this.#dropWhenFull = handle.onFull === 'drop';
-    this.#emptyContext = this.encodeValues([undefined, undefined]);
+    this.#emptyContext = this.encodeContext(undefined, undefined);
   }
 
-  /** Encodes values once into private memory: a logger's name and bindings, copied per call. */
-  encodeValues(values: readonly unknown[]): Uint8Array {
+  /**
+   * Encodes a logger's name and bindings once into private memory; they are copied per call.
+   * What does not fit a record is replaced by a marker, bindings first, then the name.
+   */
+  encodeContext(name: string | undefined, bindings: object | undefined): Uint8Array {
+    const tooLarge = { bindings: '[Too large]' };
+    const attempts: [string | undefined, object | undefined][] = [
+      [name, bindings],
+      [name, tooLarge],
+      [undefined, tooLarge],
+    ];
     const encoder = new Encoder();
-    encoder.begin(this.#ring.maxPayloadBytes - HEADER_BYTES);
-    for (const value of values) encoder.add(value);
-    if (encoder.oversized) return this.encodeValues([values[0], { bindings: '[Too large]' }]);
+    for (const values of attempts) {
+      encoder.begin(this.#ring.maxPayloadBytes - HEADER_BYTES);
+      for (const value of values) encoder.add(value);
+      if (!encoder.oversized) break;
+    }
     const bytes = new Uint8Array(encoder.byteLength);
     encoder.write(bytesOver(bytes), 0);
     return bytes;
@@ -126,9 +137,11 @@ export class Producer {
     u8.set(context, index + RecordOffset.CONTEXT);
   }
 
-  /** A record larger than the ring allows is replaced by a notice of the same level. */
+  /**
+   * A record larger than the ring allows is replaced by a notice of the same level, and counted
+   * as oversized once the notice is in (if the notice itself is dropped, it counts as that).
+   */
   #emitOversized(level: number, time: number, bytes: number): void {
-    Atomics.add(this.#control, Slot.OVERSIZED, 1);
     const limit = this.#ring.maxPayloadBytes;
     const encoder = this.#encoder;
     const context = this.#emptyContext;
@@ -140,6 +153,7 @@ export class Producer {
     this.#writeHeader(index, time, level, 0, 0, context);
     encoder.write(this.#bytes, index + HEADER_BYTES + context.length);
     this.#ring.commit(index, payloadBytes);
+    Atomics.add(this.#control, Slot.OVERSIZED, 1);
   }
 
   #claim(payloadBytes: number): number {
