@@ -16,7 +16,28 @@ describe('a producer terminated mid-record', () => {
   let cleanup = (): void => {};
   afterEach(() => cleanup());
 
-  it('is skipped and counted; the other producers and close() are not held up', async () => {
+  it.each([
+    ['its header says "being written"', true],
+    ['its header was never written', false],
+  ])('a dead claim where %s is skipped once the ring stalls, and counted', async (_case, headerWritten) => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const backend = await createLogBackend({ bufferSize: '64KiB', file: join(dir, 'app.log') });
+    const dead = new Worker(fixture('dead-claim-worker'), { workerData: { log: backend.handle, headerWritten } });
+    await once(dead, 'message');
+    await dead.terminate();
+    // 20,000 records of up to 6 KB: the survivor fills the ring behind the dead claim and waits.
+    const survivorData: StressWorkerData = { log: backend.handle, worker: 0, count: 20_000 };
+    const survivor = new Worker(fixture('stress-worker'), { workerData: survivorData });
+    await once(survivor, 'exit');
+    const stats = await backend.close();
+
+    const seqs = readRecords(dir, 'app.log').map((r) => r['seq']);
+    expect(seqs).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(stats).toMatchObject({ abandoned: 1, recordsWritten: 20_000, recordsDropped: 1 });
+  }, 60_000);
+
+  it('a worker terminated while logging in a loop holds up no one', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
     const backend = await createLogBackend({ bufferSize: '64KiB', file: join(dir, 'app.log') });
