@@ -567,6 +567,21 @@ describe('hostile values through the whole path', () => {
     expect(lines[2]).toMatchObject({ name: 'n\nm', 'bind\nkey': 'x\ry', '\ufffd': 1, msg: 'child' });
   });
 
+  it('a revoked Proxy in any argument position is logged as a marker, never thrown', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const s = await setup();
+    expect(() => {
+      s.log.info(proxy);
+      s.log.error(proxy, 'first argument');
+      s.log.info('as an argument %j', proxy);
+      s.log.info({ nested: proxy }, 'nested');
+    }).not.toThrow();
+    const stats = await s.backend.close();
+    expect(stats).toMatchObject({ recordsWritten: 4, recordsFailed: 0 });
+    expect(s.lines()[3]).toMatchObject({ nested: '[Unreadable]', msg: 'nested' });
+  });
+
   it('an oversized record becomes a notice line; the next records arrive normally', async () => {
     // 64 KiB ring: records are limited to 64 KiB / 8 = 8 KiB.
     const s = await setup();

@@ -101,7 +101,7 @@ export class Logger {
     if (typeof first === 'string') {
       this.#producer.emit(level, this.#context, first, args, 1, undefined);
     } else if (typeof first === 'object' && first !== null) {
-      const fields = first instanceof Error ? { err: first } : first;
+      const fields = isError(first) ? { err: first } : first;
       const second = args[1];
       if (typeof second === 'string') this.#producer.emit(level, this.#context, second, args, 2, fields);
       else this.#producer.emit(level, this.#context, undefined, args, 1, fields);
@@ -116,6 +116,15 @@ export function connect(handle: unknown, options?: ConnectOptions): Logger {
   assertHandle(handle);
   const { name, level = handle.level } = resolveConnectOptions(options);
   return new Logger(Producer.for(handle), name, {}, level);
+}
+
+/** `instanceof` runs a Proxy's getPrototypeOf trap, which may throw; a log call must not. */
+function isError(value: object): boolean {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 /**
