@@ -1,0 +1,74 @@
+/**
+ * The backend as a whole: what it refuses at startup, that it sleeps when idle, and that a record
+ * reaches the file while the thread that logged it never returns to its event loop.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogBackend } from '../dist/src/index.js';
+import { tempDir } from './support/log-files.js';
+
+const distIndex = pathToFileURL(new URL('../dist/src/index.js', import.meta.url).pathname).href;
+
+describe('createLogBackend', () => {
+  let cleanup = (): void => {};
+  afterEach(() => cleanup());
+
+  it.each([
+    [{ bufferSize: '10MB' }, RangeError, /options\.bufferSize must be a power of two from 4KiB to 1GiB.*use 8MiB or 16MiB/],
+    [{ bufferSize: 1024 }, RangeError, /options\.bufferSize/],
+    [{ bufferSize: '8 parsecs' }, TypeError, /options\.bufferSize/],
+    [{ file: { path: 'x.log', maxFiles: 0 } }, RangeError, /options\.file\.maxFiles/],
+    [{ file: { path: 'x.log', maxSize: '1B' } }, RangeError, /options\.file\.maxSize/],
+    [{ level: 'loud' }, TypeError, /options\.level/],
+    [{ onFull: 'wait' }, TypeError, /options\.onFull/],
+    [{ bufferSiz: '8MiB' }, TypeError, /options\.bufferSiz is not a known option/],
+  ])('rejects %j at startup, naming the option', async (options, kind, message) => {
+    const failure = createLogBackend(options as never);
+    await expect(failure).rejects.toThrow(kind);
+    await expect(failure).rejects.toThrow(message);
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_RINGLOG_OPTION' });
+  });
+
+  it('rejects when the log file cannot be opened, naming the path', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const blocker = join(dir, 'not-a-directory');
+    writeFileSync(blocker, '');
+    await expect(createLogBackend({ file: join(blocker, 'app.log') })).rejects.toThrow(/not-a-directory/);
+  });
+
+  it('sleeps when idle: a second with nothing to log costs almost no CPU', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const backend = await createLogBackend({ file: join(dir, 'app.log') });
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = process.cpuUsage(before);
+    await backend.close();
+    // A consumer spinning on the ring would burn ~1,000,000 µs of CPU in this second.
+    expect(used.user + used.system).toBeLessThan(200_000);
+  });
+
+  it('a record is in the file while the worker that logged it stays parked, never yielding', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const file = join(dir, 'app.log');
+    const backend = await createLogBackend({ file });
+    const code = `
+      const { connect } = await import(${JSON.stringify(distIndex)});
+      const { workerData, parentPort } = await import('node:worker_threads');
+      connect(workerData.log, { name: 'parked' }).info('logged before parking');
+      parentPort.postMessage('parking');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    `;
+    const worker = new Worker(code, { eval: true, workerData: { log: backend.handle } });
+    await new Promise((resolve) => worker.once('message', resolve));
+    await backend.flush();
+    expect(readFileSync(file, 'utf8')).toContain('"msg":"logged before parking"');
+    await worker.terminate();
+    await backend.close();
+  });
+});
