@@ -87,7 +87,8 @@ class Backend implements LogBackend {
     this.bufferSize = options.bufferBytes;
     this.handle = Object.freeze({ ringlog: 1, buffer, level: options.level, onFull: options.onFull });
     this.#worker = worker;
-    this.#exited = once(worker, 'exit');
+    // Not events.once(): it rejects on 'error', and a rejection nobody awaits would crash the app.
+    this.#exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.on('error', (error) => this.#consumerFailed(error));
     process.on('exit', this.#onExit);
   }

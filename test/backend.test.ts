@@ -2,7 +2,8 @@
  * The backend as a whole: what it refuses at startup, that it sleeps when idle, and that a record
  * reaches the file while the thread that logged it never returns to its event loop.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -71,4 +72,26 @@ describe('createLogBackend', () => {
     await worker.terminate();
     await backend.close();
   });
+
+  it.runIf(existsSync('/dev/full'))(
+    'when the consumer thread dies (disk full), a producer blocked on the full ring is released and close() resolves',
+    () => {
+      // In a child process: the main thread fills the ring and blocks in it, so it never runs its
+      // event loop, and must learn from shared memory that the consumer is gone.
+      const code = `
+        const { createLogBackend } = await import(${JSON.stringify(distIndex)});
+        const backend = await createLogBackend({ bufferSize: '64KiB', file: '/dev/full' });
+        const log = backend.logger('main');
+        for (let i = 0; i < 5000; i++) log.info({ i }, 'to a full disk');
+        const stats = await backend.close();
+        console.log(JSON.stringify(stats));
+      `;
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+      expect(result.status).toBe(0);
+      expect(result.stderr).toMatch(/ringlog: the consumer thread failed; further records are dropped: Error: ENOSPC/);
+      const stats = JSON.parse(result.stdout) as { recordsWritten: number; droppedClosed: number };
+      expect(stats.recordsWritten).toBe(0);
+      expect(stats.droppedClosed).toBeGreaterThan(0);
+    },
+  );
 });

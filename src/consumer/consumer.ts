@@ -73,8 +73,24 @@ export class Consumer {
     this.#batchBytes = Math.min(views.capacity / 4, MAX_BATCH_BYTES);
   }
 
-  /** The consumer thread's loop; returns once the backend is closed or another thread took over. */
+  /**
+   * The consumer thread's loop; returns once the backend is closed or another thread took over.
+   * If it throws (the sink failed), the ring is sealed and the backend marked closed before the
+   * error leaves the thread: producers blocked on a full ring must learn it from shared memory,
+   * since the main thread may itself be one of them and never see the thread's 'error' event.
+   */
   run(): void {
+    try {
+      this.#loop();
+    } catch (error) {
+      this.#ring.seal(true);
+      this.#markClosed();
+      this.#unlock();
+      throw error;
+    }
+  }
+
+  #loop(): void {
     const control = this.#control;
     for (;;) {
       if (!this.#lock()) return;
@@ -124,6 +140,10 @@ export class Consumer {
     }
     this.#sink.close();
     this.#publishStats();
+    this.#markClosed();
+  }
+
+  #markClosed(): void {
     const control = this.#control;
     Atomics.store(control, Slot.STATE, State.CLOSED);
     Atomics.notify(control, Slot.STATE);
