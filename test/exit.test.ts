@@ -28,15 +28,18 @@ describe('exit without close()', () => {
   afterEach(() => cleanup());
 
   it.each([
-    ['exit', 'process.exit() with the ring full', 2],
-    ['natural', 'the end of the event loop with the ring full', 2],
-    ['terminate', 'process.exit() after terminating a parked worker', 1],
-  ])('%s: %s loses nothing', (mode, _what, workers) => {
+    ['exit', 'process.exit() with the ring full', 2, 0],
+    ['natural', 'the end of the event loop with the ring full', 2, 0],
+    ['terminate', 'process.exit() after terminating a parked worker', 1, 0],
+    ['throw', 'an uncaught exception with the ring full', 2, 1],
+    ['reject', 'an unhandled rejection with the ring full', 2, 1],
+  ])('%s: %s loses nothing', (mode, _what, workers, status) => {
     const { dir, remove } = tempDir();
     cleanup = remove;
     const result = spawnSync(process.execPath, [app, dir, mode], { encoding: 'utf8', timeout: 60_000 });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
+    expect(result.status).toBe(status);
+    if (status === 0) expect(result.stderr).toBe('');
+    else expect(result.stderr).toContain('after the burst');
 
     const bySource = countBySource(readRecords(dir, 'app.log'));
     expect(bySource.get('main')).toEqual(upTo(MAIN_RECORDS));
