@@ -7,6 +7,8 @@
  */
 
 /** The one fs call a writer needs; node:fs satisfies it, tests pass fakes. */
+import { sinkClosedError } from './sink.js';
+
 export interface WritePort {
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
 }
@@ -67,6 +69,7 @@ export class FdWriter {
   #buffer: Buffer;
   #used = 0;
   #written = 0;
+  #closed = false;
 
   constructor(port: WritePort, fd: number, bufferBytes: number) {
     if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1) {
@@ -100,6 +103,7 @@ export class FdWriter {
    * buffered bytes out first to make room, never the line itself.
    */
   append(line: string): number {
+    if (this.#closed) throw sinkClosedError('writeLine');
     // A UTF-16 unit never takes more than 3 UTF-8 bytes, so this bound spares the common case
     // a second pass over the string; Buffer.byteLength runs only when the bound says "maybe not".
     if (line.length * 3 > this.#buffer.length - this.#used) this.#makeRoom(line);
@@ -110,9 +114,22 @@ export class FdWriter {
 
   /** Writes every buffered byte out. */
   flush(): void {
+    if (this.#closed) throw sinkClosedError('flush');
     this.#writeHead(this.#used);
     this.#used = 0;
     this.#buffer = this.#home;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Writes every buffered byte out, then refuses further lines. The descriptor is the caller's. */
+  end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writeHead(this.#used);
+    this.#used = 0;
   }
 
   /**

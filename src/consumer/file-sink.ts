@@ -8,7 +8,6 @@ import { dirname, isAbsolute } from 'node:path';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
 import { planRotation, rotatedPath, shouldRotate } from './rotation.js';
-import { sinkClosedError } from './sink.js';
 import type { Sink } from './sink.js';
 
 /** The part of node:fs the file sink uses. */
@@ -68,7 +67,6 @@ function resolve(options: FileSinkOptions): Resolved {
 class FileSink implements Sink {
   readonly #options: Resolved;
   readonly #writer: FdWriter;
-  #state: 'open' | 'closed' = 'open';
   #fd: number;
   /** Bytes that belong to the live file: on disk, or buffered for it. */
   #fileBytes = 0;
@@ -90,7 +88,6 @@ class FileSink implements Sink {
   }
 
   writeLine(line: string): void {
-    if (this.#state === 'closed') throw sinkClosedError('writeLine');
     // Encode first: the byte length is known only then. If append() writes earlier lines out to
     // make room, they go to the live file, which is where they were counted.
     const lineBytes = this.#writer.append(line);
@@ -102,15 +99,13 @@ class FileSink implements Sink {
   }
 
   flush(): void {
-    if (this.#state === 'closed') throw sinkClosedError('flush');
     this.#writer.flush();
   }
 
   close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+    if (this.#writer.closed) return;
     try {
-      this.#writer.flush();
+      this.#writer.end();
     } finally {
       this.#options.fs.closeSync(this.#fd);
     }

@@ -6,7 +6,6 @@
 import * as nodeFs from 'node:fs';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
-import { sinkClosedError } from './sink.js';
 import type { Sink } from './sink.js';
 
 export interface StdoutSinkOptions {
@@ -29,7 +28,6 @@ export function createStdoutSink(options: StdoutSinkOptions = {}): Sink {
 
 class StdoutSink implements Sink {
   readonly #writer: FdWriter;
-  #state: 'open' | 'closed' = 'open';
 
   constructor(writer: FdWriter) {
     this.#writer = writer;
@@ -44,20 +42,16 @@ class StdoutSink implements Sink {
   }
 
   writeLine(line: string): void {
-    if (this.#state === 'closed') throw sinkClosedError('writeLine');
     this.#writer.append(line);
   }
 
   flush(): void {
-    if (this.#state === 'closed') throw sinkClosedError('flush');
     this.#writer.flush();
   }
 
   /** Flushes and stops writing, but leaves the descriptor open: the sink was lent it, and the
    *  process still needs stdout after the logger is gone. */
   close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.#writer.flush();
+    this.#writer.end();
   }
 }
