@@ -6,9 +6,9 @@
  * handler on the main thread cannot wait for one either (see sink.ts).
  */
 
-/** The one fs call a writer needs; node:fs satisfies it, tests pass fakes. */
 import { sinkClosedError } from './sink.js';
 
+/** The one fs call a writer needs; node:fs satisfies it, tests pass fakes. */
 export interface WritePort {
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
 }
