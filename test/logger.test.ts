@@ -567,6 +567,26 @@ describe('hostile values through the whole path', () => {
     expect(lines[2]).toMatchObject({ name: 'n\nm', 'bind\nkey': 'x\ry', '\ufffd': 1, msg: 'child' });
   });
 
+  it('a getter or toJSON that logs while its own record is being encoded: both records arrive intact', async () => {
+    const s = await setup();
+    const log = s.log;
+    const sneaky = {
+      get inner(): string {
+        log.warn({ depth: 1, text: 'é'.repeat(50) }, 'logged from a getter');
+        return 'outer value';
+      },
+      later: 'x'.repeat(200),
+      toJSONField: { toJSON: () => (log.info('logged from toJSON'), 'json value') },
+    };
+    log.info(sneaky, 'outer %s', 'arg');
+    const stats = await s.backend.close();
+    expect(stats).toMatchObject({ recordsWritten: 3, recordsFailed: 0 });
+    const lines = s.lines();
+    expect(lines.map((l) => l.msg)).toEqual(['logged from a getter', 'logged from toJSON', 'outer arg']);
+    expect(lines[0]).toMatchObject({ depth: 1, text: 'é'.repeat(50) });
+    expect(lines[2]).toMatchObject({ inner: 'outer value', later: 'x'.repeat(200), toJSONField: 'json value' });
+  });
+
   it('a revoked Proxy in any argument position is logged as a marker, never thrown', async () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();

@@ -88,11 +88,6 @@ export class FdWriter {
     return this.#written;
   }
 
-  /** Bytes encoded but not yet written. */
-  get bufferedBytes(): number {
-    return this.#used;
-  }
-
   /** Points later writes at another descriptor; the caller flushes the old one first. */
   useFd(fd: number): void {
     this.#fd = fd;

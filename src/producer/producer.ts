@@ -28,6 +28,8 @@ export class Producer {
   readonly #control: Int32Array;
   readonly #bytes: Bytes;
   readonly #encoder = new Encoder();
+  /** True while a log call walks its values (which may run user code that logs). */
+  #walking = false;
   readonly #dropWhenFull: boolean;
   /** Encoded `[undefined, undefined]`: the context of a notice that must fit whatever happened. */
   readonly #emptyContext: Uint8Array;
@@ -85,21 +87,23 @@ export class Producer {
     fields: object | undefined,
   ): void {
     const time = Date.now();
-    const encoder = this.#encoder;
+    // A getter or toJSON met by the walk may itself log: that nested call gets a tape of its own
+    // rather than resetting the one being measured.
+    const nested = this.#walking;
+    const encoder = nested ? new Encoder() : this.#encoder;
     const fixed = HEADER_BYTES + context.length;
-    encoder.begin(this.#ring.maxPayloadBytes - fixed);
-    encoder.add(msg);
     const argCount = Math.min(Math.max(args.length - argStart, 0), MAX_ARGS);
-    for (let i = 0; i < argCount; i++) encoder.add(args[argStart + i]);
-    if (fields !== undefined) encoder.add(fields);
-    if (encoder.oversized) return this.#emitOversized(level, time, fixed + encoder.byteLength);
-
-    const payloadBytes = fixed + encoder.byteLength;
-    const index = this.#claim(payloadBytes);
-    if (index === NO_SPACE) return;
-    this.#writeHeader(index, time, level, fields === undefined ? 0 : Flag.HAS_FIELDS, argCount, context);
-    encoder.write(this.#bytes, index + fixed);
-    this.#ring.commit(index, payloadBytes);
+    this.#walking = true;
+    try {
+      encoder.begin(this.#ring.maxPayloadBytes - fixed);
+      encoder.add(msg);
+      for (let i = 0; i < argCount; i++) encoder.add(args[argStart + i]);
+      if (fields !== undefined) encoder.add(fields);
+    } finally {
+      this.#walking = nested;
+    }
+    if (encoder.oversized) return this.#emitOversized(encoder, level, time, fixed + encoder.byteLength);
+    this.#publish(encoder, time, level, fields === undefined ? 0 : Flag.HAS_FIELDS, argCount, context);
   }
 
   /** Resolves once every record committed before the call has been handed to the OS. */
@@ -122,12 +126,12 @@ export class Producer {
     }
   }
 
-  /** Counts a log call that could not be recorded because the backend is closed. */
-  dropClosed(): void {
-    Atomics.add(this.#control, Slot.DROPPED_CLOSED, 1);
-  }
-
-  #writeHeader(index: number, time: number, level: number, flags: number, argCount: number, context: Uint8Array): void {
+  /** Claims a frame for the measured tape, writes the header, context and tape, commits. */
+  #publish(encoder: Encoder, time: number, level: number, flags: number, argCount: number, context: Uint8Array): boolean {
+    const fixed = HEADER_BYTES + context.length;
+    const payloadBytes = fixed + encoder.byteLength;
+    const index = this.#claim(payloadBytes);
+    if (index === NO_SPACE) return false;
     const { u8, view } = this.#bytes;
     view.setFloat64(index + RecordOffset.TIME, time, true);
     view.setUint32(index + RecordOffset.THREAD_ID, threadId, true);
@@ -135,25 +139,20 @@ export class Producer {
     u8[index + RecordOffset.FLAGS] = flags;
     view.setUint16(index + RecordOffset.ARG_COUNT, argCount, true);
     u8.set(context, index + RecordOffset.CONTEXT);
+    encoder.write(this.#bytes, index + fixed);
+    this.#ring.commit(index, payloadBytes);
+    return true;
   }
 
   /**
    * A record larger than the ring allows is replaced by a notice of the same level, and counted
    * as oversized once the notice is in (if the notice itself is dropped, it counts as that).
    */
-  #emitOversized(level: number, time: number, bytes: number): void {
+  #emitOversized(encoder: Encoder, level: number, time: number, bytes: number): void {
     const limit = this.#ring.maxPayloadBytes;
-    const encoder = this.#encoder;
-    const context = this.#emptyContext;
     encoder.begin(limit);
     encoder.add(`[ringlog] record of at least ${bytes} bytes dropped: records are limited to ${limit} bytes (bufferSize / 8)`);
-    const payloadBytes = HEADER_BYTES + context.length + encoder.byteLength;
-    const index = this.#claim(payloadBytes);
-    if (index === NO_SPACE) return;
-    this.#writeHeader(index, time, level, 0, 0, context);
-    encoder.write(this.#bytes, index + HEADER_BYTES + context.length);
-    this.#ring.commit(index, payloadBytes);
-    Atomics.add(this.#control, Slot.OVERSIZED, 1);
+    if (this.#publish(encoder, time, level, 0, 0, this.#emptyContext)) Atomics.add(this.#control, Slot.OVERSIZED, 1);
   }
 
   #claim(payloadBytes: number): number {
