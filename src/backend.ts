@@ -153,7 +153,7 @@ class Backend implements LogBackend {
    */
   #consumerFailed(error: Error): void {
     const { control } = this.#views;
-    new Ring(this.#views).seal(true);
+    new Ring(this.#views).seal();
     Atomics.store(control, Slot.STATE, State.CLOSED);
     Atomics.notify(control, Slot.STATE);
     Atomics.notify(control, Slot.WRITTEN);

@@ -94,4 +94,29 @@ describe('createLogBackend', () => {
       expect(stats.droppedClosed).toBeGreaterThan(0);
     },
   );
+
+  it('close() while producers keep logging: resolves, writes every claim made before it, then counts the rest as dropped', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const file = join(dir, 'app.log');
+    const backend = await createLogBackend({ bufferSize: '64KiB', file });
+    const loggers = [0, 1].map(() => new Worker(new URL('../dist/test/fixtures/loop-worker.js', import.meta.url), { workerData: { log: backend.handle } }));
+    await Promise.all(loggers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
+    const stats = await backend.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const droppedAfter = backend.stats().droppedClosed;
+    await Promise.all(loggers.map((worker) => worker.terminate()));
+
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { seq: number; thread: number });
+    expect(stats.recordsWritten).toBe(lines.length);
+    expect(stats.abandoned).toBe(0);
+    // Each thread's records are a gap-free run from 0: nothing claimed before the seal went missing.
+    const threads = [...new Set(lines.map((line) => line.thread))];
+    expect(threads).toHaveLength(2);
+    for (const thread of threads) {
+      const run = lines.filter((line) => line.thread === thread).map((line) => line.seq);
+      expect(run).toEqual(run.map((_, i) => i));
+    }
+    expect(droppedAfter).toBeGreaterThan(0);
+  });
 });

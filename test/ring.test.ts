@@ -186,23 +186,45 @@ describe('32-bit cursors', () => {
 });
 
 describe('seal', () => {
-  it('fails while a claim is outstanding, then refuses every later claim', () => {
+  it('refuses every later claim, while claims made before are still read, up to end()', () => {
     const { ring, views } = makeRing(256);
-    const pending = ring.claim(8, 1);
-    expect(ring.seal()).toBe(false);
-    ring.commit(pending, 8);
-    ring.release(readAll(ring).consumed);
-    expect(ring.seal()).toBe(true);
+    put(ring, views, 8, 1, 1);
+    const pending = ring.claim(8, 2);
+    const end = ring.end();
+    ring.seal();
     expect(ring.isSealed()).toBe(true);
-    expect(ring.claim(0, 1)).toBe(NO_SPACE);
-    expect(put(ring, views, 0, 1)).toBe(NO_SPACE);
+    expect(ring.end()).toBe(end);
+    expect(ring.claim(0, 3)).toBe(NO_SPACE);
+    fill(views, pending, 8, 2);
+    ring.commit(pending, 8);
+    const { frames, consumed } = readAll(ring);
+    expect(frames.map((f) => f.producer)).toEqual([1, 2]);
+    ring.release(consumed);
+    expect(ring.head()).toBe(end);
+    // HEAD has caught up with the last claim: still no claim fits.
+    expect(ring.claim(0, 3)).toBe(NO_SPACE);
+    expect(ring.isSealed()).toBe(true);
   });
 
-  it('force-seals over an outstanding claim', () => {
-    const { ring } = makeRing(256);
-    ring.claim(8, 1);
-    expect(ring.seal(true)).toBe(true);
+  it('is idempotent, and keeps end() across the 4 GiB wrap of the cursors', () => {
+    const { ring, views } = makeRing(256, 0xffff_ffe0 | 0);
+    put(ring, views, 40, 1);
+    const end = ring.end();
+    // 32 bytes of padding to the end of the data region, then the frame at index 0.
+    expect(end).toBe((0xffff_ffe0 + 32 + frameBytes(40)) | 0);
+    ring.seal();
+    ring.seal();
+    expect(ring.end()).toBe(end);
+    ring.release(readAll(ring).consumed);
+    expect(ring.head()).toBe(end);
     expect(ring.claim(0, 1)).toBe(NO_SPACE);
+  });
+
+  it('an unsealed ring is not sealed, even when full', () => {
+    const { ring, views } = makeRing(256);
+    for (let i = 0; i < 8; i++) put(ring, views, 24, i);
+    expect(ring.isSealed()).toBe(false);
+    expect(ring.end()).toBe(256);
   });
 });
 
@@ -274,8 +296,8 @@ describe('protocol model (fast-check)', () => {
         let nextRead = 0;
         for (const o of ops) {
           if (o.kind === 'claim') {
-            const used = (ring.tail() - ring.head()) | 0;
-            const toEnd = 512 - (ring.tail() & 511);
+            const used = (ring.end() - ring.head()) | 0;
+            const toEnd = 512 - (ring.end() & 511);
             const required = frameBytes(o.bytes);
             const index = ring.claim(o.bytes, seq);
             if (index === NO_SPACE) {
@@ -318,7 +340,7 @@ describe('protocol model (fast-check)', () => {
         const rest: number[] = [];
         ring.release(ring.read((_i, _b, producer) => rest.push(producer), Number.MAX_SAFE_INTEGER));
         expect(rest).toEqual(claims.map((c) => c.seq));
-        expect(ring.head()).toBe(ring.tail());
+        expect(ring.head()).toBe(ring.end());
       }),
       { numRuns: 300 },
     );

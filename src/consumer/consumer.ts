@@ -83,7 +83,7 @@ export class Consumer {
     try {
       this.#loop();
     } catch (error) {
-      this.#ring.seal(true);
+      this.#ring.seal();
       this.#markClosed();
       this.#unlock();
       throw error;
@@ -127,14 +127,16 @@ export class Consumer {
   }
 
   /**
-   * Drains everything, seals the ring so no later claim can succeed, and closes the sink.
-   * A claim that stays uncommitted is skipped after UNBLOCK_AFTER_MS, so this always ends.
+   * Seals the ring so that no later claim succeeds, drains every claim made before, and closes
+   * the sink. Sealing first means producers still logging cannot keep this going forever; a
+   * claim that stays uncommitted is skipped after UNBLOCK_AFTER_MS, so this always ends.
    */
   finish(): void {
     const ring = this.#ring;
+    ring.seal();
     for (;;) {
       while (this.drainBatch() > 0);
-      if (ring.seal()) break;
+      if (ring.head() === ring.end()) break;
       this.#skipDeadClaim();
       ring.awaitCommitted(1);
     }
@@ -158,7 +160,7 @@ export class Consumer {
     const ring = this.#ring;
     const head = ring.head();
     const now = Date.now();
-    if (head === ring.tail() || head !== this.#stalledHead || this.#stalledSince === 0) {
+    if (head === ring.end() || head !== this.#stalledHead || this.#stalledSince === 0) {
       this.#stalledHead = head;
       this.#stalledSince = now;
       return;

@@ -109,7 +109,7 @@ export class Producer {
   /** Resolves once every record committed before the call has been handed to the OS. */
   async flush(): Promise<void> {
     const control = this.#control;
-    const target = this.#ring.tail();
+    const target = this.#ring.end();
     // A pending waitAsync does not keep the event loop alive; a timer does, so that
     // `await flush()` at the end of a program is not cut short by the loop running dry.
     const keepAlive = setInterval(noop, 60_000);

@@ -34,6 +34,8 @@ export const PADDING = -1;
 export const NO_SPACE = -1;
 
 const ALIGN_MASK = 7;
+/** How far past a capacity ahead of the last claim `seal()` moves TAIL. */
+const SEAL_DISTANCE = FRAME_HEADER_BYTES;
 
 export function frameBytes(payloadBytes: number): number {
   return (FRAME_HEADER_BYTES + payloadBytes + ALIGN_MASK) & ~ALIGN_MASK;
@@ -87,12 +89,13 @@ export class Ring {
     let tail: number;
     let padding: number;
     do {
-      tail = Atomics.load(control, Slot.TAIL);
+      // HEAD before TAIL: HEAD only grows and never passes TAIL, so this TAIL is at or beyond
+      // this HEAD and the distance is exact; it exceeds the capacity only in a sealed ring.
       const head = Atomics.load(control, Slot.HEAD);
+      tail = Atomics.load(control, Slot.TAIL);
       const toEnd = capacity - (tail & this.#mask);
       padding = required > toEnd ? toEnd : 0;
-      // A HEAD read after TAIL may be ahead of this TAIL; then TAIL has moved and the CAS fails.
-      if (((tail - head) | 0) + padding + required > capacity) return NO_SPACE;
+      if (((tail - head) >>> 0) + padding + required > capacity) return NO_SPACE;
     } while (Atomics.compareExchange(control, Slot.TAIL, tail, (tail + padding + required) | 0) !== tail);
 
     const data32 = this.#data32;
@@ -150,9 +153,15 @@ export class Ring {
     }
   }
 
-  /** The position after the last claim: everything committed before now lies below it. */
-  tail(): number {
-    return Atomics.load(this.#control, Slot.TAIL);
+  /**
+   * The position after the last claim: every record committed before now lies below it. In a
+   * sealed ring, the position after the last claim made before the seal.
+   */
+  end(): number {
+    const control = this.#control;
+    const head = Atomics.load(control, Slot.HEAD);
+    const tail = Atomics.load(control, Slot.TAIL);
+    return ((tail - head) >>> 0) > this.capacity ? (tail - SEAL_DISTANCE - this.capacity) | 0 : tail;
   }
 
   // ---- consumer side -------------------------------------------------------------------------
@@ -204,22 +213,23 @@ export class Ring {
   }
 
   /**
-   * Refuses every later claim, provided every earlier one has been read and released: TAIL is
-   * moved to more than a capacity ahead of HEAD, which no claim can fit beside. Being a CAS from
-   * HEAD, it fails (returns false) while any claim is still outstanding; drain and try again.
-   * `force` seals over outstanding claims too: they are given up, never read.
+   * Refuses every later claim; claims made before stay valid and are read as usual, up to
+   * `end()`. TAIL moves more than a capacity ahead of the last claim, which no claim can fit
+   * beside however far HEAD advances; `end()` recovers where the claims stopped. Idempotent.
+   * The distance stays below 2^32 (at most 2 GiB + 8 for a 1 GiB ring), so unsigned
+   * differences still tell a sealed ring from an open one.
    */
-  seal(force = false): boolean {
+  seal(): void {
     const control = this.#control;
     for (;;) {
       const head = Atomics.load(control, Slot.HEAD);
-      const tail = force ? Atomics.load(control, Slot.TAIL) : head;
-      if (Atomics.compareExchange(control, Slot.TAIL, tail, (head + this.capacity + FRAME_HEADER_BYTES) | 0) === tail) {
+      const tail = Atomics.load(control, Slot.TAIL);
+      if (((tail - head) >>> 0) > this.capacity) return;
+      if (Atomics.compareExchange(control, Slot.TAIL, tail, (tail + this.capacity + SEAL_DISTANCE) | 0) === tail) {
         // Producers sleeping on a full ring wake up, fail to claim and see why.
         Atomics.notify(control, Slot.HEAD);
-        return true;
+        return;
       }
-      if (!force) return false;
     }
   }
 
@@ -239,8 +249,8 @@ export class Ring {
     const control = this.#control;
     const data32 = this.#data32;
     const head = Atomics.load(control, Slot.HEAD);
-    const pending = (Atomics.load(control, Slot.TAIL) - head) | 0;
-    if (pending <= 0 || pending > this.capacity) return false;
+    const pending = (this.end() - head) | 0;
+    if (pending <= 0) return false;
     const index = head & this.#mask;
     const slot = index >> 2;
     const length = Atomics.load(data32, slot);
@@ -261,7 +271,8 @@ export class Ring {
 
   isSealed(): boolean {
     const control = this.#control;
-    return ((Atomics.load(control, Slot.TAIL) - Atomics.load(control, Slot.HEAD)) | 0) > this.capacity;
+    const head = Atomics.load(control, Slot.HEAD);
+    return ((Atomics.load(control, Slot.TAIL) - head) >>> 0) > this.capacity;
   }
 
   /** True when a committed frame waits at HEAD. */
