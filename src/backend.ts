@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { drainOnExit } from './consumer/consumer.js';
+import { drainOnExit, shutDown } from './consumer/consumer.js';
 import type { ConsumerData } from './consumer/thread.js';
 import { resolveOptions, type BackendOptions, type ResolvedOptions } from './options.js';
 import type { LogHandle } from './producer/handle.js';
@@ -148,15 +148,11 @@ class Backend implements LogBackend {
   }
 
   /**
-   * The consumer thread died. Nothing will drain the ring again, so seal it: producers then drop
-   * and count instead of waiting forever on a ring that never empties.
+   * The consumer thread died. It shuts the backend down itself on a failed write; this covers
+   * deaths it cannot catch (its own out-of-memory, say), and tells the user.
    */
   #consumerFailed(error: Error): void {
-    const { control } = this.#views;
-    new Ring(this.#views).seal();
-    Atomics.store(control, Slot.STATE, State.CLOSED);
-    Atomics.notify(control, Slot.STATE);
-    Atomics.notify(control, Slot.WRITTEN);
+    shutDown(new Ring(this.#views), this.#views.control);
     process.stderr.write(`ringlog: the consumer thread failed; further records are dropped: ${error.stack ?? error.message}\n`);
   }
 }

@@ -83,8 +83,7 @@ export class Consumer {
     try {
       this.#loop();
     } catch (error) {
-      this.#ring.seal();
-      this.#markClosed();
+      shutDown(this.#ring, this.#control);
       this.#unlock();
       throw error;
     }
@@ -142,14 +141,7 @@ export class Consumer {
     }
     this.#sink.close();
     this.#publishStats();
-    this.#markClosed();
-  }
-
-  #markClosed(): void {
-    const control = this.#control;
-    Atomics.store(control, Slot.STATE, State.CLOSED);
-    Atomics.notify(control, Slot.STATE);
-    Atomics.notify(control, Slot.WRITTEN);
+    markClosed(this.#control);
   }
 
   /**
@@ -206,6 +198,23 @@ export class Consumer {
     this.#reportedBytes = sink.bytesWritten;
     this.#reportedRotations = sink.rotations;
   }
+}
+
+/** Marks the backend closed and wakes whoever waits on it (close(), flush()). */
+function markClosed(control: Int32Array): void {
+  Atomics.store(control, Slot.STATE, State.CLOSED);
+  Atomics.notify(control, Slot.STATE);
+  Atomics.notify(control, Slot.WRITTEN);
+}
+
+/**
+ * Stops the backend when no drain will happen any more (the consumer failed): seal the ring so
+ * producers drop and count instead of waiting on a ring that never empties, and mark it closed.
+ * Whatever is still in the ring is not written.
+ */
+export function shutDown(ring: Ring, control: Int32Array): void {
+  ring.seal();
+  markClosed(control);
 }
 
 /**

@@ -36,7 +36,7 @@ export function decodeRecord(source: Bytes, index: number, length: number): LogR
   };
 }
 
-/** Decodes a run of values, as written by the encoder into a private buffer (tests, contexts). */
+/** Decodes a run of values as the encoder writes them, without a record header (for tests). */
 export function decodeValues(source: Bytes, index: number, length: number): Value[] {
   const reader = new Reader(source, index, index + length);
   const values: Value[] = [];
