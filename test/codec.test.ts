@@ -1,5 +1,5 @@
 /**
- * The record codec without threads: the producer's two-pass Encoder against the consumer's
+ * The record codec without threads: the producer's Encoder against the consumer's
  * decoder, over a private buffer. Round trips are checked against a model of the documented
  * conversions, hostile values against the documented placeholders, and truncated or damaged
  * payloads against CorruptRecordError.
@@ -17,7 +17,7 @@ const BIG_LIMIT = 1 << 20;
 
 interface Encoded {
   readonly values: Value[];
-  /** What the tape said it would write. */
+  /** What the encoder said it would write. */
   readonly byteLength: number;
   /** The offset `write()` returned, minus where it started. */
   readonly written: number;
@@ -35,7 +35,7 @@ function roundTrip(values: readonly unknown[], { limit = BIG_LIMIT, offset = 3 }
   return { values: decodeValues(target, offset, end - offset), byteLength, written: end - offset };
 }
 
-/** Round trip of one value; also checks that the tape's size is what it wrote. */
+/** Round trip of one value; also checks that the encoded size is what it wrote. */
 function one(value: unknown): Value {
   const { values, byteLength, written } = roundTrip([value]);
   expect(written).toBe(byteLength);
@@ -396,9 +396,9 @@ describe('Encoder: hostile values never throw and have a documented result', () 
   });
 });
 
-// ---- size limits and the tape ------------------------------------------------------------------
+// ---- size limits and reuse -----------------------------------------------------------------------
 
-describe('Encoder: the limit and the tape', () => {
+describe('Encoder: the limit and reuse', () => {
   it('a 50 MB string sets oversized (it is not measured byte by byte)', () => {
     const encoder = new Encoder();
     encoder.begin(RECORD_LIMIT);
@@ -419,7 +419,7 @@ describe('Encoder: the limit and the tape', () => {
     expect(encoder.oversized).toBe(true);
   });
 
-  it('begin() resets a tape that was oversized', () => {
+  it('begin() resets an encoding that was oversized', () => {
     const encoder = new Encoder();
     encoder.begin(10);
     encoder.add('x'.repeat(100));
@@ -487,7 +487,7 @@ describe('Encoder: the limit and the tape', () => {
     expectSame(values, [obj({ changing: 'short', count: 1 })]);
   });
 
-  it('reuses its tape across calls without leaking earlier values', () => {
+  it('reuses its scratch buffer across calls without leaking earlier values', () => {
     const encoder = new Encoder();
     const target = bytesOver(new Uint8Array(4096));
     encoder.begin(BIG_LIMIT);
@@ -516,7 +516,7 @@ interface RecordInput {
 
 /**
  * Lays out a payload as Producer.emit does: the fixed header, the context (name and bindings,
- * encoded apart as Producer.encodeValues does), then the tape of msg, args and fields.
+ * encoded apart as Producer.encodeValues does), then the encoding of msg, args and fields.
  * Returns the bytes (the payload at `index`, followed by stray bytes) and the payload length.
  */
 function encodeRecord(input: RecordInput, index = 8): { source: Bytes; length: number } {

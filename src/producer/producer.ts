@@ -1,6 +1,6 @@
 /**
  * One thread's connection to a backend's ring: every logger a thread makes from the same handle
- * shares one Producer (and so one encoder tape). It turns a log call's values into a committed
+ * shares one Producer (and so one encoder and its scratch buffer). It turns a log call's values into a committed
  * record synchronously, inside the call: worker pools park their threads between tasks, and a
  * record that waited for the event loop would never arrive.
  */
@@ -87,7 +87,7 @@ export class Producer {
     fields: object | undefined,
   ): void {
     const time = Date.now();
-    // A getter or toJSON met by the walk may itself log: that nested call gets a tape of its own
+    // A getter or toJSON met by the walk may itself log: that nested call gets an encoder of its own
     // rather than resetting the one being measured.
     const nested = this.#walking;
     const encoder = nested ? new Encoder() : this.#encoder;
@@ -126,7 +126,7 @@ export class Producer {
     }
   }
 
-  /** Claims a frame for the measured tape, writes the header, context and tape, commits. */
+  /** Claims a frame for the encoded values, writes the header, context and values, commits. */
   #publish(encoder: Encoder, time: number, level: number, flags: number, argCount: number, context: Uint8Array): boolean {
     const fixed = HEADER_BYTES + context.length;
     const payloadBytes = fixed + encoder.byteLength;
