@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { allocateShared, Slot, viewShared, type SharedViews } from '../src/shared/layout.js';
 import { FRAME_HEADER_BYTES, frameBytes, NO_SPACE, PADDING, Ring } from '../src/shared/ring.js';
@@ -344,5 +345,52 @@ describe('protocol model (fast-check)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('an open ring never looks sealed, however fast HEAD and TAIL move', () => {
+  it('isSealed() and end() while another thread keeps a small ring full and draining', async () => {
+    const views = viewShared(allocateShared(4096));
+    const ring = new Ring(views);
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    // The other thread keeps the ring one frame short of full: it frees a frame, and claims
+    // it again at once, so HEAD and TAIL both move between any two loads of this thread.
+    const churn = new Worker(
+      `const { workerData } = await import('node:worker_threads');
+      const { Ring } = await import(workerData.ring);
+      const { viewShared } = await import(workerData.layout);
+      const ring = new Ring(viewShared(workerData.buffer));
+      const stop = new Int32Array(workerData.stop);
+      while (Atomics.load(stop, 0) === 0) {
+        let index;
+        while ((index = ring.claim(40, 1)) !== -1) ring.commit(index, 40);
+        ring.release(ring.read(() => {}, 48));
+      }`,
+      {
+        eval: true,
+        workerData: {
+          ring: new URL('../dist/src/shared/ring.js', import.meta.url).href,
+          layout: new URL('../dist/src/shared/layout.js', import.meta.url).href,
+          buffer: views.buffer,
+          stop: stop.buffer,
+        },
+      },
+    );
+    await new Promise((resolve) => churn.once('online', resolve));
+    let sealedSeen = 0;
+    let endBehindHead = 0;
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline) {
+      for (let i = 0; i < 10_000; i++) {
+        if (ring.isSealed()) sealedSeen++;
+        const head = ring.head();
+        if (((ring.end() - head) | 0) < 0) endBehindHead++;
+      }
+    }
+    Atomics.store(stop, 0, 1);
+    await new Promise((resolve) => churn.once('exit', resolve));
+    expect({ sealedSeen, endBehindHead }).toEqual({ sealedSeen: 0, endBehindHead: 0 });
+    ring.seal();
+    expect(ring.isSealed()).toBe(true);
   });
 });

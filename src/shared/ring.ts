@@ -56,6 +56,8 @@ export class Ring {
   readonly #data: Uint8Array;
   readonly #data32: Int32Array;
   readonly #mask: number;
+  /** TAIL - HEAD as of the last `#snapshot()`, unsigned. */
+  #distance = 0;
 
   constructor(views: SharedViews) {
     this.capacity = views.capacity;
@@ -158,10 +160,28 @@ export class Ring {
    * sealed ring, the position after the last claim made before the seal.
    */
   end(): number {
+    const tail = this.#snapshot();
+    return this.#distance > this.capacity ? (tail - SEAL_DISTANCE - this.capacity) | 0 : tail;
+  }
+
+  /**
+   * Reads TAIL, and in `#distance` how far it is ahead of HEAD, as of one instant. Reading HEAD
+   * and then TAIL is not enough: between the two loads the consumer may free space and
+   * producers claim it, and TAIL then looks more than a capacity ahead of the HEAD read before,
+   * which is what a sealed ring looks like. HEAD only grows, so when it reads the same before
+   * and after TAIL, it held that value when TAIL was read. (The claim path needs none of this:
+   * a stale HEAD there only makes a claim fail that could have fitted, and it is retried.)
+   */
+  #snapshot(): number {
     const control = this.#control;
-    const head = Atomics.load(control, Slot.HEAD);
-    const tail = Atomics.load(control, Slot.TAIL);
-    return ((tail - head) >>> 0) > this.capacity ? (tail - SEAL_DISTANCE - this.capacity) | 0 : tail;
+    for (;;) {
+      const head = Atomics.load(control, Slot.HEAD);
+      const tail = Atomics.load(control, Slot.TAIL);
+      if (Atomics.load(control, Slot.HEAD) === head) {
+        this.#distance = (tail - head) >>> 0;
+        return tail;
+      }
+    }
   }
 
   // ---- consumer side -------------------------------------------------------------------------
@@ -222,9 +242,8 @@ export class Ring {
   seal(): void {
     const control = this.#control;
     for (;;) {
-      const head = Atomics.load(control, Slot.HEAD);
-      const tail = Atomics.load(control, Slot.TAIL);
-      if (((tail - head) >>> 0) > this.capacity) return;
+      const tail = this.#snapshot();
+      if (this.#distance > this.capacity) return;
       if (Atomics.compareExchange(control, Slot.TAIL, tail, (tail + this.capacity + SEAL_DISTANCE) | 0) === tail) {
         // Producers sleeping on a full ring wake up, fail to claim and see why.
         Atomics.notify(control, Slot.HEAD);
@@ -270,9 +289,8 @@ export class Ring {
   }
 
   isSealed(): boolean {
-    const control = this.#control;
-    const head = Atomics.load(control, Slot.HEAD);
-    return ((Atomics.load(control, Slot.TAIL) - head) >>> 0) > this.capacity;
+    this.#snapshot();
+    return this.#distance > this.capacity;
   }
 
   /** True when a committed frame waits at HEAD. */
