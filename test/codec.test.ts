@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordError, decodeRecord, decodeValues } from '../src/consumer/decoder.js';
 import { Encoder } from '../src/producer/encoder.js';
-import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../src/shared/codec.js';
+import { bytesOver, HEADER_BYTES, Tag } from '../src/shared/codec.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/shared/record.js';
+import { BIG_LIMIT, encodeRecord, json, key, text, toObject, type RecordInput } from './support/records.js';
 
 /** The record limit of a 64 KiB ring (bufferSize / 8 minus the frame header), as in the backend. */
 const RECORD_LIMIT = 64 * 1024 / 8 - 8;
-const BIG_LIMIT = 1 << 20;
 
 interface Encoded {
   readonly values: Value[];
@@ -96,44 +96,6 @@ function model(value: unknown): unknown {
   }
   return value;
 }
-
-// ---- arbitraries -------------------------------------------------------------------------------
-
-const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
-const anyCodePoint = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 });
-const special = fc.constantFrom('\0', '\r', '\n', '\u2028', '\u2029', '"', '\\', '%', '\u{1f600}', 'é');
-const text = fc.oneof(
-  fc.string(),
-  fc.string({ unit: fc.oneof(anyCodePoint, loneSurrogate, special) }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-);
-const key = fc.oneof(text, fc.constantFrom('__proto__', 'constructor', 'toJSON', 'hasOwnProperty', '', '0', '10'));
-
-type Json = undefined | null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
-
-/** Builds an object with an ordinary prototype where every key, `__proto__` included, is own. */
-function toObject(entries: readonly (readonly [string, Json])[]): { [key: string]: Json } {
-  const out: { [key: string]: Json } = {};
-  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-  return out;
-}
-
-const leaf: fc.Arbitrary<Json> = fc.oneof(
-  text,
-  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
-  fc.double(),
-  fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1, 0.1, Number.MAX_VALUE, Number.MIN_VALUE),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.bigInt(),
-);
-
-const { json } = fc.letrec<{ json: Json; array: Json[]; object: { [key: string]: Json } }>((tie) => ({
-  json: fc.oneof({ maxDepth: 5, depthIdentifier: 'json' }, leaf, tie('array'), tie('object')),
-  array: fc.array(tie('json'), { maxLength: 6, depthIdentifier: 'json' }),
-  object: fc.array(fc.tuple(key, tie('json')), { maxLength: 6, depthIdentifier: 'json' }).map(toObject),
-}));
 
 // ---- round trips -------------------------------------------------------------------------------
 
@@ -502,51 +464,6 @@ describe('Encoder: the limit and reuse', () => {
 });
 
 // ---- records -----------------------------------------------------------------------------------
-
-interface RecordInput {
-  readonly time: number;
-  readonly threadId: number;
-  readonly level: number;
-  readonly name: string | undefined;
-  readonly bindings: object | undefined;
-  readonly msg: string | undefined;
-  readonly args: readonly unknown[];
-  readonly fields: object | undefined;
-}
-
-/**
- * Lays out a payload as Producer.emit does: the fixed header, the context (name and bindings,
- * encoded apart as Producer.encodeValues does), then the encoding of msg, args and fields.
- * Returns the bytes (the payload at `index`, followed by stray bytes) and the payload length.
- */
-function encodeRecord(input: RecordInput, index = 8): { source: Bytes; length: number } {
-  const contextEncoder = new Encoder();
-  contextEncoder.begin(BIG_LIMIT);
-  contextEncoder.add(input.name);
-  contextEncoder.add(input.bindings);
-  const context = new Uint8Array(contextEncoder.byteLength);
-  contextEncoder.write(bytesOver(context), 0);
-
-  const encoder = new Encoder();
-  encoder.begin(BIG_LIMIT);
-  encoder.add(input.msg);
-  for (const arg of input.args) encoder.add(arg);
-  if (input.fields !== undefined) encoder.add(input.fields);
-  expect(encoder.oversized).toBe(false);
-
-  const length = HEADER_BYTES + context.length + encoder.byteLength;
-  // Stray bytes after the payload: a reader that overruns the payload would read them.
-  const source = bytesOver(new Uint8Array(index + length + 64).fill(Tag.STRING));
-  const { u8, view } = source;
-  view.setFloat64(index + RecordOffset.TIME, input.time, true);
-  view.setUint32(index + RecordOffset.THREAD_ID, input.threadId, true);
-  u8[index + RecordOffset.LEVEL] = input.level;
-  u8[index + RecordOffset.FLAGS] = input.fields === undefined ? 0 : Flag.HAS_FIELDS;
-  view.setUint16(index + RecordOffset.ARG_COUNT, input.args.length, true);
-  u8.set(context, index + RecordOffset.CONTEXT);
-  expect(encoder.write(source, index + HEADER_BYTES + context.length)).toBe(index + length);
-  return { source, length };
-}
 
 const sample: RecordInput = {
   time: 1_700_000_000_123.5,

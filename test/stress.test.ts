@@ -78,7 +78,7 @@ describe('stress: 4 worker threads through a 64 KiB ring', () => {
 
     const { arrived } = verify(dir, 4);
     const total = arrived.reduce((a, b) => a + b, 0);
-    expect(total + stats.droppedFull).toBe(80_000);
+    expect(total + stats.droppedFull, JSON.stringify(stats)).toBe(80_000);
     expect(stats.recordsWritten).toBe(total);
     expect(stats.recordsFailed).toBe(0);
   }, 120_000);

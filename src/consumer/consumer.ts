@@ -13,6 +13,7 @@ import { Ring } from '../shared/ring.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeRecord } from './decoder.js';
 import { createFileSink } from './file-sink.js';
+import { JsonLineRenderer, NOT_RENDERED } from './json-bytes.js';
 import { createJsonFormatter } from './json-format.js';
 import type { Sink } from './sink.js';
 import { createStdoutSink } from './stdout-sink.js';
@@ -35,6 +36,16 @@ const UNBLOCK_AFTER_MS = 1000;
 
 export type Formatter = (record: LogRecord) => string;
 
+/**
+ * How records become lines: a formatter that takes any decoded record, and optionally a
+ * renderer that writes most records' lines straight from their bytes, much faster, and
+ * leaves the others (NOT_RENDERED) to the formatter.
+ */
+export interface LineFormat {
+  readonly format: Formatter;
+  readonly renderer?: JsonLineRenderer;
+}
+
 export function openSink(options: ResolvedOptions): Sink {
   const { file } = options;
   return file === undefined
@@ -42,8 +53,9 @@ export function openSink(options: ResolvedOptions): Sink {
     : createFileSink({ path: file.path, maxFileBytes: file.maxFileBytes, maxFiles: file.maxFiles });
 }
 
-export function defaultFormatter(): Formatter {
-  return createJsonFormatter({ pid: process.pid, hostname: hostname() });
+export function defaultFormat(): LineFormat {
+  const context = { pid: process.pid, hostname: hostname() };
+  return { format: createJsonFormatter(context), renderer: new JsonLineRenderer(context) };
 }
 
 export class Consumer {
@@ -53,6 +65,7 @@ export class Consumer {
   readonly #bytes: Bytes;
   readonly #sink: Sink;
   readonly #format: Formatter;
+  readonly #renderer: JsonLineRenderer | undefined;
   readonly #batchBytes: number;
   /** Records rendered into the sink's buffer and not yet counted as written. */
   #pendingRecords = 0;
@@ -63,13 +76,14 @@ export class Consumer {
   #stalledHead = 0;
   #stalledSince = 0;
 
-  constructor(views: SharedViews, sink: Sink, format: Formatter) {
+  constructor(views: SharedViews, sink: Sink, { format, renderer }: LineFormat) {
     this.#ring = new Ring(views);
     this.#control = views.control;
     this.#stats = views.stats;
     this.#bytes = bytesOver(views.data);
     this.#sink = sink;
     this.#format = format;
+    this.#renderer = renderer;
     this.#batchBytes = Math.min(views.capacity / 4, MAX_BATCH_BYTES);
   }
 
@@ -174,15 +188,19 @@ export class Consumer {
   }
 
   readonly #visit = (index: number, length: number): void => {
-    let line: string;
+    const renderer = this.#renderer;
+    let line: string | undefined;
+    let lineBytes = NOT_RENDERED;
     try {
-      line = this.#format(decodeRecord(this.#bytes, index, length));
+      if (renderer !== undefined) lineBytes = renderer.render(this.#bytes, index, length);
+      if (lineBytes === NOT_RENDERED) line = this.#format(decodeRecord(this.#bytes, index, length));
     } catch {
       // A record that does not decode or render is counted, and the rest of the batch goes on.
       this.#failedRecords++;
       return;
     }
-    this.#sink.writeLine(line);
+    if (line === undefined) this.#sink.writeBytes(renderer!.output, lineBytes);
+    else this.#sink.writeLine(line);
     this.#pendingRecords++;
   };
 
@@ -232,6 +250,6 @@ export function drainOnExit(views: SharedViews, options: ResolvedOptions, timeou
   }
   // The lock is ours for good: the consumer thread stops at its next attempt to take it.
   if (Atomics.load(control, Slot.STATE) === State.CLOSED) return true;
-  new Consumer(views, openSink(options), defaultFormatter()).finish();
+  new Consumer(views, openSink(options), defaultFormat()).finish();
   return true;
 }

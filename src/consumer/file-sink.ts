@@ -90,7 +90,15 @@ class FileSink implements Sink {
   writeLine(line: string): void {
     // Encode first: the byte length is known only then. If append() writes earlier lines out to
     // make room, they go to the live file, which is where they were counted.
-    const lineBytes = this.#writer.append(line);
+    this.#appended(this.#writer.append(line));
+  }
+
+  writeBytes(bytes: Uint8Array, length: number): void {
+    this.#appended(this.#writer.appendBytes(bytes, length));
+  }
+
+  /** A line of `lineBytes` was just buffered: rotate first if it would overfill the live file. */
+  #appended(lineBytes: number): void {
     if (shouldRotate(this.#options.maxFileBytes, this.#fileBytes, lineBytes)) {
       this.#writer.flushAllBut(lineBytes);
       this.#rotate();

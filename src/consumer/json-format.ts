@@ -30,9 +30,13 @@ export interface JsonFormatContext {
   readonly hostname: string;
 }
 
+/** `,"pid":123,"hostname":"h"`: the same for every line, rendered once. */
+export function renderProcessKeys(context: JsonFormatContext): string {
+  return `,"pid":${jsonNumber(context.pid)},"hostname":${jsonString(context.hostname)}`;
+}
+
 export function createJsonFormatter(context: JsonFormatContext): (record: LogRecord) => string {
-  // The same for every line: rendered once.
-  const processKeys = `,"pid":${jsonNumber(context.pid)},"hostname":${jsonString(context.hostname)}`;
+  const processKeys = renderProcessKeys(context);
 
   return function formatJson(record: LogRecord): string {
     const { name, bindings, fields } = record;

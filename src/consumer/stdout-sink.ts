@@ -45,6 +45,10 @@ class StdoutSink implements Sink {
     this.#writer.append(line);
   }
 
+  writeBytes(bytes: Uint8Array, length: number): void {
+    this.#writer.appendBytes(bytes, length);
+  }
+
   flush(): void {
     this.#writer.flush();
   }

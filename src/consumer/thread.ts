@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { viewShared } from '../shared/layout.js';
 import type { ResolvedOptions } from '../options.js';
-import { Consumer, defaultFormatter, openSink } from './consumer.js';
+import { Consumer, defaultFormat, openSink } from './consumer.js';
 
 export interface ConsumerData {
   readonly buffer: SharedArrayBuffer;
@@ -14,6 +14,6 @@ export interface ConsumerData {
 }
 
 const { buffer, options } = workerData as ConsumerData;
-const consumer = new Consumer(viewShared(buffer), openSink(options), defaultFormatter());
+const consumer = new Consumer(viewShared(buffer), openSink(options), defaultFormat());
 parentPort?.postMessage('ready');
 consumer.run();

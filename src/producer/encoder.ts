@@ -271,15 +271,17 @@ export class Encoder {
     this.#array(items, depth);
   }
 
+  /**
+   * A Map is written as the object `Object.fromEntries` would make of it, keys as strings: keys
+   * that stringify alike (1 and '1') become one key, the later value winning, in the order a
+   * JavaScript object gives them. So every OBJECT in a record has unique keys, in object order.
+   */
   #map(map: Map<unknown, unknown>, depth: number): void {
     const entries = attempt(() => [...map]);
     if (entries === THREW) return this.#string(Tag.STRING, '[Unreadable]');
-    this.#counted(Tag.OBJECT, entries.length);
-    for (const [key, item] of entries) {
-      if (this.#at > this.#limit) return;
-      this.#string(KEY, typeof key === 'string' ? key : safeString(key));
-      this.#add(item, depth + 1);
-    }
+    const object: Record<string, unknown> = Object.create(null);
+    for (const [key, item] of entries) object[typeof key === 'string' ? key : safeString(key)] = item;
+    this.#plain(object, depth);
   }
 
   #toJSON(value: object, depth: number): void {
