@@ -13,10 +13,9 @@
  * - a merging value that is not an object, and anything that does not parse (the general
  *   path counts it as failed).
  *
- * The logger's name and bindings are the same bytes in every record of a logger: their rendered
- * JSON is kept per producing thread, keyed by those bytes, and copied. Measured with a
- * consumer-only loop over `child({ worker }).info({ i }, 'processed job')` records: see
- * bench/ and the README's figures.
+ * Bindings are rendered from the record like fields, not cached per logger: a cache keyed by
+ * thread missed on every record of a thread that interleaves child loggers (a child per request
+ * is common), and a miss cost more than rendering a few bindings does.
  */
 import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
 import { renderProcessKeys, type JsonFormatContext } from './json-format.js';
@@ -26,8 +25,8 @@ export const NOT_RENDERED = -1;
 /** Returned by the walk when the record is not one this renderer takes. */
 const BAIL = -1;
 
-/** Threads remembered at once; past this, the cache starts over (threads come and go). */
-const MAX_CACHED_THREADS = 1024;
+/** Binding keys remembered for the shadowing check; a record with more goes the general way. */
+const MAX_BINDINGS = 64;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -52,23 +51,6 @@ const ALWAYS_OURS = ['level', 'time', 'pid', 'hostname'].map(ascii);
 const NAME = ascii('name');
 const MSG = ascii('msg');
 
-/** A logger's name and bindings as rendered JSON, for one producing thread. */
-interface Context {
-  /** The context bytes as they appear in the record. */
-  readonly bytes: Uint8Array;
-  /** `,"name":...` and the bindings, for a record with a message (a `msg` binding skipped)... */
-  readonly withMsg: Buffer;
-  /** ... and for one without (a `msg` binding written). */
-  readonly withoutMsg: Buffer;
-  readonly hasName: boolean;
-  /**
-   * UTF-8 keys of the bindings written with a message, and without: a field with one of these
-   * keys shadows the binding.
-   */
-  readonly keysWithMsg: readonly Uint8Array[];
-  readonly keysWithoutMsg: readonly Uint8Array[];
-}
-
 export class JsonLineRenderer {
   /** The rendered line: `output[0 .. render()'s result)`. */
   output: Buffer = Buffer.allocUnsafe(4096);
@@ -77,7 +59,10 @@ export class JsonLineRenderer {
   #src: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
   #end = 0;
-  readonly #contexts = new Map<number, Context>();
+  /** Where the record's binding keys are: start and length pairs, for the shadowing check. */
+  readonly #bindingKeys = new Int32Array(MAX_BINDINGS * 2);
+  /** How many keys `#bindingKeys` holds for the record being rendered. */
+  #boundKeys = 0;
   #lastTime = -1;
   #lastTimeDigits: Buffer = ascii('0');
   /** Set by `#string` when it copied U+FFFD (EF BF BD), what a lone surrogate turns into. */
@@ -96,11 +81,32 @@ export class JsonLineRenderer {
     this.#view = view;
     this.#end = index + length;
     this.#at = 0;
+    this.#boundKeys = 0;
 
-    const contextStart = index + HEADER_BYTES;
-    const context = this.#contextAt(contextStart, view.getUint32(index + RecordOffset.THREAD_ID, true));
-    if (context === undefined) return NOT_RENDERED;
-    let p = contextStart + context.bytes.length;
+    let p = index + HEADER_BYTES;
+    let nameStart = -1;
+    let nameBytes = 0;
+    if (p + 5 <= this.#end && u8[p] === Tag.STRING) {
+      nameBytes = this.#u32(p + 1);
+      nameStart = p + 5;
+      p = nameStart + nameBytes;
+    } else if (p < this.#end && u8[p] === Tag.UNDEFINED) {
+      p++;
+    } else {
+      return NOT_RENDERED;
+    }
+    const hasName = nameStart >= 0;
+    let bindingCount = 0;
+    const bindingsStart = p + 5;
+    if (p + 5 <= this.#end && u8[p] === Tag.OBJECT) {
+      bindingCount = this.#u32(p + 1);
+      p = this.#noteBindingKeys(bindingsStart, bindingCount);
+      if (p === BAIL) return NOT_RENDERED;
+    } else if (p < this.#end && u8[p] === Tag.UNDEFINED) {
+      p++;
+    } else {
+      return NOT_RENDERED;
+    }
 
     let msgStart = -1;
     let msgBytes = 0;
@@ -122,8 +128,7 @@ export class JsonLineRenderer {
       if (p + 5 > this.#end || u8[p] !== Tag.OBJECT) return NOT_RENDERED;
       fieldCount = this.#u32(p + 1);
       p += 5;
-      const keys = hasMsg ? context.keysWithMsg : context.keysWithoutMsg;
-      if (keys.length > 0 && this.#shadowsBinding(p, fieldCount, keys)) return NOT_RENDERED;
+      if (this.#boundKeys > 0 && this.#shadowsBinding(p, fieldCount, hasName, hasMsg)) return NOT_RENDERED;
     } else if (p !== this.#end) {
       return NOT_RENDERED;
     }
@@ -133,8 +138,12 @@ export class JsonLineRenderer {
     this.#copy(TIME_KEY);
     this.#time(view.getFloat64(index + RecordOffset.TIME, true));
     this.#copy(this.#processKeys);
-    this.#copy(hasMsg ? context.withMsg : context.withoutMsg);
-    if (hasFields && this.#members(p, fieldCount, true, context.hasName, hasMsg) !== this.#end) return NOT_RENDERED;
+    if (hasName) {
+      this.#copy(NAME_KEY);
+      this.#string(nameStart, nameBytes);
+    }
+    if (bindingCount > 0 && this.#members(bindingsStart, bindingCount, true, hasName, hasMsg) === BAIL) return NOT_RENDERED;
+    if (hasFields && this.#members(p, fieldCount, true, hasName, hasMsg) !== this.#end) return NOT_RENDERED;
     if (hasMsg) {
       this.#copy(MSG_KEY);
       this.#string(msgStart, msgBytes);
@@ -143,111 +152,61 @@ export class JsonLineRenderer {
     return this.#at;
   }
 
-  // ---- context -------------------------------------------------------------------------------
+  // ---- bindings shadowed by fields ----------------------------------------------------------
 
-  #contextAt(start: number, threadId: number): Context | undefined {
-    const cached = this.#contexts.get(threadId);
-    if (cached !== undefined && this.#startsWith(start, cached.bytes)) return cached;
-    const context = this.#renderContext(start);
-    if (context === undefined) return undefined;
-    if (this.#contexts.size >= MAX_CACHED_THREADS) this.#contexts.clear();
-    this.#contexts.set(threadId, context);
-    return context;
-  }
-
-  #startsWith(start: number, bytes: Uint8Array): boolean {
-    const src = this.#src;
-    if (start + bytes.length > this.#end) return false;
-    for (let i = 0; i < bytes.length; i++) if (src[start + i] !== bytes[i]) return false;
-    return true;
-  }
-
-  /** Renders name and bindings at `start` (the walk's output is borrowed and restored). */
-  #renderContext(start: number): Context | undefined {
-    const src = this.#src;
+  /**
+   * Notes where the keys of bindings with a defined value are, and returns the position after
+   * the bindings (BAIL when they do not parse or are too many to note).
+   */
+  #noteBindingKeys(start: number, count: number): number {
+    const keys = this.#bindingKeys;
+    let noted = 0;
     let p = start;
-    let name = -1;
-    let nameBytes = 0;
-    if (p + 5 <= this.#end && src[p] === Tag.STRING) {
-      nameBytes = this.#u32(p + 1);
-      name = p + 5;
-      p = name + nameBytes;
-    } else if (src[p] === Tag.UNDEFINED) {
-      p++;
-    } else {
-      return undefined;
-    }
-    if (p >= this.#end) return undefined;
-    const hasName = name >= 0;
-    let bindingsStart = -1;
-    let bindingCount = 0;
-    if (src[p] === Tag.OBJECT) {
-      if (p + 5 > this.#end) return undefined;
-      bindingCount = this.#u32(p + 1);
-      bindingsStart = p + 5;
-    } else if (src[p] !== Tag.UNDEFINED) {
-      return undefined;
-    }
-
-    const nameJson = hasName ? this.#renderApart(() => (this.#copy(NAME_KEY), this.#string(name, nameBytes), 0)) : Buffer.alloc(0);
-    if (nameJson === undefined) return undefined;
-    let keysWithoutMsg: Uint8Array[] = [];
-    let keysWithMsg = keysWithoutMsg;
-    let withMsg = nameJson;
-    let withoutMsg = nameJson;
-    let end = p + 1;
-    if (bindingsStart >= 0) {
-      end = bindingsStart;
-      const parts: { key: Uint8Array; json: Buffer }[] = [];
-      for (let i = 0; i < bindingCount; i++) {
-        if (end + 4 > this.#end) return undefined;
-        const keyBytes = this.#u32(end);
-        const key = end + 4;
-        const value = key + keyBytes;
-        if (value >= this.#end) return undefined;
-        const next = this.#skip(value);
-        if (next === BAIL) return undefined;
-        const keyCopy = src.slice(key, value);
-        if (src[value] !== Tag.UNDEFINED && !isOurs(keyCopy, hasName, false)) {
-          const json = this.#renderApart(() => this.#member(key, keyBytes, value));
-          if (json === undefined) return undefined;
-          parts.push({ key: keyCopy, json });
-        }
-        end = next;
+    for (let i = 0; i < count; i++) {
+      if (p + 4 > this.#end) return BAIL;
+      const keyBytes = this.#u32(p);
+      const value = p + 4 + keyBytes;
+      if (value >= this.#end) return BAIL;
+      if (this.#src[value] !== Tag.UNDEFINED) {
+        if (noted === MAX_BINDINGS) return BAIL;
+        keys[noted * 2] = p + 4;
+        keys[noted * 2 + 1] = keyBytes;
+        noted++;
       }
-      const partsWithMsg = parts.filter((part) => !equals(part.key, MSG));
-      withoutMsg = Buffer.concat([nameJson, ...parts.map((part) => part.json)]);
-      withMsg = Buffer.concat([nameJson, ...partsWithMsg.map((part) => part.json)]);
-      keysWithoutMsg = parts.map((part) => part.key);
-      keysWithMsg = partsWithMsg.map((part) => part.key);
+      p = this.#skip(value);
+      if (p === BAIL) return BAIL;
     }
-    return { bytes: src.slice(start, end), withMsg, withoutMsg, hasName, keysWithMsg, keysWithoutMsg };
+    this.#boundKeys = noted;
+    return p;
   }
 
-  /** Runs a piece of the walk into `output` after the current line and returns its bytes. */
-  #renderApart(render: () => number): Buffer | undefined {
-    const mark = this.#at;
-    if (render() === BAIL) return undefined;
-    const bytes = Buffer.from(this.output.subarray(mark, this.#at));
-    this.#at = mark;
-    return bytes;
-  }
-
-  /** True when a field with a defined value has the key of a written binding. */
-  #shadowsBinding(start: number, count: number, keys: readonly Uint8Array[]): boolean {
+  /**
+   * True when a field that is written has the key of a binding with a defined value. (A key the
+   * line writes itself skips both, so it shadows nothing.)
+   */
+  #shadowsBinding(start: number, count: number, hasName: boolean, hasMsg: boolean): boolean {
+    const keys = this.#bindingKeys;
     let p = start;
     for (let i = 0; i < count; i++) {
       if (p + 4 > this.#end) return true;
       const keyBytes = this.#u32(p);
       const value = p + 4 + keyBytes;
       if (value >= this.#end) return true;
-      if (this.#src[value] !== Tag.UNDEFINED) {
-        for (const key of keys) if (this.#startsWithKey(p + 4, keyBytes, key)) return true;
+      if (this.#src[value] !== Tag.UNDEFINED && !this.#isOursAt(p + 4, keyBytes, hasName, hasMsg)) {
+        for (let k = 0; k < this.#boundKeys; k++) {
+          if (keys[k * 2 + 1] === keyBytes && this.#sameBytes(keys[k * 2]!, p + 4, keyBytes)) return true;
+        }
       }
       p = this.#skip(value);
       if (p === BAIL) return true;
     }
     return false;
+  }
+
+  #sameBytes(a: number, b: number, length: number): boolean {
+    const src = this.#src;
+    for (let i = 0; i < length; i++) if (src[a + i] !== src[b + i]) return false;
+    return true;
   }
 
   #startsWithKey(start: number, length: number, key: Uint8Array): boolean {
@@ -549,12 +508,4 @@ export class JsonLineRenderer {
   #u32(p: number): number {
     return this.#view.getUint32(p, true);
   }
-}
-
-function isOurs(key: Uint8Array, hasName: boolean, hasMsg: boolean): boolean {
-  return ALWAYS_OURS.some((ours) => equals(key, ours)) || (hasName && equals(key, NAME)) || (hasMsg && equals(key, MSG));
-}
-
-function equals(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
