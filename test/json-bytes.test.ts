@@ -1,7 +1,8 @@
 /**
  * The byte renderer against its specification, the general JSON formatter: for every record it
  * takes, its line must be byte for byte the formatter's line; the records it leaves must be the
- * documented ones (printf arguments, errors, a field shadowing a binding, damage).
+ * documented ones (printf arguments, errors, a field shadowing a binding, a binding named msg,
+ * damage).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ function expected(input: RecordInput): string {
 function rendered(input: RecordInput, renderer = new JsonLineRenderer(context)): string | typeof NOT_RENDERED {
   const { source, length } = encodeRecord(input);
   const bytes = renderer.render(source, 8, length);
-  return bytes === NOT_RENDERED ? NOT_RENDERED : renderer.output.toString('utf8', 0, bytes);
+  return bytes === NOT_RENDERED ? NOT_RENDERED : renderer.output.buffer.toString('utf8', 0, bytes);
 }
 
 const base: RecordInput = {
@@ -43,8 +44,8 @@ describe('JsonLineRenderer: the lines it writes are the formatter\'s', () => {
     ['a name, no bindings, no fields', { name: 'api', bindings: undefined, fields: undefined }],
     ['no message', { msg: undefined }],
     ['a message that needs every escape', { msg: 'a"b\\c\n\r\t\b\f\0\x1f\x7f\u2028\u2029é😀\ud800' }],
-    ['bindings and fields named like our keys', { name: 'n', bindings: { level: 1, time: 2, pid: 3, hostname: 4, name: 5, msg: 6, ok: 7 }, fields: { level: 1, name: 2, msg: 3, ok2: 4 } }],
-    ['a msg binding when the record has no message', { bindings: { msg: 'from binding' }, msg: undefined, fields: undefined }],
+    ['bindings and fields named like our keys', { name: 'n', bindings: { level: 1, time: 2, pid: 3, hostname: 4, name: 5, ok: 7 }, fields: { level: 1, name: 2, msg: 3, ok2: 4 } }],
+    ['a field named like a binding that the line skips', { bindings: { level: 1 }, fields: { level: 2 } }],
     ['a msg field when the record has no message', { msg: undefined, fields: { msg: 'from field' } }],
     ['undefined values are left out', { bindings: { a: undefined, b: 1 }, fields: { c: undefined, d: [undefined, null], e: { f: undefined } } }],
     ['numbers: -0, NaN, ±Infinity, floats, int32 edges', { fields: { a: -0, b: NaN, c: Infinity, d: -Infinity, e: 0.1, f: 2 ** 31, g: -(2 ** 31), h: 1e21, i: 5e-324 } }],
@@ -83,8 +84,8 @@ describe('JsonLineRenderer: the lines it writes are the formatter\'s', () => {
       }),
       { numRuns: 1000 },
     );
-    // Half or more are taken; the rest have a shadowed binding or, mostly, a key with a lone
-    // surrogate somewhere (the arbitraries are rich in them; logs are not).
+    // Half or more are taken; the rest have a shadowed binding, a msg binding or, mostly, a key
+    // with a lone surrogate somewhere (the arbitraries are rich in them; logs are not).
     expect(taken).toBeGreaterThan(400);
   });
 
@@ -97,7 +98,7 @@ describe('JsonLineRenderer: the lines it writes are the formatter\'s', () => {
         fc.uniqueArray(fc.tuple(plainKey, plainJson), { maxLength: 4, selector: ([k]) => k }),
         fc.option(text, { nil: undefined }),
       )
-      .filter(([bindings, fields]) => !bindings.some(([k]) => fields.some(([f]) => f === k)))
+      .filter(([bindings, fields]) => !bindings.some(([k]) => k === 'msg' || fields.some(([f]) => f === k)))
       .map(([bindings, fields, msg]): RecordInput => ({ ...base, bindings: toObject(bindings), fields: toObject(fields), msg }));
     fc.assert(
       fc.property(records, (input) => {
@@ -115,6 +116,8 @@ describe('JsonLineRenderer: what it leaves to the formatter', () => {
     ['an error deep in a field', { fields: { a: [{ b: new TypeError('deep') }] } }],
     ['an error in the bindings', { bindings: { e: new Error('bound') } }],
     ['a field shadowing a binding', { bindings: { worker: 1 }, fields: { worker: 2 } }],
+    ['a binding named msg, with a message', { bindings: { msg: 'from binding' } }],
+    ['a binding named msg, without a message', { bindings: { msg: 'from binding' }, msg: undefined }],
     ['a merging value that is not an object', { fields: { toJSON: () => 'plain' } }],
     ['keys that collide once their lone surrogates are replaced', { fields: toObject([['\ud800', 1], ['\udc00', 2]]) }],
   ])('%s', (_, change) => {

@@ -6,6 +6,8 @@
  * handler on the main thread cannot wait for one either (see sink.ts).
  */
 
+import { bytesOver, type Bytes } from '../shared/codec.js';
+import { copyBytes } from '../shared/copy.js';
 import { sinkClosedError } from './sink.js';
 
 /** The one fs call a writer needs; node:fs satisfies it, tests pass fakes. */
@@ -66,7 +68,10 @@ export class FdWriter {
   #fd: number;
   /** The buffer of the configured size, kept so that an oversized line's buffer is temporary. */
   readonly #home: Buffer;
+  readonly #homeBytes: Bytes;
   #buffer: Buffer;
+  /** `#buffer` with the views copyBytes() needs. */
+  #bytes: Bytes;
   #used = 0;
   #written = 0;
   #closed = false;
@@ -81,6 +86,8 @@ export class FdWriter {
     this.#fd = fd;
     this.#home = Buffer.allocUnsafe(bufferBytes);
     this.#buffer = this.#home;
+    this.#bytes = bytesOver(this.#home);
+    this.#homeBytes = this.#bytes;
   }
 
   /** Bytes handed to the OS so far. */
@@ -109,15 +116,11 @@ export class FdWriter {
   }
 
   /** As append(), for `bytes[0 .. length)`. */
-  appendBytes(bytes: Uint8Array, length: number): number {
+  appendBytes(bytes: Bytes, length: number): number {
     if (this.#closed) throw sinkClosedError('writeBytes');
     if (length > this.#buffer.length - this.#used) this.#makeRoom(length);
-    const buffer = this.#buffer;
-    const used = this.#used;
-    // Lines are short: a loop beats the native copy's call overhead (see bench/ consumer figures).
-    if (length <= 256) for (let i = 0; i < length; i++) buffer[used + i] = bytes[i]!;
-    else buffer.set(bytes.subarray(0, length), used);
-    this.#used = used + length;
+    copyBytes(bytes, 0, this.#bytes, this.#used, length);
+    this.#used += length;
     return length;
   }
 
@@ -127,6 +130,7 @@ export class FdWriter {
     this.#writeHead(this.#used);
     this.#used = 0;
     this.#buffer = this.#home;
+    this.#bytes = this.#homeBytes;
   }
 
   get closed(): boolean {
@@ -162,6 +166,9 @@ export class FdWriter {
     if (needed <= this.#buffer.length - this.#used) return;
     this.flush();
     // A line larger than the whole buffer gets a buffer of its own until the next flush.
-    if (needed > this.#buffer.length) this.#buffer = Buffer.allocUnsafe(needed);
+    if (needed > this.#buffer.length) {
+      this.#buffer = Buffer.allocUnsafe(needed);
+      this.#bytes = bytesOver(this.#buffer);
+    }
   }
 }

@@ -8,6 +8,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
 import { planRotation, rotatedPath, shouldRotate } from './rotation.js';
+import type { Bytes } from '../shared/codec.js';
 import type { Sink } from './sink.js';
 
 /** The part of node:fs the file sink uses. */
@@ -93,7 +94,7 @@ class FileSink implements Sink {
     this.#appended(this.#writer.append(line));
   }
 
-  writeBytes(bytes: Uint8Array, length: number): void {
+  writeBytes(bytes: Bytes, length: number): void {
     this.#appended(this.#writer.appendBytes(bytes, length));
   }
 

@@ -9,7 +9,8 @@
  * returning NOT_RENDERED:
  * - printf arguments (the message must be built as a string first),
  * - errors anywhere in the record (pino's `err` shape, the message taken from `err`),
- * - a field that shadows a binding (which of the two survives is decided by the formatter),
+ * - a field that shadows a binding, and a binding named `msg` (which key survives is decided by
+ *   the formatter, and the line here is written in record order, bindings first),
  * - a merging value that is not an object, and anything that does not parse (the general
  *   path counts it as failed).
  *
@@ -17,7 +18,8 @@
  * thread missed on every record of a thread that interleaves child loggers (a child per request
  * is common), and a miss cost more than rendering a few bindings does.
  */
-import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
+import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
+import { copyBytes } from '../shared/copy.js';
 import { renderProcessKeys, type JsonFormatContext } from './json-format.js';
 
 /** What `render()` returns for a record it leaves to the general formatter. */
@@ -36,9 +38,7 @@ const HEX = '0123456789abcdef';
 /** Short escapes JSON.stringify uses for these control characters; the rest are \u00XX. */
 const SHORT_ESCAPES: Readonly<Record<number, number>> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 
-const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
-const LEVEL_KEY = ascii('{"level":');
-const TIME_KEY = ascii(',"time":');
+const ascii = (text: string): Bytes => bytesOver(Buffer.from(text, 'latin1'));
 const NAME_KEY = ascii(',"name":');
 const MSG_KEY = ascii(',"msg":');
 const LINE_END = ascii('}\n');
@@ -47,14 +47,23 @@ const TRUE = ascii('true');
 const FALSE = ascii('false');
 
 /** Keys the line writes itself: a field or binding of that name is skipped (json-format.ts). */
-const ALWAYS_OURS = ['level', 'time', 'pid', 'hostname'].map(ascii);
-const NAME = ascii('name');
-const MSG = ascii('msg');
+const LEVEL = Buffer.from('level', 'latin1');
+const TIME = Buffer.from('time', 'latin1');
+const PID = Buffer.from('pid', 'latin1');
+const HOSTNAME = Buffer.from('hostname', 'latin1');
+const NAME = Buffer.from('name', 'latin1');
+const MSG = Buffer.from('msg', 'latin1');
+
+/** Where `#members()` is: inside a value, or at the top level of the bindings or the fields. */
+const NESTED = 0;
+const BINDINGS = 1;
+const FIELDS = 2;
+type Level = typeof NESTED | typeof BINDINGS | typeof FIELDS;
 
 export class JsonLineRenderer {
   /** The rendered line: `output[0 .. render()'s result)`. */
-  output: Buffer = Buffer.allocUnsafe(4096);
-  readonly #processKeys: Buffer;
+  output: Bytes = bytesOver(Buffer.allocUnsafe(4096));
+  readonly #processKeys: string;
   #at = 0;
   #src: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
@@ -63,13 +72,13 @@ export class JsonLineRenderer {
   readonly #bindingKeys = new Int32Array(MAX_BINDINGS * 2);
   /** How many keys `#bindingKeys` holds for the record being rendered. */
   #boundKeys = 0;
-  #lastTime = -1;
-  #lastTimeDigits: Buffer = ascii('0');
+  /** Per level: the line's start for the last millisecond seen (see `#header`). */
+  readonly #headers: ({ time: number; bytes: Bytes } | undefined)[] = [];
   /** Set by `#string` when it copied U+FFFD (EF BF BD), what a lone surrogate turns into. */
   #replaced = false;
 
   constructor(context: JsonFormatContext) {
-    this.#processKeys = Buffer.from(renderProcessKeys(context), 'utf8');
+    this.#processKeys = renderProcessKeys(context);
   }
 
   /** Renders the record at `index` into `output`; returns its byte length or NOT_RENDERED. */
@@ -79,30 +88,33 @@ export class JsonLineRenderer {
     if (view.getUint16(index + RecordOffset.ARG_COUNT, true) !== 0) return NOT_RENDERED;
     this.#src = u8;
     this.#view = view;
-    this.#end = index + length;
+    const end = index + length;
+    this.#end = end;
     this.#at = 0;
     this.#boundKeys = 0;
+    this.#copy(this.#header(u8[index + RecordOffset.LEVEL]!, view.getFloat64(index + RecordOffset.TIME, true)));
 
+    // One pass in record order: name, bindings, message, fields. The line puts the message
+    // last, so only its place is noted on the way.
     let p = index + HEADER_BYTES;
-    let nameStart = -1;
-    let nameBytes = 0;
-    if (p + 5 <= this.#end && u8[p] === Tag.STRING) {
-      nameBytes = this.#u32(p + 1);
-      nameStart = p + 5;
-      p = nameStart + nameBytes;
-    } else if (p < this.#end && u8[p] === Tag.UNDEFINED) {
+    let hasName = false;
+    if (p + 5 <= end && u8[p] === Tag.STRING) {
+      const nameBytes = this.#u32(p + 1);
+      if (p + 5 + nameBytes > end) return NOT_RENDERED;
+      hasName = true;
+      this.#copy(NAME_KEY);
+      this.#string(p + 5, nameBytes);
+      p += 5 + nameBytes;
+    } else if (p < end && u8[p] === Tag.UNDEFINED) {
       p++;
     } else {
       return NOT_RENDERED;
     }
-    const hasName = nameStart >= 0;
-    let bindingCount = 0;
-    const bindingsStart = p + 5;
-    if (p + 5 <= this.#end && u8[p] === Tag.OBJECT) {
-      bindingCount = this.#u32(p + 1);
-      p = this.#noteBindingKeys(bindingsStart, bindingCount);
+
+    if (p + 5 <= end && u8[p] === Tag.OBJECT) {
+      p = this.#members(p + 5, this.#u32(p + 1), BINDINGS, hasName, false);
       if (p === BAIL) return NOT_RENDERED;
-    } else if (p < this.#end && u8[p] === Tag.UNDEFINED) {
+    } else if (p < end && u8[p] === Tag.UNDEFINED) {
       p++;
     } else {
       return NOT_RENDERED;
@@ -110,41 +122,23 @@ export class JsonLineRenderer {
 
     let msgStart = -1;
     let msgBytes = 0;
-    if (p + 5 <= this.#end && u8[p] === Tag.STRING) {
+    if (p + 5 <= end && u8[p] === Tag.STRING) {
       msgBytes = this.#u32(p + 1);
       msgStart = p + 5;
       p = msgStart + msgBytes;
-      if (p > this.#end) return NOT_RENDERED;
-    } else if (p < this.#end && u8[p] === Tag.UNDEFINED) {
+      if (p > end) return NOT_RENDERED;
+    } else if (p < end && u8[p] === Tag.UNDEFINED) {
       p++;
     } else {
       return NOT_RENDERED;
     }
-    const hasMsg = msgStart >= 0;
 
-    const hasFields = (u8[index + RecordOffset.FLAGS]! & Flag.HAS_FIELDS) !== 0;
-    let fieldCount = 0;
-    if (hasFields) {
-      if (p + 5 > this.#end || u8[p] !== Tag.OBJECT) return NOT_RENDERED;
-      fieldCount = this.#u32(p + 1);
-      p += 5;
-      if (this.#boundKeys > 0 && this.#shadowsBinding(p, fieldCount, hasName, hasMsg)) return NOT_RENDERED;
-    } else if (p !== this.#end) {
-      return NOT_RENDERED;
+    if ((u8[index + RecordOffset.FLAGS]! & Flag.HAS_FIELDS) !== 0) {
+      if (p + 5 > end || u8[p] !== Tag.OBJECT) return NOT_RENDERED;
+      p = this.#members(p + 5, this.#u32(p + 1), FIELDS, hasName, msgStart >= 0);
     }
-
-    this.#copy(LEVEL_KEY);
-    this.#digits(u8[index + RecordOffset.LEVEL]!);
-    this.#copy(TIME_KEY);
-    this.#time(view.getFloat64(index + RecordOffset.TIME, true));
-    this.#copy(this.#processKeys);
-    if (hasName) {
-      this.#copy(NAME_KEY);
-      this.#string(nameStart, nameBytes);
-    }
-    if (bindingCount > 0 && this.#members(bindingsStart, bindingCount, true, hasName, hasMsg) === BAIL) return NOT_RENDERED;
-    if (hasFields && this.#members(p, fieldCount, true, hasName, hasMsg) !== this.#end) return NOT_RENDERED;
-    if (hasMsg) {
+    if (p !== end) return NOT_RENDERED;
+    if (msgStart >= 0) {
       this.#copy(MSG_KEY);
       this.#string(msgStart, msgBytes);
     }
@@ -152,55 +146,81 @@ export class JsonLineRenderer {
     return this.#at;
   }
 
-  // ---- bindings shadowed by fields ----------------------------------------------------------
+  /**
+   * `{"level":30,"time":1700000000123,"pid":123,"hostname":"h"`, kept per level: the records of
+   * one millisecond share it.
+   */
+  #header(level: number, time: number): Bytes {
+    const cached = this.#headers[level];
+    if (cached !== undefined && cached.time === time) return cached.bytes;
+    const start = `{"level":${level},"time":${Number.isFinite(time) ? String(time) : 'null'}`;
+    const bytes = bytesOver(Buffer.from(start + this.#processKeys, 'utf8'));
+    this.#headers[level] = { time, bytes };
+    return bytes;
+  }
+
+  // ---- objects -------------------------------------------------------------------------------
 
   /**
-   * Notes where the keys of bindings with a defined value are, and returns the position after
-   * the bindings (BAIL when they do not parse or are too many to note).
+   * Writes the `count` members of an object at `start`, each `,"key":value`, skipping undefined
+   * values. Returns the position after the object, or BAIL. At the top level (BINDINGS, FIELDS)
+   * it also skips the keys the line writes itself, and leaves the record to the general
+   * formatter where that one decides differently: a `msg` binding (kept or dropped depending on
+   * the message, which comes later in the record) and a field with the key of a binding written
+   * before it (the formatter drops the binding, here already written).
    */
-  #noteBindingKeys(start: number, count: number): number {
+  #members(start: number, count: number, level: Level, hasName: boolean, hasMsg: boolean): number {
+    const end = this.#end;
     const keys = this.#bindingKeys;
-    let noted = 0;
     let p = start;
     for (let i = 0; i < count; i++) {
-      if (p + 4 > this.#end) return BAIL;
+      if (p + 4 > end) return BAIL;
       const keyBytes = this.#u32(p);
-      const value = p + 4 + keyBytes;
-      if (value >= this.#end) return BAIL;
-      if (this.#src[value] !== Tag.UNDEFINED) {
-        if (noted === MAX_BINDINGS) return BAIL;
-        keys[noted * 2] = p + 4;
-        keys[noted * 2 + 1] = keyBytes;
-        noted++;
+      const key = p + 4;
+      const value = key + keyBytes;
+      if (value >= end) return BAIL;
+      if (this.#src[value] === Tag.UNDEFINED || (level !== NESTED && this.#isOursAt(key, keyBytes, hasName, hasMsg))) {
+        p = this.#skip(value);
+        if (p === BAIL) return BAIL;
+        continue;
       }
-      p = this.#skip(value);
+      if (level === BINDINGS) {
+        if (this.#sameAs(key, keyBytes, MSG) || this.#boundKeys === MAX_BINDINGS) return BAIL;
+        keys[this.#boundKeys * 2] = key;
+        keys[this.#boundKeys * 2 + 1] = keyBytes;
+        this.#boundKeys++;
+      } else if (level === FIELDS) {
+        for (let k = 0; k < this.#boundKeys; k++) {
+          if (keys[k * 2 + 1] === keyBytes && this.#sameBytes(keys[k * 2]!, key, keyBytes)) return BAIL;
+        }
+      }
+      p = this.#member(key, keyBytes, value);
       if (p === BAIL) return BAIL;
     }
-    this.#boundKeys = noted;
     return p;
   }
 
-  /**
-   * True when a field that is written has the key of a binding with a defined value. (A key the
-   * line writes itself skips both, so it shadows nothing.)
-   */
-  #shadowsBinding(start: number, count: number, hasName: boolean, hasMsg: boolean): boolean {
-    const keys = this.#bindingKeys;
-    let p = start;
-    for (let i = 0; i < count; i++) {
-      if (p + 4 > this.#end) return true;
-      const keyBytes = this.#u32(p);
-      const value = p + 4 + keyBytes;
-      if (value >= this.#end) return true;
-      if (this.#src[value] !== Tag.UNDEFINED && !this.#isOursAt(p + 4, keyBytes, hasName, hasMsg)) {
-        for (let k = 0; k < this.#boundKeys; k++) {
-          if (keys[k * 2 + 1] === keyBytes && this.#sameBytes(keys[k * 2]!, p + 4, keyBytes)) return true;
-        }
-      }
-      p = this.#skip(value);
-      if (p === BAIL) return true;
+  #isOursAt(key: number, keyBytes: number, hasName: boolean, hasMsg: boolean): boolean {
+    switch (keyBytes) {
+      case 3:
+        return this.#sameAs(key, 3, PID) || (hasMsg && this.#sameAs(key, 3, MSG));
+      case 4:
+        return this.#sameAs(key, 4, TIME) || (hasName && this.#sameAs(key, 4, NAME));
+      case 5:
+        return this.#sameAs(key, 5, LEVEL);
+      case 8:
+        return this.#sameAs(key, 8, HOSTNAME);
+      default:
+        return false;
     }
-    return false;
+  }
+
+  /** True when the key at `key` is `word`. */
+  #sameAs(key: number, keyBytes: number, word: Uint8Array): boolean {
+    if (keyBytes !== word.length) return false;
+    const src = this.#src;
+    for (let i = 0; i < keyBytes; i++) if (src[key + i] !== word[i]) return false;
+    return true;
   }
 
   #sameBytes(a: number, b: number, length: number): boolean {
@@ -209,36 +229,7 @@ export class JsonLineRenderer {
     return true;
   }
 
-  #startsWithKey(start: number, length: number, key: Uint8Array): boolean {
-    if (length !== key.length) return false;
-    const src = this.#src;
-    for (let i = 0; i < length; i++) if (src[start + i] !== key[i]) return false;
-    return true;
-  }
-
   // ---- values --------------------------------------------------------------------------------
-
-  /**
-   * Writes the `count` members of an object at `start`, each `,"key":value`, skipping undefined
-   * values and, at the top level, the keys the line writes itself. Returns the position after.
-   */
-  #members(start: number, count: number, topLevel: boolean, hasName: boolean, hasMsg: boolean): number {
-    let p = start;
-    for (let i = 0; i < count; i++) {
-      if (p + 4 > this.#end) return BAIL;
-      const keyBytes = this.#u32(p);
-      const key = p + 4;
-      const value = key + keyBytes;
-      if (value >= this.#end) return BAIL;
-      if (this.#src[value] === Tag.UNDEFINED || (topLevel && this.#isOursAt(key, keyBytes, hasName, hasMsg))) {
-        p = this.#skip(value);
-      } else {
-        p = this.#member(key, keyBytes, value);
-      }
-      if (p === BAIL) return BAIL;
-    }
-    return p;
-  }
 
   /** `,"key":value`; returns the position after the value. */
   #member(key: number, keyBytes: number, value: number): number {
@@ -249,11 +240,6 @@ export class JsonLineRenderer {
     if (this.#replaced) return BAIL;
     this.#byte(COLON);
     return this.#value(value);
-  }
-
-  #isOursAt(key: number, keyBytes: number, hasName: boolean, hasMsg: boolean): boolean {
-    for (const ours of ALWAYS_OURS) if (this.#startsWithKey(key, keyBytes, ours)) return true;
-    return (hasName && this.#startsWithKey(key, keyBytes, NAME)) || (hasMsg && this.#startsWithKey(key, keyBytes, MSG));
   }
 
   /** Writes the value at `p` as JSON (undefined as null); returns the position after it. */
@@ -310,10 +296,10 @@ export class JsonLineRenderer {
         const count = this.#u32(p + 1);
         this.#byte(0x7b);
         const mark = this.#at;
-        const q = this.#members(p + 5, count, false, false, false);
+        const q = this.#members(p + 5, count, NESTED, false, false);
         if (q === BAIL) return BAIL;
         // Members are written comma first: the object's first comma is dropped.
-        if (this.#at > mark) this.output.copyWithin(mark, mark + 1, this.#at--);
+        if (this.#at > mark) this.output.u8.copyWithin(mark, mark + 1, this.#at--);
         this.#byte(0x7d);
         return q;
       }
@@ -336,7 +322,8 @@ export class JsonLineRenderer {
     if (digits < 1 || (src[first] === 0x30 && (digits > 1 || negative))) return BAIL;
     for (let i = first; i < start + bytes; i++) if (src[i]! < 0x30 || src[i]! > 0x39) return BAIL;
     this.#reserve(bytes);
-    for (let i = 0; i < bytes; i++) this.output[this.#at++] = src[start + i]!;
+    const out = this.output.u8;
+    for (let i = 0; i < bytes; i++) out[this.#at++] = src[start + i]!;
     return start + bytes;
   }
 
@@ -395,31 +382,30 @@ export class JsonLineRenderer {
   // ---- output --------------------------------------------------------------------------------
 
   #reserve(bytes: number): void {
-    if (this.#at + bytes <= this.output.length) return;
-    let size = this.output.length * 2;
+    if (this.#at + bytes <= this.output.u8.length) return;
+    let size = this.output.u8.length * 2;
     while (size < this.#at + bytes) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
-    this.output.copy(bigger, 0, 0, this.#at);
+    const bigger = bytesOver(Buffer.allocUnsafe(size));
+    bigger.u8.set(this.output.u8.subarray(0, this.#at));
     this.output = bigger;
   }
 
   #byte(byte: number): void {
     this.#reserve(1);
-    this.output[this.#at++] = byte;
+    this.output.u8[this.#at++] = byte;
   }
 
-  #copy(bytes: Uint8Array): void {
-    this.#reserve(bytes.length);
-    const out = this.output;
-    let at = this.#at;
-    for (let i = 0; i < bytes.length; i++) out[at++] = bytes[i]!;
-    this.#at = at;
+  #copy(bytes: Bytes): void {
+    const length = bytes.u8.length;
+    this.#reserve(length);
+    copyBytes(bytes, 0, this.output, this.#at, length);
+    this.#at += length;
   }
 
   /** Text known to be ASCII (numbers). */
   #latin1(text: string): void {
     this.#reserve(text.length);
-    const out = this.output;
+    const out = this.output.u8;
     let at = this.#at;
     for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
     this.#at = at;
@@ -428,7 +414,7 @@ export class JsonLineRenderer {
   /** A non-negative or negative integer of at most 16 digits, in decimal. */
   #digits(value: number): void {
     this.#reserve(17);
-    const out = this.output;
+    const out = this.output.u8;
     let at = this.#at;
     if (value < 0) {
       out[at++] = 0x2d;
@@ -444,16 +430,6 @@ export class JsonLineRenderer {
     } while (value > 0);
   }
 
-  /** Milliseconds since the epoch; records of the same millisecond share the digits. */
-  #time(time: number): void {
-    if (time !== this.#lastTime) {
-      if (!Number.isSafeInteger(time) || time < 0) return this.#latin1(Number.isFinite(time) ? String(time) : 'null');
-      this.#lastTime = time;
-      this.#lastTimeDigits = ascii(String(time));
-    }
-    this.#copy(this.#lastTimeDigits);
-  }
-
   /**
    * A JSON string from UTF-8 bytes: `"`, `\` and control characters escaped as JSON.stringify
    * escapes them, and U+2028 / U+2029 (E2 80 A8 / A9) as json-format.ts does.
@@ -461,7 +437,7 @@ export class JsonLineRenderer {
   #string(start: number, length: number): void {
     this.#reserve(2 + 6 * length);
     const src = this.#src;
-    const out = this.output;
+    const out = this.output.u8;
     let at = this.#at;
     out[at++] = QUOTE;
     const end = start + length;

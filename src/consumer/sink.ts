@@ -4,12 +4,14 @@
  * the main thread calls the same sinks inside `process.on('exit')`: hence everything here is
  * synchronous, and buffering happens inside the sink so that a batch costs few system calls.
  */
+import type { Bytes } from '../shared/codec.js';
+
 export interface Sink {
   /** Buffer one rendered line; `line` ends with '\n'. May write earlier buffered lines out first
    *  (buffer full, or rotation). A line never straddles two files. */
   writeLine(line: string): void;
   /** As writeLine, for a line already encoded: `bytes[0 .. length)`, ending with '\n'. */
-  writeBytes(bytes: Uint8Array, length: number): void;
+  writeBytes(bytes: Bytes, length: number): void;
   /** Write every buffered byte out now, synchronously (handles partial writes, EAGAIN). */
   flush(): void;
   /** Flush and release the descriptor. Idempotent; writeLine after close throws. */

@@ -6,6 +6,7 @@
 import * as nodeFs from 'node:fs';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
+import type { Bytes } from '../shared/codec.js';
 import type { Sink } from './sink.js';
 
 export interface StdoutSinkOptions {
@@ -45,7 +46,7 @@ class StdoutSink implements Sink {
     this.#writer.append(line);
   }
 
-  writeBytes(bytes: Uint8Array, length: number): void {
+  writeBytes(bytes: Bytes, length: number): void {
     this.#writer.appendBytes(bytes, length);
   }
 

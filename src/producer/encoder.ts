@@ -13,7 +13,8 @@
  * The scratch buffer is reused across calls and grows to the largest record seen, so a log call
  * allocates nothing here for strings and numbers.
  */
-import { Tag, type Bytes } from '../shared/codec.js';
+import { bytesOver, Tag, type Bytes } from '../shared/codec.js';
+import { copyBytes } from '../shared/copy.js';
 
 /** Nesting beyond this is written as '[Object]' / '[Array]'. */
 const MAX_DEPTH = 10;
@@ -21,8 +22,6 @@ const MAX_DEPTH = 10;
 const SHORT_STRING = 64;
 /** Scratch size to start with: most records fit, larger ones grow it once. */
 const INITIAL_SCRATCH = 4096;
-/** A copy this short is cheaper as a JS loop than as a native call. */
-const SHORT_COPY = 128;
 
 /** `#string` without a tag byte: object keys, and the strings inside ERROR. */
 const KEY = -1;
@@ -33,7 +32,8 @@ type Kind = 'error' | 'array' | 'map' | 'set' | 'json' | 'plain';
 
 export class Encoder {
   #scratch = Buffer.allocUnsafe(INITIAL_SCRATCH);
-  #view = new DataView(this.#scratch.buffer, this.#scratch.byteOffset, this.#scratch.byteLength);
+  #bytes = bytesOver(this.#scratch);
+  #view = this.#bytes.view;
   /** Bytes encoded so far; past `#limit` once the values did not fit (then nothing is written). */
   #at = 0;
   #limit = 0;
@@ -62,15 +62,8 @@ export class Encoder {
 
   /** Copies the encoding to `offset` of `target` and returns the offset after it. */
   write(target: Bytes, offset: number): number {
-    const length = this.#at;
-    if (length <= SHORT_COPY) {
-      const from = this.#scratch;
-      const to = target.u8;
-      for (let i = 0; i < length; i++) to[offset + i] = from[i]!;
-    } else {
-      this.#scratch.copy(target.buffer, offset, 0, length);
-    }
-    return offset + length;
+    copyBytes(this.#bytes, 0, target, offset, this.#at);
+    return offset + this.#at;
   }
 
   // ---- the walk ------------------------------------------------------------------------------
@@ -92,7 +85,8 @@ export class Encoder {
     const bigger = Buffer.allocUnsafe(size);
     this.#scratch.copy(bigger, 0, 0, this.#at);
     this.#scratch = bigger;
-    this.#view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
+    this.#bytes = bytesOver(bigger);
+    this.#view = this.#bytes.view;
   }
 
   #tag(tag: number): void {
