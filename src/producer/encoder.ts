@@ -37,13 +37,37 @@ export class Encoder {
   /** Bytes encoded so far; past `#limit` once the values did not fit (then nothing is written). */
   #at = 0;
   #limit = 0;
+  /** The prefix last copied to the scratch buffer, and where: `begin()` skips copying it again. */
+  #placed: Uint8Array | undefined;
+  #placedAt = 0;
   /** Objects on the path from the root to the value being added: what makes a cycle. */
   readonly #path: object[] = [];
 
-  /** Starts a new encoding; `limit` is the most bytes the caller can take. */
-  begin(limit: number): void {
-    this.#at = 0;
+  /**
+   * Starts a new encoding; `limit` is the most bytes the caller can take, all told. The caller
+   * may keep `headBytes` at the start for itself (through `view`) and have `prefix` copied
+   * after them: the values follow. A prefix already in place from the last call (the same
+   * logger's context, most of the time) is not copied again.
+   */
+  begin(limit: number, headBytes = 0, prefix?: Uint8Array): void {
     this.#limit = limit;
+    this.#at = headBytes;
+    if (prefix === undefined) {
+      this.#placed = undefined;
+      return;
+    }
+    if (!this.#reserve(prefix.length)) return;
+    if (prefix !== this.#placed || headBytes !== this.#placedAt) {
+      this.#scratch.set(prefix, headBytes);
+      this.#placed = prefix;
+      this.#placedAt = headBytes;
+    }
+    this.#at += prefix.length;
+  }
+
+  /** The scratch buffer as encoded so far, for the caller's head bytes. */
+  get view(): DataView {
+    return this.#view;
   }
 
   /** Bytes encoded: the exact size when not oversized, a lower bound when oversized. */
@@ -83,7 +107,9 @@ export class Encoder {
     let size = this.#scratch.length * 2;
     while (size < atLeast) size *= 2;
     const bigger = Buffer.allocUnsafe(size);
-    this.#scratch.copy(bigger, 0, 0, this.#at);
+    // Everything encoded so far, and a prefix placed by an earlier call that begin() may reuse.
+    const placedEnd = this.#placed === undefined ? 0 : this.#placedAt + this.#placed.length;
+    this.#scratch.copy(bigger, 0, 0, Math.max(this.#at, placedEnd));
     this.#scratch = bigger;
     this.#bytes = bytesOver(bigger);
     this.#view = this.#bytes.view;

@@ -87,23 +87,22 @@ export class Producer {
     fields: object | undefined,
   ): void {
     const time = Date.now();
-    // A getter or toJSON met by the walk may itself log: that nested call gets an encoder of its own
-    // rather than resetting the one being measured.
+    // A getter or toJSON met by the walk may itself log: that nested call gets an encoder of its
+    // own rather than resetting the one being filled.
     const nested = this.#walking;
     const encoder = nested ? new Encoder() : this.#encoder;
-    const fixed = HEADER_BYTES + context.length;
     const argCount = Math.min(Math.max(args.length - argStart, 0), MAX_ARGS);
     this.#walking = true;
     try {
-      encoder.begin(this.#ring.maxPayloadBytes - fixed);
+      encoder.begin(this.#ring.maxPayloadBytes, HEADER_BYTES, context);
       encoder.add(msg);
       for (let i = 0; i < argCount; i++) encoder.add(args[argStart + i]);
       if (fields !== undefined) encoder.add(fields);
     } finally {
       this.#walking = nested;
     }
-    if (encoder.oversized) return this.#emitOversized(encoder, level, time, fixed + encoder.byteLength);
-    this.#publish(encoder, time, level, fields === undefined ? 0 : Flag.HAS_FIELDS, argCount, context);
+    if (encoder.oversized) return this.#emitOversized(encoder, level, time, encoder.byteLength);
+    this.#publish(encoder, time, level, fields === undefined ? 0 : Flag.HAS_FIELDS, argCount);
   }
 
   /** Resolves once every record committed before the call has been handed to the OS. */
@@ -126,20 +125,18 @@ export class Producer {
     }
   }
 
-  /** Claims a frame for the encoded values, writes the header, context and values, commits. */
-  #publish(encoder: Encoder, time: number, level: number, flags: number, argCount: number, context: Uint8Array): boolean {
-    const fixed = HEADER_BYTES + context.length;
-    const payloadBytes = fixed + encoder.byteLength;
+  /** Writes the header into the encoding, claims a frame for all of it, copies it in, commits. */
+  #publish(encoder: Encoder, time: number, level: number, flags: number, argCount: number): boolean {
+    const head = encoder.view;
+    head.setFloat64(RecordOffset.TIME, time, true);
+    head.setUint32(RecordOffset.THREAD_ID, threadId, true);
+    head.setUint8(RecordOffset.LEVEL, level);
+    head.setUint8(RecordOffset.FLAGS, flags);
+    head.setUint16(RecordOffset.ARG_COUNT, argCount, true);
+    const payloadBytes = encoder.byteLength;
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return false;
-    const { u8, view } = this.#bytes;
-    view.setFloat64(index + RecordOffset.TIME, time, true);
-    view.setUint32(index + RecordOffset.THREAD_ID, threadId, true);
-    u8[index + RecordOffset.LEVEL] = level;
-    u8[index + RecordOffset.FLAGS] = flags;
-    view.setUint16(index + RecordOffset.ARG_COUNT, argCount, true);
-    u8.set(context, index + RecordOffset.CONTEXT);
-    encoder.write(this.#bytes, index + fixed);
+    encoder.write(this.#bytes, index);
     this.#ring.commit(index, payloadBytes);
     return true;
   }
@@ -150,9 +147,9 @@ export class Producer {
    */
   #emitOversized(encoder: Encoder, level: number, time: number, bytes: number): void {
     const limit = this.#ring.maxPayloadBytes;
-    encoder.begin(limit);
+    encoder.begin(limit, HEADER_BYTES, this.#emptyContext);
     encoder.add(`[ringlog] record of at least ${bytes} bytes dropped: records are limited to ${limit} bytes (bufferSize / 8)`);
-    if (this.#publish(encoder, time, level, 0, 0, this.#emptyContext)) Atomics.add(this.#control, Slot.OVERSIZED, 1);
+    if (this.#publish(encoder, time, level, 0, 0)) Atomics.add(this.#control, Slot.OVERSIZED, 1);
   }
 
   #claim(payloadBytes: number): number {
