@@ -13,15 +13,17 @@ import { Ring } from '../shared/ring.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeRecord } from './decoder.js';
 import { createFileSink } from './file-sink.js';
+import { IdleBackoff, SLEEP } from './idle.js';
 import { JsonLineRenderer, NOT_RENDERED } from './json-bytes.js';
 import { createJsonFormatter } from './json-format.js';
 import type { Sink } from './sink.js';
 import { createStdoutSink } from './stdout-sink.js';
 
 /**
- * How long the idle consumer sleeps before looking again without being woken. Producers wake it
- * on commit when it has said it sleeps; the timeout is the backstop, short enough that a
- * missed wake-up costs little, long enough that an idle process does not burn a core.
+ * How long the idle consumer sleeps before looking again without being woken (idle.ts says when
+ * it is idle). Producers wake it on commit when it has said it sleeps; the timeout is the
+ * backstop, short enough that a missed wake-up costs little, long enough that an idle process
+ * does not burn a core.
  */
 const IDLE_WAIT_MS = 100;
 /** Largest batch: big writes under load, but space returns to producers every megabyte. */
@@ -75,6 +77,7 @@ export class Consumer {
   /** HEAD when the consumer last found nothing to read, and since when it has stayed there. */
   #stalledHead = 0;
   #stalledSince = 0;
+  readonly #idle = new IdleBackoff();
 
   constructor(views: SharedViews, sink: Sink, { format, renderer }: LineFormat) {
     this.#ring = new Ring(views);
@@ -116,7 +119,13 @@ export class Consumer {
       }
       if (drained === 0) this.#skipDeadClaim();
       this.#unlock();
-      if (drained === 0) this.#ring.awaitCommitted(IDLE_WAIT_MS);
+      if (drained > 0) {
+        this.#idle.reset();
+      } else {
+        const nap = this.#idle.next();
+        if (nap === SLEEP) this.#ring.awaitCommitted(IDLE_WAIT_MS);
+        else this.#ring.nap(nap);
+      }
     }
   }
 

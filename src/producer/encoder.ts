@@ -213,7 +213,7 @@ export class Encoder {
 
   #object(value: object, depth: number): void {
     const path = this.#path;
-    if (path.includes(value)) return this.#string(Tag.STRING, '[Circular]');
+    if (depth > 0 && path.includes(value)) return this.#string(Tag.STRING, '[Circular]');
     // instanceof and Array.isArray run Proxy traps, which may throw.
     let kind: Kind;
     try {

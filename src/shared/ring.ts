@@ -311,4 +311,12 @@ export class Ring {
     if (!this.hasCommitted()) Atomics.wait(control, Slot.CONSUMER_SLEEPING, 1, timeoutMs);
     Atomics.store(control, Slot.CONSUMER_SLEEPING, 0);
   }
+
+  /**
+   * Sleeps `timeoutMs` without announcing it: producers do not wake the consumer, so it looks
+   * again only after the timeout (nobody notifies the slot while it reads 0).
+   */
+  nap(timeoutMs: number): void {
+    Atomics.wait(this.#control, Slot.CONSUMER_SLEEPING, 0, timeoutMs);
+  }
 }
