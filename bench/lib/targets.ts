@@ -44,7 +44,7 @@ export function checkTargets(throughput: readonly WorkersResult[] | undefined, l
     {
       goal: 'ringlog info() p99.9 <= 2 us (ring not full)',
       measured: p999,
-      display: `${fixed(p999 / 1000, 2)} us`,
+      display: Number.isFinite(p999) ? `${fixed(p999 / 1000, 2)} us` : '-',
       pass: Number.isFinite(p999) ? p999 <= 2000 : undefined,
     },
   ];

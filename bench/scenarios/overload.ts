@@ -85,7 +85,7 @@ export async function run(config: Config): Promise<Measurement[]> {
       ['variant', 'peak RSS MiB', 'RSS at stop', 'logged', 'through disk', 'backlog', 'what happens'],
       results.map((m) => [
         m.variant,
-        m.rssLimitExceeded ? `> ${mib(m.peakRssBytes)}` : mib(m.peakRssBytes),
+        m.rssLimitExceeded ? `> ${gib(config.overloadRssLimitBytes)}` : mib(m.peakRssBytes),
         mib(m.finalRssBytes),
         int(m.recordsLogged),
         int(m.recordsThroughDisk),
@@ -94,16 +94,21 @@ export async function run(config: Config): Promise<Measurement[]> {
       ]),
     ),
   );
+  console.log('(backlog: records logged but not yet through the disk when the window ended, held in memory; ringlog holds at most its 8 MiB ring)');
   return results;
 }
 
 function outcome(m: Measurement, config: Config): string {
+  if (m.rssLimitExceeded) {
+    return `passed ${gib(config.overloadRssLimitBytes)} after ${fixed(m.loggingMs / 1000, 1)} s: stopped there, backlog abandoned`;
+  }
   const growth = (m.finalRssBytes - m.baselineRssBytes) / 2 ** 20 / (m.loggingMs / 1000);
-  const memory = m.rssLimitExceeded
-    ? `passed ${mib(config.overloadRssLimitBytes)} MiB after ${fixed(m.loggingMs / 1000, 1)} s: stopped`
-    : `RSS ${growth >= 0 ? '+' : ''}${fixed(growth, 1)} MiB/s over the window`;
   const drain = m.drainMs === undefined ? `backlog not drained within ${config.overloadDrainMs / 1000} s` : `drained in ${int(m.drainMs)} ms`;
-  return `${memory}; ${drain}`;
+  return `RSS ${growth >= 0 ? '+' : ''}${fixed(growth, 1)} MiB/s over the window; ${drain}`;
+}
+
+function gib(bytes: number): string {
+  return `${fixed(bytes / 2 ** 30, 1)} GiB`;
 }
 
 /** In the measuring process. */

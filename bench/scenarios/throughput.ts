@@ -88,7 +88,7 @@ async function measureOnce(variant: VariantName, workers: number, records: numbe
     // Generous: a slow variant on a busy 2-core machine, never a hang.
     const timeoutMs = 60_000 + workers * records * 0.05;
     const child = await inChild<Omit<Measurement, 'round' | 'integrity'>>(spec, timeoutMs);
-    const integrity = VARIANT_BY_NAME[variant].writesFile ? verifyFile(logPath(dir), workers, records, MESSAGE) : undefined;
+    const integrity = VARIANT_BY_NAME[variant].writesFile ? await verifyFile(logPath(dir), workers, records, MESSAGE) : undefined;
     return { ...child, round, integrity };
   });
 }
