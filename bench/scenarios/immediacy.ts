@@ -36,7 +36,7 @@ export interface Measurement {
 export async function run(config: Config): Promise<Measurement[]> {
   console.log(`\n== immediacy: one record, then ${config.immediacySpinMs} ms of computation without yielding (N=1; the file polled every ${POLL_MS} ms)`);
   const results: Measurement[] = [];
-  for (const variant of VARIANTS) {
+  for (const variant of VARIANTS.filter((v) => config.variants.includes(v))) {
     progress(`immediacy: ${variant}`);
     results.push(
       await withTempDir((dir) => inChild<Measurement>({ scenario: 'immediacy', dir, variant, spinMs: config.immediacySpinMs } as Spec, 60_000)),

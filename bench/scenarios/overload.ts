@@ -66,7 +66,7 @@ export async function run(config: Config): Promise<Measurement[]> {
       ` then the disk turns fast and the backlog gets ${config.overloadDrainMs / 1000} s to drain)`,
   );
   const results: Measurement[] = [];
-  for (const variant of VARIANTS) {
+  for (const variant of VARIANTS.filter((v) => config.variants.includes(v))) {
     progress(`overload: ${variant}`);
     const spec: Omit<Spec, 'dir'> = {
       scenario: 'overload',
