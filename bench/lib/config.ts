@@ -1,0 +1,147 @@
+/**
+ * What one `npm run bench` does: the full run by default, `--quick` for CI and development, and
+ * flags that narrow either one down. Every number a run depends on lives here, so the JSON
+ * results can record the exact configuration next to the measurements.
+ */
+
+export const SCENARIOS = ['throughput', 'immediacy', 'overload', 'micro', 'latency'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export const VARIANTS = ['ringlog', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'] as const;
+export type VariantName = (typeof VARIANTS)[number];
+
+export interface Config {
+  readonly quick: boolean;
+  readonly scenarios: readonly ScenarioName[];
+  readonly variants: readonly VariantName[];
+  /** Worker counts of the throughput runs. */
+  readonly workerCounts: readonly number[];
+  /** Records each worker logs in a throughput run. */
+  readonly recordsPerWorker: number;
+  /** Throughput runs per (N, variant); the variants alternate within each round. */
+  readonly repeats: number;
+  /** How long the immediacy worker computes after its one record. */
+  readonly immediacySpinMs: number;
+  readonly overloadMs: number;
+  readonly overloadWorkers: number;
+  /** The slow disk's read rate in the overload scenario. */
+  readonly overloadDiskBytesPerSec: number;
+  /** An overload run whose process passes this RSS is stopped. */
+  readonly overloadRssLimitBytes: number;
+  /** How long the producers' backlog may take to drain once the disk is fast again. */
+  readonly overloadDrainMs: number;
+  /** tinybench iterations per micro task, each a batch of 100 calls; a count, not a time, so a task never outgrows the ring. */
+  readonly microBatches: number;
+  /** Calls measured by the latency scenario (after its warm-up). */
+  readonly latencyCalls: number;
+  /** Where the JSON results go; default bench/results/<timestamp>.json. */
+  readonly jsonPath: string | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+const FULL: Config = {
+  quick: false,
+  scenarios: SCENARIOS,
+  variants: VARIANTS,
+  workerCounts: [1, 2, 4, 8],
+  recordsPerWorker: 200_000,
+  repeats: 5,
+  immediacySpinMs: 2000,
+  overloadMs: 10_000,
+  overloadWorkers: 2,
+  overloadDiskBytesPerSec: 4 * MiB,
+  overloadRssLimitBytes: 2048 * MiB,
+  overloadDrainMs: 2000,
+  microBatches: 500,
+  latencyCalls: 320_000,
+  jsonPath: undefined,
+};
+
+/**
+ * Every variant and scenario still runs, so CI exercises all of it; only the sizes shrink, to
+ * fit 30 s on a 2-core machine together with the TypeScript build (about 5 s of it there).
+ */
+const QUICK: Config = {
+  ...FULL,
+  quick: true,
+  workerCounts: [1, 4],
+  recordsPerWorker: 20_000,
+  repeats: 2,
+  immediacySpinMs: 250,
+  overloadMs: 1000,
+  overloadDrainMs: 500,
+  microBatches: 100,
+  latencyCalls: 20_000,
+};
+
+const USAGE = `usage: npm run bench [-- options]
+  --quick                 small and fast (CI): N=1,4, M=20,000, 2 rounds, short scenarios
+  --only=a,b              scenarios: ${SCENARIOS.join(', ')}
+  --variants=a,b          throughput variants: ${VARIANTS.join(', ')} (ringlog is always kept: ratios need it)
+  --n=1,4                 worker counts of the throughput runs
+  --m=200000              records per worker
+  --repeats=5             runs per (N, variant)
+  --overload-ms=10000     how long producers outrun the slow disk
+  --json=path             where to write the JSON results
+  --help`;
+
+export function parseArgs(argv: readonly string[]): Config {
+  let config: Config = argv.includes('--quick') ? QUICK : FULL;
+  for (const arg of argv) {
+    const [flag = '', value = ''] = arg.split('=', 2) as [string, string?];
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--help':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      case '--only':
+        config = { ...config, scenarios: list(value, SCENARIOS, flag) };
+        break;
+      case '--variants': {
+        const chosen = list(value, VARIANTS, flag);
+        config = { ...config, variants: VARIANTS.filter((v) => v === 'ringlog' || chosen.includes(v)) };
+        break;
+      }
+      case '--n':
+        config = { ...config, workerCounts: value.split(',').map((n) => positiveInt(n, flag)) };
+        break;
+      case '--m':
+        config = { ...config, recordsPerWorker: positiveInt(value, flag) };
+        break;
+      case '--repeats':
+        config = { ...config, repeats: positiveInt(value, flag) };
+        break;
+      case '--overload-ms':
+        config = { ...config, overloadMs: positiveInt(value, flag) };
+        break;
+      case '--json':
+        config = { ...config, jsonPath: value };
+        break;
+      default:
+        usageError(`unknown argument ${arg}`);
+    }
+  }
+  return config;
+}
+
+function list<T extends string>(value: string, known: readonly T[], flag: string): T[] {
+  const names = value.split(',').filter((name) => name !== '');
+  for (const name of names) {
+    if (!(known as readonly string[]).includes(name)) usageError(`${flag}: unknown name ${name}`);
+  }
+  return names as T[];
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value.replaceAll('_', ''));
+  if (!Number.isSafeInteger(n) || n < 1) usageError(`${flag} needs a positive integer; received ${value}`);
+  return n;
+}
+
+function usageError(message: string): never {
+  console.error(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}

@@ -1,0 +1,96 @@
+/**
+ * Reads a throughput run's file back and counts what arrived: every line must parse as JSON and
+ * carry the record's shape; every (worker, i) must appear exactly once.
+ *
+ * Parsing tens of millions of lines is a large part of a full run's time, so a big file is split
+ * at line boundaries and its parts are checked in parallel threads (verify-worker.ts), one per
+ * core; the main thread only merges their counts.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { PartCounts, PartData } from './verify-worker.js';
+
+export interface Integrity {
+  /** Records logged: workers × records per worker. */
+  readonly expected: number;
+  readonly lines: number;
+  /** Distinct (worker, i) records found whole. */
+  readonly intact: number;
+  /** Records logged that are not in the file. */
+  readonly lost: number;
+  /** Whole records found more than once (each extra copy counts one). */
+  readonly duplicate: number;
+  /** Lines that are not JSON or not a record of the run: torn or interleaved writes. */
+  readonly torn: number;
+}
+
+/** Below this, one thread reads the whole file: starting more costs more than it saves. */
+const PART_MIN_BYTES = 8 * 1024 * 1024;
+const VERIFY_WORKER_URL = new URL('./verify-worker.js', import.meta.url);
+
+export async function verifyFile(path: string, workers: number, records: number, message: string): Promise<Integrity> {
+  const size = statSync(path).size;
+  const parts = Math.max(1, Math.min(availableParallelism(), Math.floor(size / PART_MIN_BYTES)));
+  const bounds = lineBoundaries(path, size, parts);
+  const counts = await Promise.all(
+    bounds.slice(1).map((end, k) => checkPart({ path, start: bounds[k]!, end, workers, records, message })),
+  );
+  // A record seen once in each of two parts is one intact record and one duplicate.
+  const seen = counts[0]!.seen;
+  for (const part of counts.slice(1)) {
+    for (let k = 0; k < seen.length; k++) seen[k] = Math.min(255, seen[k]! + part.seen[k]!);
+  }
+  let intact = 0;
+  let copies = 0;
+  for (const n of seen) {
+    if (n > 0) intact++;
+    copies += n;
+  }
+  const expected = workers * records;
+  return {
+    expected,
+    lines: counts.reduce((sum, part) => sum + part.lines, 0),
+    intact,
+    lost: expected - intact,
+    duplicate: copies - intact,
+    torn: counts.reduce((sum, part) => sum + part.torn, 0),
+  };
+}
+
+/** `parts + 1` offsets: 0, each split moved to just after a newline, and `size`. */
+function lineBoundaries(path: string, size: number, parts: number): number[] {
+  const bounds = [0];
+  const fd = openSync(path, 'r');
+  const probe = Buffer.allocUnsafe(64 * 1024);
+  try {
+    for (let k = 1; k < parts; k++) {
+      let at = Math.max(bounds[bounds.length - 1]!, Math.floor((size * k) / parts));
+      for (;;) {
+        const n = readSync(fd, probe, 0, probe.length, at);
+        if (n === 0) {
+          at = size;
+          break;
+        }
+        const newline = probe.subarray(0, n).indexOf(10);
+        if (newline !== -1) {
+          at += newline + 1;
+          break;
+        }
+        at += n;
+      }
+      bounds.push(at);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  bounds.push(size);
+  return bounds;
+}
+
+async function checkPart(data: PartData): Promise<PartCounts> {
+  const worker = new Worker(VERIFY_WORKER_URL, { workerData: data });
+  const [counts] = (await once(worker, 'message')) as [PartCounts];
+  return counts;
+}
