@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { drainOnExit, shutDown } from './consumer/consumer.js';
 import type { ConsumerData } from './consumer/thread.js';
-import { resolveOptions, type BackendOptions, type ResolvedOptions } from './options.js';
+import { checkName, resolveOptions, type BackendOptions, type ResolvedOptions } from './options.js';
 import type { LogHandle } from './producer/handle.js';
 import { connect, type Logger } from './producer/logger.js';
 import { Producer } from './producer/producer.js';
@@ -28,7 +28,7 @@ export interface BackendStats {
   readonly droppedFull: number;
   /** Log calls made after the backend closed. */
   readonly droppedClosed: number;
-  /** Records larger than the record limit (bufferSize / 8), written as a short notice instead. */
+  /** Records larger than `maxRecordSize`, written as a short notice instead. */
   readonly oversized: number;
   /** Records skipped because their producer died between claiming and committing them. */
   readonly abandoned: number;
@@ -85,7 +85,13 @@ class Backend implements LogBackend {
     this.#options = options;
     this.#views = viewShared(buffer);
     this.bufferSize = options.bufferBytes;
-    this.handle = Object.freeze({ ringlog: 1, buffer, level: options.level, onFull: options.onFull });
+    this.handle = Object.freeze({
+      ringlog: 1,
+      buffer,
+      level: options.level,
+      onFull: options.onFull,
+      maxRecordSize: options.maxRecordBytes,
+    });
     this.#worker = worker;
     // Not events.once(): it rejects on 'error', and a rejection nobody awaits would crash the app.
     this.#exited = new Promise((resolve) => worker.once('exit', resolve));
@@ -94,6 +100,7 @@ class Backend implements LogBackend {
   }
 
   logger(name?: string): Logger {
+    if (name !== undefined) checkName(name, 'backend.logger(name): name');
     return connect(this.handle, name === undefined ? {} : { name });
   }
 

@@ -7,7 +7,7 @@
 import { threadId } from 'node:worker_threads';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../shared/codec.js';
 import { Slot, State, viewShared } from '../shared/layout.js';
-import { NO_SPACE, Ring } from '../shared/ring.js';
+import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../shared/ring.js';
 import { Encoder } from './encoder.js';
 import type { LogHandle } from './handle.js';
 
@@ -45,7 +45,7 @@ export class Producer {
 
   private constructor(handle: LogHandle) {
     const views = viewShared(handle.buffer);
-    this.#ring = new Ring(views);
+    this.#ring = new Ring(views, handle.maxRecordSize);
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
     this.#dropWhenFull = handle.onFull === 'drop';
@@ -151,7 +151,7 @@ export class Producer {
   #emitOversized(encoder: Encoder, level: number, time: number, bytes: number): void {
     const limit = this.#ring.maxPayloadBytes;
     encoder.begin(limit);
-    encoder.add(`[ringlog] record of at least ${bytes} bytes dropped: records are limited to ${limit} bytes (bufferSize / 8)`);
+    encoder.add(`[ringlog] record of at least ${bytes + FRAME_HEADER_BYTES} bytes dropped: records are limited to ${limit + FRAME_HEADER_BYTES} bytes (maxRecordSize)`);
     if (this.#publish(encoder, time, level, 0, 0, this.#emptyContext)) Atomics.add(this.#control, Slot.OVERSIZED, 1);
   }
 
