@@ -62,6 +62,8 @@ export class Ring {
   readonly #data: Uint8Array;
   readonly #data32: Int32Array;
   readonly #mask: number;
+  /** TAIL as read by the last `#distance()`. */
+  #distanceTail = 0;
 
   /**
    * `maxRecordBytes`: the largest frame (header included) producers of this Ring may claim, at
@@ -168,10 +170,29 @@ export class Ring {
    * sealed ring, the position after the last claim made before the seal.
    */
   end(): number {
+    const distance = this.#distance();
+    const tail = this.#distanceTail;
+    return distance > this.capacity ? (tail - SEAL_DISTANCE - this.capacity) | 0 : tail;
+  }
+
+  /**
+   * TAIL - HEAD (unsigned) as it was at one instant, which exceeds the capacity only in a sealed
+   * ring. Reading HEAD then TAIL is not enough: a thread descheduled between the two loads may
+   * pair an old HEAD with a TAIL that producers moved a whole lap on since, and take an open ring
+   * for a sealed one (then a producer counts a record as droppedClosed while the backend runs,
+   * or seal() thinks there is nothing to do). So HEAD is read again after TAIL: when it has not
+   * moved, it was HEAD when TAIL was read (HEAD only grows, and cannot lap 2^32 in between).
+   */
+  #distance(): number {
     const control = this.#control;
-    const head = Atomics.load(control, Slot.HEAD);
-    const tail = Atomics.load(control, Slot.TAIL);
-    return ((tail - head) >>> 0) > this.capacity ? (tail - SEAL_DISTANCE - this.capacity) | 0 : tail;
+    for (;;) {
+      const head = Atomics.load(control, Slot.HEAD);
+      const tail = Atomics.load(control, Slot.TAIL);
+      if (Atomics.load(control, Slot.HEAD) === head) {
+        this.#distanceTail = tail;
+        return (tail - head) >>> 0;
+      }
+    }
   }
 
   // ---- consumer side -------------------------------------------------------------------------
@@ -242,9 +263,8 @@ export class Ring {
   seal(): void {
     const control = this.#control;
     for (;;) {
-      const head = Atomics.load(control, Slot.HEAD);
-      const tail = Atomics.load(control, Slot.TAIL);
-      if (((tail - head) >>> 0) > this.capacity) return;
+      if (this.#distance() > this.capacity) return;
+      const tail = this.#distanceTail;
       if (Atomics.compareExchange(control, Slot.TAIL, tail, (tail + this.capacity + SEAL_DISTANCE) | 0) === tail) {
         // Producers sleeping on a full ring wake up, fail to claim and see why.
         Atomics.notify(control, Slot.HEAD);
@@ -290,9 +310,7 @@ export class Ring {
   }
 
   isSealed(): boolean {
-    const control = this.#control;
-    const head = Atomics.load(control, Slot.HEAD);
-    return ((Atomics.load(control, Slot.TAIL) - head) >>> 0) > this.capacity;
+    return this.#distance() > this.capacity;
   }
 
   /** True when a committed frame waits at HEAD. */
