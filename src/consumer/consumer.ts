@@ -12,6 +12,7 @@ import type { LogRecord } from '../shared/record.js';
 import { Ring } from '../shared/ring.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeRecord } from './decoder.js';
+import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
 import { createFileSink } from './file-sink.js';
 import { createJsonFormatter } from './json-format.js';
 import type { Sink } from './sink.js';
@@ -94,6 +95,7 @@ export class Consumer {
     for (;;) {
       if (!this.#lock()) return;
       const drained = this.drainBatch();
+      this.#reportDropped();
       const state = Atomics.load(control, Slot.STATE);
       if (drained === 0 && state !== State.RUNNING) {
         if (state === State.CLOSING) this.finish();
@@ -104,6 +106,19 @@ export class Consumer {
       this.#unlock();
       if (drained === 0) this.#ring.awaitCommitted(IDLE_WAIT_MS);
     }
+  }
+
+  /**
+   * With `onFull: 'drop'`: once space has come back, one line says how many records the full
+   * ring cost since the last such line, rendered by the same formatter as every record.
+   */
+  #reportDropped(): void {
+    const dropped = takeUnreportedDrops(this.#control);
+    if (dropped === 0) return;
+    this.#sink.writeLine(this.#format(dropNotice(dropped)));
+    this.#pendingRecords++;
+    this.#sink.flush();
+    this.#publishStats();
   }
 
   /**
@@ -139,6 +154,7 @@ export class Consumer {
       this.#skipDeadClaim();
       ring.awaitCommitted(1);
     }
+    this.#reportDropped();
     this.#sink.close();
     this.#publishStats();
     markClosed(this.#control);

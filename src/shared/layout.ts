@@ -48,6 +48,8 @@ export const Slot = Object.freeze({
   OVERSIZED: 5 * LINE_SLOTS + 2,
   /** Claims whose producer never committed them (it died mid-record), skipped by the consumer. */
   ABANDONED: 5 * LINE_SLOTS + 3,
+  /** DROPPED_FULL as of the last "records dropped" line a drainer wrote (see drop-notice.ts). */
+  DROPS_REPORTED: 5 * LINE_SLOTS + 4,
 });
 
 /** BigInt64 slot indexes (counters that pass 2^32 in a long run), written by the drainer. */
