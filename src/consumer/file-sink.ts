@@ -215,8 +215,8 @@ class FileSink implements Sink {
   #guard(): WriteGuard {
     const retry = this.#retry;
     const attempt = (write: () => void): void => {
-      this.#prepare();
       try {
+        this.#prepare();
         write();
       } catch (error) {
         this.#reopen = true;

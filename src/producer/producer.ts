@@ -7,6 +7,7 @@
 import { threadId } from 'node:worker_threads';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../shared/codec.js';
 import { Slot, State, viewShared } from '../shared/layout.js';
+import { StallWatch } from '../shared/liveness.js';
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../shared/ring.js';
 import { Encoder } from './encoder.js';
 import type { LogHandle } from './handle.js';
@@ -31,6 +32,8 @@ export class Producer {
   /** True while a log call walks its values (which may run user code that logs). */
   #walking = false;
   readonly #dropWhenFull: boolean;
+  /** Tells a dead or hung consumer from a busy one while waiting on a full ring. */
+  readonly #stall: StallWatch;
   /** Encoded `[undefined, undefined]`: the context of a notice that must fit whatever happened. */
   readonly #emptyContext: Uint8Array;
 
@@ -49,6 +52,7 @@ export class Producer {
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
     this.#dropWhenFull = handle.onFull === 'drop';
+    this.#stall = new StallWatch(this.#control);
     this.#emptyContext = this.encodeContext(undefined, undefined);
   }
 
@@ -168,7 +172,7 @@ export class Producer {
         Atomics.add(control, Slot.DROPPED_CLOSED, 1);
         return NO_SPACE;
       }
-      if (this.#dropWhenFull) {
+      if (this.#dropWhenFull || this.#stall.stalled()) {
         Atomics.add(control, Slot.DROPPED_FULL, 1);
         return NO_SPACE;
       }
