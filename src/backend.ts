@@ -23,6 +23,7 @@ import { connect, type Logger } from './producer/logger.js';
 import { Producer } from './producer/producer.js';
 import { allocateShared, Slot, Stat, State, viewShared, type SharedViews } from './shared/layout.js';
 import { Ring } from './shared/ring.js';
+import { drainOnSignals } from './signals.js';
 
 /** How long the exiting main thread waits for the consumer thread to finish a batch. */
 const EXIT_DRAIN_TIMEOUT_MS = 5000;
@@ -186,6 +187,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   #restarts = 0;
   #lastRestartAt = 0;
   #restartTimer: NodeJS.Timeout | undefined;
+  readonly #stopSignals: () => void;
   readonly #onExit = (): void => this.#drainHere('exit');
   /** For drains on this thread: failures go to stderr and to the 'error' event at once. */
   readonly #monitor: SinkMonitor = {
@@ -215,6 +217,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     });
     this.#adopt(started);
     process.on('exit', this.#onExit);
+    this.#stopSignals = drainOnSignals(() => this.#drainHere('signal'));
   }
 
   logger(name?: string): Logger {
@@ -269,6 +272,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     clearTimeout(timer);
     if (timedOut) this.#abandonClose();
     process.off('exit', this.#onExit);
+    this.#stopSignals();
     return this.stats();
   }
 
