@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogBackend } from '../dist/src/index.js';
-import { tempDir } from './support/log-files.js';
+import { readRecords, tempDir } from './support/log-files.js';
 
 const distIndex = pathToFileURL(new URL('../dist/src/index.js', import.meta.url).pathname).href;
 
@@ -39,6 +39,23 @@ describe('createLogBackend', () => {
     const blocker = join(dir, 'not-a-directory');
     writeFileSync(blocker, '');
     await expect(createLogBackend({ file: join(blocker, 'app.log') })).rejects.toThrow(/not-a-directory/);
+  });
+
+  it.each([[true], [50]])('file.fsync %j is accepted and the output is intact, across rotations', async (fsync) => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const file = join(dir, 'app.log');
+    const backend = await createLogBackend({ bufferSize: '64KiB', file: { path: file, fsync, maxSize: '16KiB', maxFiles: 100 } });
+    const log = backend.logger('durable');
+    for (let i = 0; i < 1000; i++) log.info({ i }, 'synced record');
+    await backend.flush();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 1000; i < 1200; i++) log.info({ i }, 'synced record');
+    const stats = await backend.close();
+    const seen = readRecords(dir, 'app.log').map((record) => record['i']);
+    expect(seen).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    expect(stats).toMatchObject({ recordsWritten: 1200, recordsDropped: 0 });
+    expect(stats.rotations).toBeGreaterThan(0);
   });
 
   it('sleeps when idle: a second with nothing to log costs almost no CPU', async () => {
