@@ -3,7 +3,7 @@
  * The public surface, and nothing more.
  */
 export { createLogBackend } from './backend.js';
-export type { BackendStats, LogBackend } from './backend.js';
+export type { BackendError, BackendErrorCode, BackendEvents, BackendStats, LogBackend, RecoverInfo } from './backend.js';
 export { connect, Logger } from './producer/logger.js';
 export type { Bindings, ChildOptions, LogFn } from './producer/logger.js';
 export type { LogHandle } from './producer/handle.js';

@@ -54,6 +54,18 @@ export const NAME_MAX_LENGTH = 256;
 export const LEVEL_DEFAULT: LevelOption = 'info';
 export const ON_FULL_DEFAULT = 'block';
 
+/**
+ * Smallest record limit: 256 bytes, room for the header, a short name and the one-line notice
+ * that replaces a record over the limit. The largest (and default) is bufferSize / 8: a frame can
+ * cost twice its size at a wrap, and a ring that holds only a few records makes every claim wait.
+ */
+export const MAX_RECORD_SIZE_MIN = 256;
+
+/** How long close() waits for the consumer before giving up on what is left: 10 s by default. */
+export const CLOSE_TIMEOUT_DEFAULT_MS = 10_000;
+/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
+
 export interface FileOptions {
   /** Log file path; relative paths resolve against process.cwd() at startup. Example: 'logs/app.log'. */
   path: string;
@@ -68,6 +80,12 @@ export interface FileOptions {
    * 1 to 100000 ({@link MAX_FILES_MIN}..{@link MAX_FILES_MAX}). Default 5.
    */
   maxFiles?: number;
+  /**
+   * Whether to `fsync` the file after writing: `false` (default) never, the OS writes when it
+   * pleases; `true` after every batch; a number of milliseconds N: at most every N ms while
+   * lines are written, and once when the consumer goes idle or closes (1 to 2^31-1).
+   */
+  fsync?: boolean | number;
 }
 
 export interface BackendOptions {
@@ -85,6 +103,18 @@ export interface BackendOptions {
    * the record and count it ('drop').
    */
   onFull?: 'block' | 'drop';
+  /**
+   * The largest record, in bytes including its 8-byte frame header: a number or a string such as
+   * '64KiB'. From 256 B ({@link MAX_RECORD_SIZE_MIN}) to bufferSize / 8, which is the default.
+   * A larger record is replaced by a one-line notice and counted in `stats().oversized`.
+   */
+  maxRecordSize?: number | string;
+  /**
+   * How long `close()` waits for the consumer to write what is left, in ms, before it gives up,
+   * counts what was not written and resolves anyway (a disk that hangs). 1 to 2^31-1; default
+   * 10000.
+   */
+  closeTimeoutMs?: number;
 }
 
 export interface ConnectOptions {
@@ -100,6 +130,8 @@ export interface ResolvedFileOptions {
   /** Rotation threshold in bytes, or undefined to never rotate. */
   readonly maxFileBytes: number | undefined;
   readonly maxFiles: number;
+  /** undefined: never fsync; 0: after every batch; N: at most every N ms, and when idle. */
+  readonly fsyncMs: number | undefined;
 }
 
 export interface ResolvedOptions {
@@ -108,6 +140,9 @@ export interface ResolvedOptions {
   readonly file: ResolvedFileOptions | undefined;
   readonly level: LevelOption;
   readonly onFull: 'block' | 'drop';
+  /** The largest frame in the ring, header included. */
+  readonly maxRecordBytes: number;
+  readonly closeTimeoutMs: number;
 }
 
 export interface ResolvedConnectOptions {
@@ -115,8 +150,8 @@ export interface ResolvedConnectOptions {
   readonly level: LevelOption | undefined;
 }
 
-const BACKEND_KEYS = ['bufferSize', 'file', 'level', 'onFull'] as const;
-const FILE_KEYS = ['path', 'maxSize', 'maxFiles'] as const;
+const BACKEND_KEYS = ['bufferSize', 'file', 'level', 'onFull', 'maxRecordSize', 'closeTimeoutMs'] as const;
+const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync'] as const;
 const CONNECT_KEYS = ['name', 'level'] as const;
 const LEVEL_LIST = 'trace, debug, info, warn, error, fatal or silent';
 
@@ -127,35 +162,57 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
   const file = o?.file;
   const level = o?.level;
   const onFull = o?.onFull;
+  const maxRecordSize = o?.maxRecordSize;
+  const closeTimeoutMs = o?.closeTimeoutMs;
+  const bufferBytes = bufferSize === undefined ? BUFFER_SIZE_DEFAULT : parseBufferSize(bufferSize);
   return Object.freeze({
-    bufferBytes:
-      bufferSize === undefined ? BUFFER_SIZE_DEFAULT : parseBufferSize(bufferSize),
+    bufferBytes,
     file: file === undefined ? undefined : resolveFile(file),
     level: level === undefined ? LEVEL_DEFAULT : checkLevel(level, 'options.level'),
     onFull: onFull === undefined ? ON_FULL_DEFAULT : checkOnFull(onFull),
+    maxRecordBytes:
+      maxRecordSize === undefined ? bufferBytes / 8 : parseMaxRecordSize(maxRecordSize, bufferBytes),
+    closeTimeoutMs:
+      closeTimeoutMs === undefined
+        ? CLOSE_TIMEOUT_DEFAULT_MS
+        : checkInteger(closeTimeoutMs, 'options.closeTimeoutMs', 1, TIMER_MAX_MS),
   });
 }
 
-/** Validates `connect` options once; the result is frozen. */
-export function resolveConnectOptions(options?: unknown): ResolvedConnectOptions {
-  const o = checkRecord(options, 'options', CONNECT_KEYS);
+/**
+ * Validates `connect` options once; the result is frozen. `label` names the options argument in
+ * messages: 'options' for connect(handle, options), 'child(bindings, options): options' for child().
+ */
+export function resolveConnectOptions(options?: unknown, label = 'options'): ResolvedConnectOptions {
+  const o = checkRecord(options, label, CONNECT_KEYS);
   const name = o?.name;
   const level = o?.level;
-  if (name !== undefined) {
-    if (typeof name !== 'string') {
-      fail(TypeError, `options.name must be a string or undefined; received ${show(name)}`);
-    }
-    if (name.length > NAME_MAX_LENGTH) {
-      fail(
-        RangeError,
-        `options.name must be at most ${NAME_MAX_LENGTH} characters; received a string of ${name.length}`,
-      );
-    }
-  }
   return Object.freeze({
-    name,
-    level: level === undefined ? undefined : checkLevel(level, 'options.level'),
+    name: name === undefined ? undefined : checkName(name, `${label}.name`),
+    level: level === undefined ? undefined : checkLevel(level, `${label}.level`),
   });
+}
+
+/** Checks a logger name (at most {@link NAME_MAX_LENGTH} characters); `option` names it in messages. */
+export function checkName(value: unknown, option: string): string {
+  if (typeof value !== 'string') {
+    fail(TypeError, `${option} must be a string or undefined; received ${show(value)}`);
+  }
+  if (value.length > NAME_MAX_LENGTH) {
+    fail(
+      RangeError,
+      `${option} must be at most ${NAME_MAX_LENGTH} characters; received a string of ${value.length}`,
+    );
+  }
+  return value;
+}
+
+/** Checks child() bindings: a non-null, non-array object. */
+export function checkBindings(value: unknown, option: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(TypeError, `${option} must be an object of key-value pairs, such as { requestId: 'r-1' }; received ${show(value)}`);
+  }
+  return value as Record<string, unknown>;
 }
 
 const UNIT_BYTES: Readonly<Record<string, bigint>> = Object.freeze({
@@ -232,23 +289,34 @@ function parseBufferSize(value: unknown): number {
   return bytes;
 }
 
+/** maxRecordSize: a byte size from 256 B to bufferSize / 8, whose range depends on bufferSize. */
+function parseMaxRecordSize(value: unknown, bufferBytes: number): number {
+  const max = bufferBytes / 8;
+  const expected = `options.maxRecordSize must be a byte size from ${MAX_RECORD_SIZE_MIN} bytes to bufferSize / 8 (${formatBytes(max)} for a bufferSize of ${formatBytes(bufferBytes)})`;
+  const bytes = toBytes(value, expected);
+  if (bytes < MAX_RECORD_SIZE_MIN || bytes > max) fail(RangeError, `${expected}; received ${showSize(value, bytes)}`);
+  return bytes;
+}
+
 function resolveFile(value: unknown): ResolvedFileOptions {
   if (typeof value === 'string') {
     return Object.freeze({
       path: checkPath(value, 'options.file'),
       maxFileBytes: undefined,
       maxFiles: MAX_FILES_DEFAULT,
+      fsyncMs: undefined,
     });
   }
   if (!isPlainObject(value)) {
     fail(
       TypeError,
-      `options.file must be a path string or an object { path, maxSize?, maxFiles? }; received ${show(value)}`,
+      `options.file must be a path string or an object { path, maxSize?, maxFiles?, fsync? }; received ${show(value)}`,
     );
   }
   const o = checkRecord(value, 'options.file', FILE_KEYS) ?? {};
   const maxSize = o.maxSize;
   const maxFiles = o.maxFiles;
+  const fsync = o.fsync;
   return Object.freeze({
     path: checkPath(o.path, 'options.file.path'),
     maxFileBytes:
@@ -256,7 +324,26 @@ function resolveFile(value: unknown): ResolvedFileOptions {
         ? undefined
         : parseByteSize(maxSize, 'options.file.maxSize', MAX_SIZE_MIN, MAX_SIZE_MAX),
     maxFiles: maxFiles === undefined ? MAX_FILES_DEFAULT : checkMaxFiles(maxFiles),
+    fsyncMs: fsync === undefined ? undefined : resolveFsync(fsync),
   });
+}
+
+function resolveFsync(value: unknown): number | undefined {
+  const option = 'options.file.fsync';
+  if (value === false) return undefined;
+  if (value === true) return 0;
+  if (typeof value !== 'number') {
+    fail(TypeError, `${option} must be true, false or an interval in ms from 1 to ${TIMER_MAX_MS}; received ${show(value)}`);
+  }
+  return checkInteger(value, `${option} (an interval in ms)`, 1, TIMER_MAX_MS);
+}
+
+/** An integer number in [min, max]: a TypeError for another type, a RangeError outside. */
+function checkInteger(value: unknown, option: string, min: number, max: number): number {
+  const expected = `${option} must be an integer from ${min} to ${max}`;
+  if (typeof value !== 'number') fail(TypeError, `${expected}; received ${show(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) fail(RangeError, `${expected}; received ${show(value)}`);
+  return value;
 }
 
 function checkPath(value: unknown, option: string): string {

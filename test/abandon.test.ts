@@ -37,6 +37,23 @@ describe('a producer terminated mid-record', () => {
     expect(stats).toMatchObject({ abandoned: 1, recordsWritten: 20_000, recordsDropped: 1 });
   }, 60_000);
 
+  it('a worker that dies by an uncaught exception holding a claim: skipped and counted, the others flow, close() resolves', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const backend = await createLogBackend({ bufferSize: '64KiB', file: join(dir, 'app.log') });
+    const dead = new Worker(fixture('dead-claim-worker'), { workerData: { log: backend.handle, headerWritten: true, die: 'throw' } });
+    const [error] = (await once(dead, 'error')) as [Error];
+    expect(error.message).toBe('dies holding a claim');
+    const survivorData: StressWorkerData = { log: backend.handle, worker: 0, count: 20_000 };
+    const survivor = new Worker(fixture('stress-worker'), { workerData: survivorData });
+    await once(survivor, 'exit');
+    const stats = await backend.close();
+
+    const seqs = readRecords(dir, 'app.log').map((r) => r['seq']);
+    expect(seqs).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(stats).toMatchObject({ abandoned: 1, recordsWritten: 20_000, recordsDropped: 1 });
+  }, 60_000);
+
   it('a worker terminated while logging in a loop holds up no one', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;

@@ -57,7 +57,14 @@ describe('resolveOptions defaults', () => {
   it.each([[undefined], [{}], [Object.create(null)], [{ bufferSize: undefined, file: undefined, level: undefined, onFull: undefined }]])(
     'resolves %o to the defaults',
     (options) => {
-      expect(resolveOptions(options)).toEqual({ bufferBytes: 8 * MiB, file: undefined, level: 'info', onFull: 'block' });
+      expect(resolveOptions(options)).toEqual({
+        bufferBytes: 8 * MiB,
+        file: undefined,
+        level: 'info',
+        onFull: 'block',
+        maxRecordBytes: MiB,
+        closeTimeoutMs: 10_000,
+      });
     },
   );
 
@@ -67,12 +74,16 @@ describe('resolveOptions defaults', () => {
       file: { path: 'logs/app.log', maxSize: '50MiB', maxFiles: 3 },
       level: 'warn',
       onFull: 'drop',
+      maxRecordSize: '1KiB',
+      closeTimeoutMs: 2500,
     });
     expect(resolved).toEqual({
       bufferBytes: 64 * KiB,
-      file: { path: resolve('logs/app.log'), maxFileBytes: 50 * MiB, maxFiles: 3 },
+      file: { path: resolve('logs/app.log'), maxFileBytes: 50 * MiB, maxFiles: 3, fsyncMs: undefined },
       level: 'warn',
       onFull: 'drop',
+      maxRecordBytes: KiB,
+      closeTimeoutMs: 2500,
     });
     expect(Object.isFrozen(resolved)).toBe(true);
     expect(Object.isFrozen(resolved.file)).toBe(true);
@@ -230,7 +241,7 @@ describe('options.file', () => {
   });
 
   it.each([[5], [null], [true], [['a.log']], [new Map()]])('rejects %o with a TypeError', (input) => {
-    expectOptionError(() => resolveOptions({ file: input }), TypeError, 'options.file must be a path string or an object { path, maxSize?, maxFiles? }', 'received');
+    expectOptionError(() => resolveOptions({ file: input }), TypeError, 'options.file must be a path string or an object { path, maxSize?, maxFiles?, fsync? }', 'received');
   });
 
   it.each([
@@ -369,5 +380,85 @@ describe('resolveConnectOptions', () => {
     expectOptionError(() => resolveConnectOptions({ nmae: 'w' }), TypeError, 'ringlog: options.nmae is not a known option; known: name, level');
     expectOptionError(() => resolveConnectOptions({ bufferSize: 4096 }), TypeError, 'options.bufferSize is not a known option; known: name, level');
     expectOptionError(() => resolveConnectOptions('worker'), TypeError, "options must be an object or undefined; received 'worker'");
+  });
+});
+
+describe('options.maxRecordSize', () => {
+  it.each([
+    [undefined, '64KiB', 8 * KiB],
+    [256, '64KiB', 256],
+    ['256B', '4KiB', 256],
+    ['1KiB', '64KiB', KiB],
+    ['8KiB', '64KiB', 8 * KiB],
+    ['64KB', '8MiB', 64 * KiB],
+    [MiB, '8MiB', MiB],
+    [undefined, undefined, MiB],
+    [1000, '64KiB', 1000],
+  ])('accepts %o with bufferSize %o as %i bytes', (maxRecordSize, bufferSize, bytes) => {
+    expect(resolveOptions({ maxRecordSize, bufferSize }).maxRecordBytes).toBe(bytes);
+  });
+
+  it.each([
+    [255, '64KiB', 'received 255'],
+    [0, '64KiB', 'received 0'],
+    ['8KiB', '32KiB', "received '8KiB' (8192 bytes)"],
+    [8 * KiB + 1, '64KiB', 'received 8193'],
+    ['2MiB', undefined, "received '2MiB' (2097152 bytes)"],
+  ])('rejects %o with bufferSize %o with a RangeError naming the range that bufferSize allows', (maxRecordSize, bufferSize, received) => {
+    const max = (bufferSize === undefined ? 8 * MiB : bufferSize === '64KiB' ? 64 * KiB : 32 * KiB) / 8;
+    expectOptionError(
+      () => resolveOptions({ maxRecordSize, bufferSize }),
+      RangeError,
+      'options.maxRecordSize must be a byte size from 256 bytes to bufferSize / 8',
+      `(${max >= MiB ? `${max / MiB}MiB` : `${max / KiB}KiB`} for a bufferSize of`,
+      received,
+    );
+  });
+
+  it.each([[NaN], [-1], [300.5]])('rejects the number %o with a RangeError', (maxRecordSize) => {
+    expectOptionError(() => resolveOptions({ maxRecordSize }), RangeError, 'options.maxRecordSize', 'received');
+  });
+
+  it.each([['big'], [true], [null], [8n], [{}]])('rejects %o with a TypeError', (maxRecordSize) => {
+    expectOptionError(() => resolveOptions({ maxRecordSize }), TypeError, 'options.maxRecordSize must be a byte size', 'received');
+  });
+});
+
+describe('options.closeTimeoutMs', () => {
+  it.each([[1], [500], [10_000], [2 ** 31 - 1]])('accepts %o', (closeTimeoutMs) => {
+    expect(resolveOptions({ closeTimeoutMs }).closeTimeoutMs).toBe(closeTimeoutMs);
+  });
+
+  it.each([[0, '0'], [-5, '-5'], [1.5, '1.5'], [2 ** 31, '2147483648'], [NaN, 'NaN'], [Infinity, 'Infinity']])(
+    'rejects %o with a RangeError',
+    (closeTimeoutMs, received) => {
+      expectOptionError(() => resolveOptions({ closeTimeoutMs }), RangeError, 'options.closeTimeoutMs must be an integer from 1 to 2147483647', `received ${received}`);
+    },
+  );
+
+  it.each([['10s', "'10s'"], [null, 'null'], [true, 'true'], [10n, '10n']])('rejects %o with a TypeError', (closeTimeoutMs, received) => {
+    expectOptionError(() => resolveOptions({ closeTimeoutMs }), TypeError, 'options.closeTimeoutMs must be an integer', `received ${received}`);
+  });
+});
+
+describe('options.file.fsync', () => {
+  it.each([
+    [undefined, undefined],
+    [false, undefined],
+    [true, 0],
+    [1, 1],
+    [1000, 1000],
+    [2 ** 31 - 1, 2 ** 31 - 1],
+  ])('accepts %o as fsyncMs %o', (fsync, fsyncMs) => {
+    const file = resolveOptions({ file: { path: 'a.log', fsync } }).file;
+    expect(file?.fsyncMs).toBe(fsyncMs);
+  });
+
+  it.each([[0, '0'], [-1, '-1'], [2.5, '2.5'], [NaN, 'NaN'], [2 ** 31, '2147483648']])('rejects the interval %o with a RangeError', (fsync, received) => {
+    expectOptionError(() => resolveOptions({ file: { path: 'a.log', fsync } }), RangeError, 'options.file.fsync (an interval in ms) must be an integer from 1 to 2147483647', `received ${received}`);
+  });
+
+  it.each([['batch', "'batch'"], [null, 'null'], ['true', "'true'"], [{}, '{}']])('rejects %o with a TypeError', (fsync, received) => {
+    expectOptionError(() => resolveOptions({ file: { path: 'a.log', fsync } }), TypeError, 'options.file.fsync must be true, false or an interval in ms', `received ${received}`);
   });
 });

@@ -12,12 +12,14 @@ import type { LogRecord } from '../shared/record.js';
 import { Ring } from '../shared/ring.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeRecord } from './decoder.js';
-import { createFileSink } from './file-sink.js';
+import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
+import { createFileSink, type FsPort } from './file-sink.js';
 import { IdleBackoff, SLEEP } from './idle.js';
 import { JsonLineRenderer, NOT_RENDERED } from './json-bytes.js';
 import { createJsonFormatter } from './json-format.js';
 import type { Sink } from './sink.js';
 import { createStdoutSink } from './stdout-sink.js';
+import type { SinkMonitor } from './write-failure.js';
 
 /**
  * How long the idle consumer sleeps before looking again without being woken (idle.ts says when
@@ -48,11 +50,33 @@ export interface LineFormat {
   readonly renderer?: JsonLineRenderer;
 }
 
-export function openSink(options: ResolvedOptions): Sink {
+/**
+ * The sink for the options. With a monitor, it retries, drops and counts instead of throwing
+ * (write-failure.ts); `lazyOpen`: a file that cannot be opened now is tried again at the first
+ * write instead of throwing (every sink but the first one, whose failure rejects createLogBackend).
+ */
+export function openSink(options: ResolvedOptions, how: OpenSinkOptions = {}): Sink {
   const { file } = options;
-  return file === undefined
-    ? createStdoutSink()
-    : createFileSink({ path: file.path, maxFileBytes: file.maxFileBytes, maxFiles: file.maxFiles });
+  const { monitor, lazyOpen = false, fs } = how;
+  if (file === undefined) {
+    return createStdoutSink({ ...(monitor === undefined ? {} : { monitor }), ...(fs === undefined ? {} : { fs }) });
+  }
+  return createFileSink({
+    path: file.path,
+    maxFileBytes: file.maxFileBytes,
+    maxFiles: file.maxFiles,
+    fsyncMs: file.fsyncMs,
+    lazyOpen,
+    ...(monitor === undefined ? {} : { monitor }),
+    ...(fs === undefined ? {} : { fs }),
+  });
+}
+
+export interface OpenSinkOptions {
+  readonly monitor?: SinkMonitor | undefined;
+  readonly lazyOpen?: boolean;
+  /** Another file system (tests inject faults through it). */
+  readonly fs?: FsPort | undefined;
 }
 
 export function defaultFormat(): LineFormat {
@@ -69,17 +93,20 @@ export class Consumer {
   readonly #format: Formatter;
   readonly #renderer: JsonLineRenderer | undefined;
   readonly #batchBytes: number;
+  /** How long writes may still be retried once the backend closes (see write-failure.ts). */
+  readonly #closeRetryMs: number;
   /** Records rendered into the sink's buffer and not yet counted as written. */
   #pendingRecords = 0;
   #failedRecords = 0;
   #reportedBytes = 0;
   #reportedRotations = 0;
+  #reportedDropped = 0;
   /** HEAD when the consumer last found nothing to read, and since when it has stayed there. */
   #stalledHead = 0;
   #stalledSince = 0;
   readonly #idle = new IdleBackoff();
 
-  constructor(views: SharedViews, sink: Sink, { format, renderer }: LineFormat) {
+  constructor(views: SharedViews, sink: Sink, { format, renderer }: LineFormat, closeRetryMs = Number.POSITIVE_INFINITY) {
     this.#ring = new Ring(views);
     this.#control = views.control;
     this.#stats = views.stats;
@@ -88,19 +115,19 @@ export class Consumer {
     this.#format = format;
     this.#renderer = renderer;
     this.#batchBytes = Math.min(views.capacity / 4, MAX_BATCH_BYTES);
+    this.#closeRetryMs = closeRetryMs;
   }
 
   /**
    * The consumer thread's loop; returns once the backend is closed or another thread took over.
-   * If it throws (the sink failed), the ring is sealed and the backend marked closed before the
-   * error leaves the thread: producers blocked on a full ring must learn it from shared memory,
-   * since the main thread may itself be one of them and never see the thread's 'error' event.
+   * A failing disk does not make it throw (the sink retries, drops and counts); a bug does, and
+   * then the lock is released and the error goes to the caller, which restarts a consumer (see
+   * supervisor.ts) after `salvage()`.
    */
   run(): void {
     try {
       this.#loop();
     } catch (error) {
-      shutDown(this.#ring, this.#control);
       this.#unlock();
       throw error;
     }
@@ -110,14 +137,19 @@ export class Consumer {
     const control = this.#control;
     for (;;) {
       if (!this.#lock()) return;
+      Atomics.add(control, Slot.CONSUMER_BEAT, 1);
       const drained = this.drainBatch();
+      this.#reportDropped();
       const state = Atomics.load(control, Slot.STATE);
       if (drained === 0 && state !== State.RUNNING) {
-        if (state === State.CLOSING) this.finish();
+        if (state === State.CLOSING) this.finish(this.#closeRetryMs);
         this.#unlock();
         return;
       }
-      if (drained === 0) this.#skipDeadClaim();
+      if (drained === 0) {
+        this.#skipDeadClaim();
+        this.#sink.idle();
+      }
       this.#unlock();
       if (drained > 0) {
         this.#idle.reset();
@@ -127,6 +159,52 @@ export class Consumer {
         else this.#ring.nap(nap);
       }
     }
+  }
+
+  /**
+   * With `onFull: 'drop'`: once space has come back, one line says how many records the full
+   * ring cost since the last such line, rendered by the same formatter as every record.
+   */
+  #reportDropped(): void {
+    const dropped = takeUnreportedDrops(this.#control);
+    if (dropped === 0) return;
+    this.#sink.writeLine(this.#format(dropNotice(dropped)));
+    this.#pendingRecords++;
+    this.#sink.flush();
+    this.#publishStats();
+  }
+
+  /**
+   * After `run()` threw: the batch whose ring space was already given back (HEAD moved past
+   * WRITTEN) exists only in the sink's buffer, so write it out, or count it as failed; a batch
+   * that was not given back is read again by the next consumer, so its lines are discarded.
+   * Never throws.
+   */
+  salvage(): void {
+    const control = this.#control;
+    const released = Atomics.load(control, Slot.HEAD) !== Atomics.load(control, Slot.WRITTEN);
+    const sink = this.#sink;
+    if (!released) {
+      sink.discard();
+      this.#pendingRecords = 0;
+      return;
+    }
+    const pending = sink.pendingLines;
+    try {
+      sink.close();
+    } catch {
+      sink.discard();
+      Atomics.add(this.#stats, Stat.WRITE_FAILED, BigInt(pending));
+      this.#pendingRecords = Math.max(0, this.#pendingRecords - pending);
+    }
+    try {
+      this.#publishStats();
+    } catch {
+      // Counts only.
+    }
+    const head = Atomics.load(control, Slot.HEAD);
+    Atomics.store(control, Slot.WRITTEN, head);
+    Atomics.notify(control, Slot.WRITTEN);
   }
 
   /**
@@ -153,15 +231,18 @@ export class Consumer {
    * the sink. Sealing first means producers still logging cannot keep this going forever; a
    * claim that stays uncommitted is skipped after UNBLOCK_AFTER_MS, so this always ends.
    */
-  finish(): void {
+  finish(retryForMs = Number.POSITIVE_INFINITY): void {
     const ring = this.#ring;
+    this.#sink.setDeadline(Date.now() + retryForMs);
     ring.seal();
     for (;;) {
+      Atomics.add(this.#control, Slot.CONSUMER_BEAT, 1);
       while (this.drainBatch() > 0);
       if (ring.head() === ring.end()) break;
       this.#skipDeadClaim();
       ring.awaitCommitted(1);
     }
+    this.#reportDropped();
     this.#sink.close();
     this.#publishStats();
     markClosed(this.#control);
@@ -216,7 +297,11 @@ export class Consumer {
   #publishStats(): void {
     const stats = this.#stats;
     const sink = this.#sink;
-    Atomics.add(stats, Stat.RECORDS_WRITTEN, BigInt(this.#pendingRecords));
+    // Lines the sink gave up on (the disk failed past its retries) were rendered, not written.
+    const dropped = sink.linesDropped - this.#reportedDropped;
+    Atomics.add(stats, Stat.RECORDS_WRITTEN, BigInt(this.#pendingRecords - dropped));
+    Atomics.add(stats, Stat.WRITE_FAILED, BigInt(dropped));
+    this.#reportedDropped = sink.linesDropped;
     Atomics.add(stats, Stat.RECORDS_FAILED, BigInt(this.#failedRecords));
     Atomics.add(stats, Stat.BYTES_WRITTEN, BigInt(sink.bytesWritten - this.#reportedBytes));
     Atomics.add(stats, Stat.ROTATIONS, BigInt(sink.rotations - this.#reportedRotations));
@@ -245,11 +330,19 @@ export function shutDown(ring: Ring, control: Int32Array): void {
 }
 
 /**
- * Called by the exiting main thread: waits (bounded) for the consumer thread to finish its batch,
- * then drains what is left itself with a sink of its own. Returns false when it could not get
- * the lock in time (the consumer thread is stuck in a write), so the caller can say so.
+ * Called by the main thread when it must drain itself (process exit, a signal, a consumer that
+ * cannot be restarted): waits (bounded) for the consumer thread to finish its batch, then drains
+ * what is left with a sink of its own, retrying a failing disk for at most `retryForMs`. Returns
+ * false when it could not get the lock in time (the consumer thread is stuck in a write), so the
+ * caller can say so. A sink that cannot even be made is reported through the monitor.
  */
-export function drainOnExit(views: SharedViews, options: ResolvedOptions, timeoutMs: number): boolean {
+export function drainOnExit(
+  views: SharedViews,
+  options: ResolvedOptions,
+  timeoutMs: number,
+  monitor?: SinkMonitor,
+  retryForMs = Number.POSITIVE_INFINITY,
+): boolean {
   const control = views.control;
   const deadline = Date.now() + timeoutMs;
   while (Atomics.compareExchange(control, Slot.DRAIN_LOCK, 0, 1) !== 0) {
@@ -259,6 +352,6 @@ export function drainOnExit(views: SharedViews, options: ResolvedOptions, timeou
   }
   // The lock is ours for good: the consumer thread stops at its next attempt to take it.
   if (Atomics.load(control, Slot.STATE) === State.CLOSED) return true;
-  new Consumer(views, openSink(options), defaultFormat()).finish();
+  new Consumer(views, openSink(options, { monitor, lazyOpen: true }), defaultFormat()).finish(retryForMs);
   return true;
 }

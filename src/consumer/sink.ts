@@ -19,6 +19,22 @@ export interface Sink {
   /** Bytes handed to the OS so far (after flush), and rotations done. */
   readonly bytesWritten: number;
   readonly rotations: number;
+  /**
+   * Lines given up on so far: the disk kept failing past the retries (see write-failure.ts).
+   * Sinks made without a monitor throw instead, and never drop.
+   */
+  readonly linesDropped: number;
+  /** Lines buffered and not yet written. */
+  readonly pendingLines: number;
+  /** No retry sleeps past `deadline` (ms since the epoch): set by close and exit. */
+  setDeadline(deadline: number): void;
+  /** The consumer has nothing to do: a chance for timed work (an fsync at an interval). */
+  idle(): void;
+  /**
+   * Releases the descriptor without writing what is buffered, for lines that will be written
+   * again by another sink (the consumer crashed before giving their ring space back). Idempotent.
+   */
+  discard(): void;
 }
 
 /** Stable code of the error thrown by `writeLine()` or `flush()` on a closed sink. */

@@ -8,6 +8,7 @@ import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
 import type { Bytes } from '../shared/codec.js';
 import type { Sink } from './sink.js';
+import { WriteRetry, type SinkMonitor } from './write-failure.js';
 
 export interface StdoutSinkOptions {
   /** Descriptor to write to; default 1 (stdout). `2` for stderr. */
@@ -16,6 +17,8 @@ export interface StdoutSinkOptions {
   readonly fs?: WritePort;
   /** Size of the line buffer in bytes; default 1 MiB. Longer lines still work. */
   readonly bufferBytes?: number;
+  /** Where failures are reported; with it, the sink retries, drops and counts instead of throwing. */
+  readonly monitor?: SinkMonitor;
 }
 
 export function createStdoutSink(options: StdoutSinkOptions = {}): Sink {
@@ -24,14 +27,36 @@ export function createStdoutSink(options: StdoutSinkOptions = {}): Sink {
     throw new RangeError(`ringlog: fd must be a non-negative integer, received ${String(fd)}`);
   }
   const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
-  return new StdoutSink(new FdWriter(options.fs ?? nodeFs, fd, bufferBytes));
+  const retry = options.monitor === undefined ? undefined : new WriteRetry(fd === 1 ? 'stdout (fd 1)' : `fd ${fd}`, options.monitor);
+  return new StdoutSink(new FdWriter(options.fs ?? nodeFs, fd, bufferBytes, retry), retry);
 }
 
 class StdoutSink implements Sink {
   readonly #writer: FdWriter;
+  readonly #retry: WriteRetry | undefined;
 
-  constructor(writer: FdWriter) {
+  constructor(writer: FdWriter, retry: WriteRetry | undefined) {
     this.#writer = writer;
+    this.#retry = retry;
+  }
+
+  get linesDropped(): number {
+    return this.#writer.linesDropped;
+  }
+
+  get pendingLines(): number {
+    return this.#writer.pendingLines;
+  }
+
+  setDeadline(deadline: number): void {
+    this.#retry?.setDeadline(deadline);
+  }
+
+  idle(): void {}
+
+  /** Forgets the buffered lines; the descriptor stays open, as close() leaves it. */
+  discard(): void {
+    this.#writer.abandon();
   }
 
   get bytesWritten(): number {

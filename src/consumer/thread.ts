@@ -1,19 +1,84 @@
 /**
- * Entry of the consumer thread, kept thin: open the sink, say ready, run the drain loop.
- * The loop blocks this thread (it sleeps in Atomics.wait, never in the event loop), which is
- * what a dedicated consumer is for; the main thread learns of the end through the 'exit' event.
+ * Entry of the consumer thread, kept thin: open the sink, say ready, run the drain loop under
+ * the supervisor. The loop blocks this thread (it sleeps in Atomics.wait, never in the event
+ * loop), which is what a dedicated consumer is for. It tells the main thread about failures with
+ * postMessage, which is delivered without this thread ever yielding, and writes one line on
+ * stderr itself, at once, with writeSync (the main thread may be blocked on a full ring).
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { viewShared } from '../shared/layout.js';
 import type { ResolvedOptions } from '../options.js';
-import { Consumer, defaultFormat, openSink } from './consumer.js';
+import { Slot, viewShared } from '../shared/layout.js';
+import { openSink } from './consumer.js';
+import { describeCrash, supervise } from './supervisor.js';
+import { TEST_FAULT_ENV, testFault } from './test-fault.js';
+import { describeEvent, type SinkMonitor } from './write-failure.js';
 
 export interface ConsumerData {
   readonly buffer: SharedArrayBuffer;
   readonly options: ResolvedOptions;
+  /** A restart after the previous thread died: a file that cannot be opened must not stop it. */
+  readonly restart: boolean;
 }
 
-const { buffer, options } = workerData as ConsumerData;
-const consumer = new Consumer(viewShared(buffer), openSink(options), defaultFormat());
+/** Longest slice of a retry sleep: the beat that tells blocked producers we live. */
+const SLEEP_SLICE_MS = 250;
+
+const { buffer, options, restart } = workerData as ConsumerData;
+const views = viewShared(buffer);
+const { control } = views;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+function stderr(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    // Nowhere left to say it.
+  }
+}
+
+function sleep(ms: number): void {
+  for (let left = ms; left > 0; left -= SLEEP_SLICE_MS) {
+    Atomics.add(control, Slot.CONSUMER_BEAT, 1);
+    Atomics.wait(sleepCell, 0, 0, Math.min(left, SLEEP_SLICE_MS));
+  }
+  Atomics.add(control, Slot.CONSUMER_BEAT, 1);
+}
+
+const monitor: SinkMonitor = {
+  report(event) {
+    stderr(describeEvent(event));
+    parentPort?.postMessage(event);
+  },
+  sleep,
+  writing(lines) {
+    Atomics.store(control, Slot.IN_FLIGHT, lines);
+  },
+};
+
+const fault = testFault(process.env[TEST_FAULT_ENV], restart);
+const open = (lazyOpen: boolean) => fault.wrap(openSink(options, { monitor, lazyOpen, fs: fault.fs }));
+
+// The first thread's open failure rejects createLogBackend (the 'error' before 'ready'), with
+// a message that names the configured path, not only the directory mkdir tripped on.
+let first: ReturnType<typeof open>;
+try {
+  first = open(restart);
+} catch (error) {
+  const e = error as NodeJS.ErrnoException;
+  const target = options.file?.path ?? 'stdout';
+  throw Object.assign(new Error(`ringlog: cannot open the log file ${target}: ${e.message}`, { cause: error }), {
+    code: e.code,
+    syscall: e.syscall,
+    path: target,
+  });
+}
 parentPort?.postMessage('ready');
-consumer.run();
+supervise(views, options, first, {
+  reopen: () => open(true),
+  report(crash) {
+    stderr(describeCrash(crash));
+    parentPort?.postMessage(crash);
+  },
+  sleep,
+});

@@ -3,7 +3,7 @@
  * encoded, and child loggers whose bindings are encoded once, when the child is made.
  */
 import { LEVEL_NAMES, LEVELS, levelValue, type LevelName, type LevelOption } from '../levels.js';
-import { checkLevel, resolveConnectOptions, show, type ConnectOptions } from '../options.js';
+import { checkBindings, checkLevel, resolveConnectOptions, type ConnectOptions } from '../options.js';
 import { assertHandle } from './handle.js';
 import { Producer } from './producer.js';
 
@@ -84,10 +84,8 @@ export class Logger {
 
   /** A logger whose records carry `bindings` besides this logger's (the child's win on a clash). */
   child(bindings: Record<string, unknown>, options?: ChildOptions): Logger {
-    if (typeof bindings !== 'object' || bindings === null || Array.isArray(bindings)) {
-      throw new TypeError(`ringlog: child(bindings) expects an object; received ${show(bindings)}`);
-    }
-    const { level = this.#level, name = this.#name } = resolveConnectOptions(options);
+    checkBindings(bindings, 'child(bindings): bindings');
+    const { level = this.#level, name = this.#name } = resolveConnectOptions(options, 'child(bindings, options): options');
     return new Logger(this.#producer, name, mergeBindings(this.#bindings, bindings), level);
   }
 

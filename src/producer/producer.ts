@@ -7,7 +7,8 @@
 import { threadId } from 'node:worker_threads';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../shared/codec.js';
 import { Slot, State, viewShared } from '../shared/layout.js';
-import { NO_SPACE, Ring } from '../shared/ring.js';
+import { StallWatch } from '../shared/liveness.js';
+import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../shared/ring.js';
 import { Encoder } from './encoder.js';
 import type { LogHandle } from './handle.js';
 
@@ -31,6 +32,8 @@ export class Producer {
   /** True while a log call walks its values (which may run user code that logs). */
   #walking = false;
   readonly #dropWhenFull: boolean;
+  /** Tells a dead or hung consumer from a busy one while waiting on a full ring. */
+  readonly #stall: StallWatch;
   /** Encoded `[undefined, undefined]`: the context of a notice that must fit whatever happened. */
   readonly #emptyContext: Uint8Array;
 
@@ -45,10 +48,11 @@ export class Producer {
 
   private constructor(handle: LogHandle) {
     const views = viewShared(handle.buffer);
-    this.#ring = new Ring(views);
+    this.#ring = new Ring(views, handle.maxRecordSize);
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
     this.#dropWhenFull = handle.onFull === 'drop';
+    this.#stall = new StallWatch(this.#control);
     this.#emptyContext = this.encodeContext(undefined, undefined);
   }
 
@@ -148,7 +152,7 @@ export class Producer {
   #emitOversized(encoder: Encoder, level: number, time: number, bytes: number): void {
     const limit = this.#ring.maxPayloadBytes;
     encoder.begin(limit, HEADER_BYTES, this.#emptyContext);
-    encoder.add(`[ringlog] record of at least ${bytes} bytes dropped: records are limited to ${limit} bytes (bufferSize / 8)`);
+    encoder.add(`[ringlog] record of at least ${bytes + FRAME_HEADER_BYTES} bytes dropped: records are limited to ${limit + FRAME_HEADER_BYTES} bytes (maxRecordSize)`);
     if (this.#publish(encoder, time, level, 0, 0)) Atomics.add(this.#control, Slot.OVERSIZED, 1);
   }
 
@@ -165,7 +169,7 @@ export class Producer {
         Atomics.add(control, Slot.DROPPED_CLOSED, 1);
         return NO_SPACE;
       }
-      if (this.#dropWhenFull) {
+      if (this.#dropWhenFull || this.#stall.stalled()) {
         Atomics.add(control, Slot.DROPPED_FULL, 1);
         return NO_SPACE;
       }

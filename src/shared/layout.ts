@@ -22,6 +22,8 @@
  * | WRITTEN           | consumer, after the sink's write   | flush() waiters (futex)          |
  * | STATE             | backend (close, exit)              | everyone                         |
  * | DRAIN_LOCK        | the thread that drains (CAS)       | consumer thread, exiting thread  |
+ * | CONSUMER_BEAT     | the consumer, every loop and retry | producers blocked on a full ring |
+ * | IN_FLIGHT         | the drainer, around each write     | backend, when a consumer died    |
  * | counters          | producers, consumer (Atomics.add)  | stats()                          |
  * | consumer stats    | the thread that drains             | stats()                          |
  *
@@ -40,6 +42,16 @@ export const Slot = Object.freeze({
   WRITTEN: 3 * LINE_SLOTS,
   STATE: 4 * LINE_SLOTS,
   DRAIN_LOCK: 4 * LINE_SLOTS + 1,
+  /**
+   * Bumped by the consumer at every turn of its loop and every slice of a retry sleep: a sign of
+   * life for producers blocked on a full ring (see shared/liveness.ts). Wraps; only changes matter.
+   */
+  CONSUMER_BEAT: 4 * LINE_SLOTS + 2,
+  /**
+   * Lines of a batch whose ring space is released and whose write has not returned yet: what a
+   * consumer that dies abruptly takes with it (counted as writeFailed by the backend).
+   */
+  IN_FLIGHT: 4 * LINE_SLOTS + 3,
   /** Records a producer dropped because the ring was full and `onFull` is 'drop'. */
   DROPPED_FULL: 5 * LINE_SLOTS,
   /** Log calls made after the backend closed. */
@@ -48,6 +60,8 @@ export const Slot = Object.freeze({
   OVERSIZED: 5 * LINE_SLOTS + 2,
   /** Claims whose producer never committed them (it died mid-record), skipped by the consumer. */
   ABANDONED: 5 * LINE_SLOTS + 3,
+  /** DROPPED_FULL as of the last "records dropped" line a drainer wrote (see drop-notice.ts). */
+  DROPS_REPORTED: 5 * LINE_SLOTS + 4,
 });
 
 /** BigInt64 slot indexes (counters that pass 2^32 in a long run), written by the drainer. */
@@ -57,6 +71,8 @@ export const Stat = Object.freeze({
   ROTATIONS: 768 / 8 + 2,
   /** Records that did not decode or render (a bug, not bad input: hostile values are encoded safely). */
   RECORDS_FAILED: 768 / 8 + 3,
+  /** Records rendered but never written: the disk failed past the retries, or the consumer died. */
+  WRITE_FAILED: 768 / 8 + 4,
 });
 
 /** Lifecycle of the backend, in the STATE slot; producers consult it on every claim. */

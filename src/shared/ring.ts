@@ -37,6 +37,11 @@ const ALIGN_MASK = 7;
 /** How far past a capacity ahead of the last claim `seal()` moves TAIL. */
 const SEAL_DISTANCE = FRAME_HEADER_BYTES;
 
+/** The largest record (frame) a ring of `capacity` bytes takes: an eighth of it. */
+export function maxRecordBytesOf(capacity: number): number {
+  return capacity / 8;
+}
+
 export function frameBytes(payloadBytes: number): number {
   return (FRAME_HEADER_BYTES + payloadBytes + ALIGN_MASK) & ~ALIGN_MASK;
 }
@@ -47,9 +52,10 @@ export type FrameVisitor = (payloadIndex: number, payloadBytes: number, producer
 export class Ring {
   readonly capacity: number;
   /**
-   * The largest payload a producer may claim: an eighth of the ring, as in Agrona. A frame can
-   * cost up to twice its size at a wrap (padding + frame), and a ring that can hold only a few
-   * records at a time turns every claim into a wait.
+   * The largest payload a producer may claim: by default an eighth of the ring less the frame
+   * header, as in Agrona. A frame can cost up to twice its size at a wrap (padding + frame), and
+   * a ring that can hold only a few records at a time turns every claim into a wait. The
+   * `maxRecordSize` option lowers it (`maxRecordBytes` below, which counts the frame header).
    */
   readonly maxPayloadBytes: number;
   readonly #control: Int32Array;
@@ -58,9 +64,13 @@ export class Ring {
   /** TAIL - HEAD as of the last `#snapshot()`, unsigned. */
   #distance = 0;
 
-  constructor(views: SharedViews) {
+  /**
+   * `maxRecordBytes`: the largest frame (header included) producers of this Ring may claim, at
+   * most and by default `capacity / 8`; options.ts checks the configured value.
+   */
+  constructor(views: SharedViews, maxRecordBytes = maxRecordBytesOf(views.capacity)) {
     this.capacity = views.capacity;
-    this.maxPayloadBytes = views.capacity / 8 - FRAME_HEADER_BYTES;
+    this.maxPayloadBytes = Math.min(maxRecordBytes, maxRecordBytesOf(views.capacity)) - FRAME_HEADER_BYTES;
     this.#control = views.control;
     this.#data32 = views.data32;
     this.#mask = views.capacity - 1;
@@ -210,6 +220,16 @@ export class Ring {
       consumed += (length + ALIGN_MASK) & ~ALIGN_MASK;
     }
     return consumed;
+  }
+
+  /**
+   * Committed records from HEAD up to the first frame not committed, without consuming them: what
+   * would be lost if no one drained the ring any more.
+   */
+  committedRecords(): number {
+    let records = 0;
+    this.read(() => records++, this.capacity);
+    return records;
   }
 
   /** Frees `bytes` visited by `read()`: zero them, move HEAD, wake producers waiting for space. */

@@ -1,0 +1,224 @@
+/**
+ * What the consumer does when the disk fails: retry with back-off, then give up on the batch and
+ * count it, report the failure once per episode and the recovery once at its end.
+ *
+ * A failure episode starts with the first write (or open, rotation, fsync) that fails and ends
+ * with the next one that succeeds. Within an episode:
+ *
+ * 1. The first failing batch is retried after 10, 20, 40 ... 640 ms and then 1 s: about 2.3 s in
+ *    all, during which the consumer drains nothing, so producers feel it as a full ring (they
+ *    wait with `onFull: 'block'`, drop and count with 'drop'). A disk that comes back within
+ *    that time (an NFS hiccup, a log cleaner freeing space) loses nothing.
+ * 2. If it still fails, the batch is given up: its records are counted in `writeFailed`. From
+ *    then on each batch gets one attempt, without waiting, until one succeeds: holding the ring
+ *    for a disk that stays full would block every producer for as long as the disk is full,
+ *    which is an app that hangs because of its logging. Losing the records, and saying how many,
+ *    is the lesser evil.
+ * 3. The first success ends the episode and reports how many records it cost.
+ *
+ * The retries stop early at a deadline: close() and process exit set one, so they end in
+ * bounded time whatever the disk does.
+ *
+ * Reporting is the monitor's job (one stderr line, a message to the main thread, which emits
+ * the backend's 'error' and 'recover' events); this module only decides when.
+ */
+
+/** Back-off between the attempts at one batch: doubling from 10 ms, capped at 1 s (~2.3 s in all). */
+export const RETRY_DELAYS_MS: readonly number[] = Object.freeze([10, 20, 40, 80, 160, 320, 640, 1000]);
+
+/** What can fail, for messages: `open` covers reopening the file; `rotate` the renames of a rotation. */
+export type Operation = 'open' | 'write' | 'rotate' | 'fsync';
+
+/** An fs error as plain data: it crosses postMessage intact (an Error would lose `code`). */
+export interface ErrorInfo {
+  readonly message: string;
+  readonly code: string | undefined;
+  readonly syscall: string | undefined;
+  readonly path: string | undefined;
+  readonly stack: string | undefined;
+}
+
+export type SinkEvent =
+  | {
+      readonly type: 'failed';
+      readonly operation: Operation;
+      /** The file path, or 'stdout (fd 1)'. */
+      readonly target: string;
+      readonly error: ErrorInfo;
+      /** True when the records wait for a retry (writes); false when nothing is retried (rotation, fsync). */
+      readonly retrying: boolean;
+    }
+  | {
+      readonly type: 'recovered';
+      readonly operation: Operation;
+      readonly target: string;
+      /** Records given up on during the episode. */
+      readonly recordsLost: number;
+      readonly durationMs: number;
+    };
+
+/** Where a sink's failures go, and how it sleeps between retries. Supplied by the drainer. */
+export interface SinkMonitor {
+  report(event: SinkEvent): void;
+  /** Sleeps about `ms` (synchronously: the drainer has no event loop), showing signs of life. */
+  sleep(ms: number): void;
+  /** Called with the number of lines about to be written, and with 0 once the write returned. */
+  writing?(lines: number): void;
+}
+
+/** The retry loop as FdWriter sees it. */
+export interface WriteGuard {
+  /** Runs `attempt`, a write of `lines` buffered lines, with retries; false when it gave up. */
+  run(attempt: () => void, lines: number): boolean;
+  /** Lines given up on for good: counted in the episode's loss. */
+  lost(lines: number): void;
+}
+
+export function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const e = error as NodeJS.ErrnoException;
+    return {
+      message: e.message,
+      code: typeof e.code === 'string' ? e.code : undefined,
+      syscall: typeof e.syscall === 'string' ? e.syscall : undefined,
+      path: typeof e.path === 'string' ? e.path : undefined,
+      stack: e.stack,
+    };
+  }
+  return { message: String(error), code: undefined, syscall: undefined, path: undefined, stack: undefined };
+}
+
+/**
+ * One kind of failure that is reported once when it starts and once when it ends (rotation and
+ * fsync use it directly; writes through WriteRetry).
+ */
+export class Episode {
+  readonly #operation: Operation;
+  readonly #target: string;
+  readonly #monitor: SinkMonitor;
+  readonly #retrying: boolean;
+  #since: number | undefined;
+  #lost = 0;
+
+  constructor(operation: Operation, target: string, monitor: SinkMonitor, retrying: boolean) {
+    this.#operation = operation;
+    this.#target = target;
+    this.#monitor = monitor;
+    this.#retrying = retrying;
+  }
+
+  get failing(): boolean {
+    return this.#since !== undefined;
+  }
+
+  /** Reports the failure if it starts an episode; later ones in the same episode are silent. */
+  fail(error: unknown, operation = this.#operation): void {
+    if (this.#since !== undefined) return;
+    this.#since = Date.now();
+    this.#lost = 0;
+    this.#monitor.report({
+      type: 'failed',
+      operation,
+      target: this.#target,
+      error: errorInfo(error),
+      retrying: this.#retrying,
+    });
+  }
+
+  lost(records: number): void {
+    this.#lost += records;
+  }
+
+  /** Ends the episode, if there is one, and reports the recovery. */
+  ok(): void {
+    const since = this.#since;
+    if (since === undefined) return;
+    this.#since = undefined;
+    this.#monitor.report({
+      type: 'recovered',
+      operation: this.#operation,
+      target: this.#target,
+      recordsLost: this.#lost,
+      durationMs: Date.now() - since,
+    });
+  }
+}
+
+/** The write policy described at the top of this file. */
+export class WriteRetry implements WriteGuard {
+  readonly #episode: Episode;
+  readonly #monitor: SinkMonitor;
+  readonly #delays: readonly number[];
+  /** The episode's first batch used up its retries: one attempt per batch until one succeeds. */
+  #exhausted = false;
+  #deadline = Number.POSITIVE_INFINITY;
+
+  constructor(target: string, monitor: SinkMonitor, delays: readonly number[] = RETRY_DELAYS_MS) {
+    this.#episode = new Episode('write', target, monitor, true);
+    this.#monitor = monitor;
+    this.#delays = delays;
+  }
+
+  get failing(): boolean {
+    return this.#episode.failing;
+  }
+
+  /** No retry sleeps past `deadline` (ms since the epoch); close and exit set it. */
+  setDeadline(deadline: number): void {
+    this.#deadline = Math.min(this.#deadline, deadline);
+  }
+
+  run(attempt: () => void, lines: number): boolean {
+    const monitor = this.#monitor;
+    monitor.writing?.(lines);
+    try {
+      for (let retry = 0; ; retry++) {
+        try {
+          attempt();
+        } catch (error) {
+          this.#episode.fail(error, operationOf(error));
+          if (this.#exhausted) return false;
+          const delay = this.#delays[retry];
+          if (delay === undefined || Date.now() + delay > this.#deadline) {
+            this.#exhausted = true;
+            return false;
+          }
+          monitor.sleep(delay);
+          continue;
+        }
+        this.#exhausted = false;
+        this.#episode.ok();
+        return true;
+      }
+    } finally {
+      monitor.writing?.(0);
+    }
+  }
+
+  lost(lines: number): void {
+    if (lines > 0) this.#episode.lost(lines);
+  }
+}
+
+/** Errors from opening the file (the sink reopens before a write) read better as 'open'. */
+function operationOf(error: unknown): Operation {
+  const syscall = (error as NodeJS.ErrnoException | undefined)?.syscall;
+  return syscall === 'open' || syscall === 'mkdir' || syscall === 'stat' ? 'open' : 'write';
+}
+
+/** The one stderr line for an event, as the drainer writes it. */
+export function describeEvent(event: SinkEvent): string {
+  if (event.type === 'failed') {
+    const what = `${event.operation === 'write' ? 'write to' : `${event.operation === 'rotate' ? 'rotate' : event.operation}`} ${event.target}`;
+    const then = event.retrying
+      ? 'retrying; records that cannot be written are dropped and counted in stats().writeFailed'
+      : event.operation === 'rotate'
+        ? 'writing on to the current file, and trying again later'
+        : 'data may not be on disk';
+    return `ringlog: cannot ${what} (${event.error.message}); ${then}`;
+  }
+  const seconds = (event.durationMs / 1000).toFixed(1);
+  const what = event.operation === 'rotate' ? 'rotating' : event.operation === 'fsync' ? 'fsync of' : 'writing to';
+  const lost = event.operation === 'write' || event.operation === 'open' ? `; ${event.recordsLost} records were lost` : '';
+  return `ringlog: ${what} ${event.target} works again after ${seconds} s${lost}`;
+}
