@@ -540,6 +540,7 @@ describe('resolveTextFormat', () => {
     [null, TypeError, 'formatters.console must be an object or undefined; received null'],
     ['{message}', TypeError, "formatters.console must be an object or undefined; received '{message}'"],
     [[], TypeError, 'formatters.console must be an object or undefined; received []'],
+    [new Map([['template', '{message}']]), TypeError, "formatters.console must be an object or undefined; received Map(1) { 'template' => '{message}' }"],
     [{ format: '{message}' }, TypeError, 'formatters.console.format is not a known option; known: preset, template, style, datefmt, utc, extras, missing'],
     [{ template: 5 }, TypeError, 'formatters.console.template must be a string; received 5'],
     [{ template: '{asctime {message}' }, TypeError, "formatters.console.template: unclosed '{' at index 0 in '{asctime {message}'; write '{{' for a literal '{'"],

@@ -13,12 +13,9 @@
  *
  * One record stays recognisable, whatever it holds: continuation lines, and only they, start
  * with a tab. The first line cannot hold a tab or a line break: the template, the date format
- * and the `missing` text may not contain control characters (checked once, here), and in every
- * value CR, LF, tab, the other C0 controls, DEL, the C1 controls (0x80-0x9f, where 0x9b is an
- * 8-bit CSI), U+2028 and U+2029 are escaped (`\n`, `\r`, `\t`, `\u2028`, `\xHH`), ESC included,
- * so a message can neither forge a line nor recolour a terminal. Stack lines are escaped the
- * same way before they are indented. The escaping is for safety and is not reversible (a
- * backslash is written as is).
+ * and the `missing` text may not contain control characters (checked once, here), and every
+ * value, key and stack line is escaped (text-escape.ts: CR, LF, tab, ESC and the other
+ * controls, U+2028/2029), so a message can neither forge a line nor recolour a terminal.
  *
  * Fields (Python's LogRecord names, and pino's where they differ):
  *   asctime          the time by `datefmt` (strftime.ts); default `2003-07-08 16:49:45,896`
@@ -50,6 +47,7 @@ import { OPTION_ERROR_CODE, show } from '../options.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../shared/record.js';
 import { appendJsonValue, messageOf, type JsonFormatContext } from './json-format.js';
 import { createDateFormatter, dateFormatProblem } from './strftime.js';
+import { escapeText, firstUnsafe, jsonSafe } from './text-escape.js';
 import { parseTemplate, TemplateError, type FieldSpec, type TemplatePart } from './text-template.js';
 
 /** Timestamp, level padded to the longest name so messages align, logger name, message. */
@@ -123,7 +121,7 @@ const KNOWN_KEYS = ['preset', 'template', 'style', 'datefmt', 'utc', 'extras', '
  */
 export function resolveTextFormat(options: unknown, optionPath: string): ResolvedTextFormat {
   if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (!isPlainObject(options)) {
     fail(TypeError, `${optionPath} must be an object or undefined; received ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
@@ -443,41 +441,7 @@ function appendError(out: string, value: Value, label: string, level: number, de
   return out;
 }
 
-// --- escaping ------------------------------------------------------------------------------------
-
-// C0 controls (tab, LF, CR, ESC...), DEL, C1 controls, and the two Unicode line separators.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const UNSAFE_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-// What JSON.stringify leaves raw of the above; appendJsonValue already escapes U+2028/2029.
-const JSON_UNSAFE = /[\u007f-\u009f]/;
-const JSON_UNSAFE_ALL = /[\u007f-\u009f]/g;
-
-/** Text made safe for one line. Rare in logs: the common path is one regex test, no allocation. */
-function escapeText(text: string): string {
-  return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, escapeChar) : text;
-}
-
-function escapeChar(char: string): string {
-  switch (char) {
-    case '\n':
-      return '\\n';
-    case '\r':
-      return '\\r';
-    case '\t':
-      return '\\t';
-    case '\u2028':
-      return '\\u2028';
-    case '\u2029':
-      return '\\u2029';
-    default:
-      return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  }
-}
-
-/** JSON that stays valid JSON and carries no DEL or C1 control. */
-function jsonSafe(json: string): string {
-  return JSON_UNSAFE.test(json) ? json.replace(JSON_UNSAFE_ALL, (char) => `\\u00${char.charCodeAt(0).toString(16)}`) : json;
-}
+// --- helpers -----------------------------------------------------------------------------------
 
 function jsonText(value: Value): string {
   return jsonSafe(appendJsonValue('', value));
@@ -489,14 +453,20 @@ function jsonKey(key: string): string {
 
 /** Rejects text the template puts on every first line if it could break or indent that line. */
 function checkPrintable(text: string, option: string): void {
-  const match = UNSAFE.exec(text);
-  if (match !== null) {
-    const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  const unsafe = firstUnsafe(text);
+  if (unsafe !== undefined) {
+    const code = unsafe.codePoint.toString(16).toUpperCase().padStart(4, '0');
     fail(
       TypeError,
-      `${option} must not contain control characters or line breaks (a record's first line is one line, and only continuation lines start with a tab); found U+${code} at index ${match.index} in ${show(text)}`,
+      `${option} must not contain control characters or line breaks (a record's first line is one line, and only continuation lines start with a tab); found U+${code} at index ${unsafe.index} in ${show(text)}`,
     );
   }
+}
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function fail(Kind: typeof TypeError | typeof RangeError, message: string): never {

@@ -75,9 +75,9 @@ export class TemplateError extends Error {
   }
 }
 
-export const WIDTH_MAX = 1024;
+const WIDTH_MAX = 1024;
 /** Number#toFixed's limit. */
-export const PRECISION_MAX = 100;
+const PRECISION_MAX = 100;
 
 /** Parses a template; throws a {@link TemplateError}. */
 export function parseTemplate(template: string, style: '{' | '%'): TemplatePart[] {
