@@ -40,12 +40,7 @@ export function createJsonFormatter(context: JsonFormatContext): (record: LogRec
 
   return function formatJson(record: LogRecord): string {
     const { name, bindings, fields } = record;
-    let msg = formatMessage(record.msg, record.args);
-    if (msg === undefined && record.msg === undefined && fields !== undefined) {
-      // pino: `log.error(err)` has the error's message as its message.
-      const err = fields['err'];
-      if (err instanceof ErrorValue && Object.hasOwn(fields, 'err')) msg = err.message;
-    }
+    const msg = messageOf(record);
     const hasName = name !== undefined;
     const hasMsg = msg !== undefined;
 
@@ -69,6 +64,21 @@ export function createJsonFormatter(context: JsonFormatContext): (record: LogRec
     if (msg !== undefined) out += `,"msg":${jsonString(msg)}`;
     return `${out}}\n`;
   };
+}
+
+/**
+ * A record's message: its template filled in with its arguments (printf.ts), or, when it has
+ * neither, the message of its `err` field, as pino does for `log.error(err)`; else undefined.
+ * Every formatter takes the message from here, so a line says the same in every format.
+ */
+export function messageOf(record: LogRecord): string | undefined {
+  const msg = formatMessage(record.msg, record.args);
+  const { fields } = record;
+  if (msg === undefined && record.msg === undefined && fields !== undefined) {
+    const err = fields['err'];
+    if (err instanceof ErrorValue && Object.hasOwn(fields, 'err')) return err.message;
+  }
+  return msg;
 }
 
 function isOurs(key: string, hasName: boolean, hasMsg: boolean): boolean {
