@@ -10,7 +10,7 @@ import { CorruptRecordError, decodeRecord, decodeValues } from '../src/consumer/
 import { Encoder } from '../src/producer/encoder.js';
 import { bytesOver, HEADER_BYTES, Tag } from '../src/shared/codec.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/shared/record.js';
-import { BIG_LIMIT, encodeRecord, json, key, text, toObject, type RecordInput } from './support/records.js';
+import { BIG_LIMIT, canon, encodeRecord, json, key, model, text, toObject, type RecordInput } from './support/records.js';
 
 /** The record limit of a 64 KiB ring (bufferSize / 8 minus the frame header), as in the backend. */
 const RECORD_LIMIT = 64 * 1024 / 8 - 8;
@@ -43,38 +43,6 @@ function one(value: unknown): Value {
   return values[0];
 }
 
-/**
- * A canonical text for a value, telling apart what toEqual may blur: -0 and 0, NaN, undefined
- * and a missing key, bigint and number, null-prototype objects and others, key order.
- */
-function canon(value: unknown): string {
-  switch (typeof value) {
-    case 'undefined':
-      return 'undefined';
-    case 'number':
-      return Object.is(value, -0) ? '-0' : String(value);
-    case 'bigint':
-      return `${value}n`;
-    case 'string':
-      // JSON.stringify writes lone surrogates as \udxxx escapes: they stay visible.
-      return JSON.stringify(value);
-    case 'boolean':
-      return String(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map(canon).join(',')}]`;
-      if (value instanceof ErrorValue) {
-        return `Error(${[value.type, value.message, value.stack, value.fields, value.cause].map(canon).join(',')})`;
-      }
-      const proto = Object.getPrototypeOf(value) === null ? '' : 'proto';
-      const entries = Object.keys(value).map((key) => `${JSON.stringify(key)}:${canon((value as Record<string, unknown>)[key])}`);
-      return `${proto}{${entries.join(',')}}`;
-    }
-    default:
-      return `<${typeof value}>`;
-  }
-}
-
 function expectSame(actual: unknown, expected: unknown): void {
   expect(canon(actual)).toBe(canon(expected));
 }
@@ -82,19 +50,6 @@ function expectSame(actual: unknown, expected: unknown): void {
 /** A decoded object, for expectations: null prototype, keys in the given order. */
 function obj(entries: Record<string, Value>): ObjectValue {
   return Object.assign(Object.create(null) as ObjectValue, entries);
-}
-
-/** The documented model of a JSON-ish value after a round trip. */
-function model(value: unknown): unknown {
-  if (typeof value === 'string') return value.toWellFormed();
-  if (Array.isArray(value)) return value.map(model);
-  if (typeof value === 'object' && value !== null) {
-    const out = Object.create(null) as Record<string, unknown>;
-    // Keys are UTF-8 too: a lone surrogate in a key becomes U+FFFD (and may then collide).
-    for (const key of Object.keys(value)) out[key.toWellFormed()] = model((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
 }
 
 // ---- round trips -------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ describe('JsonLineRenderer: the lines it writes are the formatter\'s', () => {
 
   it('takes every record that has plain keys, no errors and no shadowed binding', () => {
     const plainKey = fc.string({ maxLength: 8 }).filter((k) => k.isWellFormed());
-    const plainJson = jsonWith(plainKey);
+    const plainJson = jsonWith(plainKey).json;
     const records = fc
       .tuple(
         fc.uniqueArray(fc.tuple(plainKey, plainJson), { maxLength: 4, selector: ([k]) => k }),

@@ -18,7 +18,10 @@ import { connect } from '../src/producer/logger.js';
 import { allocateShared, Slot, viewShared } from '../src/shared/layout.js';
 import type { LogRecord } from '../src/shared/record.js';
 import { Ring } from '../src/shared/ring.js';
-import { canon, json, model, object, text, type Json } from './support/values.js';
+import { canon, jsonWith, key, model, text, type Json } from './support/records.js';
+
+/** Smaller values than the codec tests use: each one goes through threads' worth of machinery. */
+const { json, object } = jsonWith(key, { maxDepth: 4, maxLength: 5 });
 
 type Call =
   | { kind: 'log'; level: LevelName; shape: 'msg'; msg: string; args: Json[] }

@@ -1,19 +1,21 @@
 /**
- * Records and values for codec and renderer tests: fast-check arbitraries for JSON-ish values
- * with the strings that break things (lone surrogates, NUL, CR/LF, U+2028, quotes), and a
- * record laid out as Producer.emit lays it out.
+ * Values and records for the codec, renderer and end-to-end property tests: fast-check
+ * arbitraries for JSON-ish values with the strings that break things (lone surrogates, NUL,
+ * CR/LF, ESC, U+2028, quotes), the model of what the codec makes of them, a canonical text that
+ * tells apart what toEqual blurs, and a record laid out as Producer.emit lays it out.
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { Encoder } from '../../src/producer/encoder.js';
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../src/shared/codec.js';
+import { ErrorValue } from '../../src/shared/record.js';
 
 export const BIG_LIMIT = 1 << 20;
 
 
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code));
 const anyCodePoint = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 });
-const special = fc.constantFrom('\0', '\r', '\n', '\u2028', '\u2029', '"', '\\', '%', '\u{1f600}', 'é');
+const special = fc.constantFrom('\0', '\r', '\n', '\u001b', '\u2028', '\u2029', '"', '\\', '%', '\u{1f600}', 'é');
 export const text = fc.oneof(
   fc.string(),
   fc.string({ unit: fc.oneof(anyCodePoint, loneSurrogate, special) }),
@@ -41,16 +43,20 @@ const leaf: fc.Arbitrary<Json> = fc.oneof(
   fc.bigInt(),
 );
 
-/** JSON-ish values whose object keys come from `keys`. */
-export function jsonWith(keys: fc.Arbitrary<string>): fc.Arbitrary<Json> {
-  return fc.letrec<{ json: Json; array: Json[]; object: { [key: string]: Json } }>((tie) => ({
-    json: fc.oneof({ maxDepth: 5, depthIdentifier: 'json' }, leaf, tie('array'), tie('object')),
-    array: fc.array(tie('json'), { maxLength: 6, depthIdentifier: 'json' }),
-    object: fc.array(fc.tuple(keys, tie('json')), { maxLength: 6, depthIdentifier: 'json' }).map(toObject),
-  })).json;
+/** JSON-ish values (and objects) whose object keys come from `keys`. */
+export function jsonWith(
+  keys: fc.Arbitrary<string>,
+  { maxDepth = 5, maxLength = 6 } = {},
+): { json: fc.Arbitrary<Json>; object: fc.Arbitrary<{ [key: string]: Json }> } {
+  const { json, object } = fc.letrec<{ json: Json; array: Json[]; object: { [key: string]: Json } }>((tie) => ({
+    json: fc.oneof({ maxDepth, depthIdentifier: 'json' }, leaf, tie('array'), tie('object')),
+    array: fc.array(tie('json'), { maxLength, depthIdentifier: 'json' }),
+    object: fc.array(fc.tuple(keys, tie('json')), { maxLength, depthIdentifier: 'json' }).map(toObject),
+  }));
+  return { json, object };
 }
 
-export const json = jsonWith(key);
+export const { json } = jsonWith(key);
 
 export interface RecordInput {
   readonly time: number;
@@ -97,3 +103,48 @@ export function encodeRecord(input: RecordInput, index = 8): { source: Bytes; le
   return { source, length };
 }
 
+
+/** The documented model of a JSON-ish value after a round trip. */
+export function model(value: unknown): unknown {
+  if (typeof value === 'string') return value.toWellFormed();
+  if (Array.isArray(value)) return value.map(model);
+  if (typeof value === 'object' && value !== null) {
+    const out = Object.create(null) as Record<string, unknown>;
+    // Keys are UTF-8 too: a lone surrogate in a key becomes U+FFFD (and may then collide).
+    for (const k of Object.keys(value)) out[k.toWellFormed()] = model((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * A canonical text for a value, telling apart what toEqual may blur: -0 and 0, NaN, undefined
+ * and a missing key, bigint and number, null-prototype objects and others, key order.
+ */
+export function canon(value: unknown): string {
+  switch (typeof value) {
+    case 'undefined':
+      return 'undefined';
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'string':
+      // JSON.stringify writes lone surrogates as \udxxx escapes: they stay visible.
+      return JSON.stringify(value);
+    case 'boolean':
+      return String(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map(canon).join(',')}]`;
+      if (value instanceof ErrorValue) {
+        return `Error(${[value.type, value.message, value.stack, value.fields, value.cause].map(canon).join(',')})`;
+      }
+      const proto = Object.getPrototypeOf(value) === null ? '' : 'proto';
+      const entries = Object.keys(value).map((k) => `${JSON.stringify(k)}:${canon((value as Record<string, unknown>)[k])}`);
+      return `${proto}{${entries.join(',')}}`;
+    }
+    default:
+      return `<${typeof value}>`;
+  }
+}
