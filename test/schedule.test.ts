@@ -11,6 +11,8 @@ import {
   fileStartedAt,
   nextRotationAt,
   parseInterval,
+  periodAfter,
+  periodAt,
   periodStart,
   rotationBefore,
   type OffsetFn,
@@ -250,6 +252,77 @@ describe('DST: one rotation per local period, period starts only increase', () =
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('periodAt and periodAfter', () => {
+  const show = (period: { start: number; rotateAt: number }) => ({ start: iso(period.start), rotateAt: iso(period.rotateAt) });
+  const hourly = parseInterval('1h', 'interval');
+
+  it('periodAt is the period start and the next rotation', () => {
+    expect(show(periodAt(utc('2026-11-21T13:20'), hourly, { utc: true }))).toEqual({
+      start: '2026-11-21T13:00:00Z',
+      rotateAt: '2026-11-21T14:00:00Z',
+    });
+  });
+
+  it.each([
+    { case: 'the next line in the next hour', now: '2026-11-21T14:20', start: '2026-11-21T14:00:00Z', rotateAt: '2026-11-21T15:00:00Z' },
+    { case: 'hours without lines are skipped', now: '2026-11-21T17:10', start: '2026-11-21T17:00:00Z', rotateAt: '2026-11-21T18:00:00Z' },
+    { case: 'a clock set back by hand is followed', now: '2026-11-20T10:30', start: '2026-11-20T10:00:00Z', rotateAt: '2026-11-20T11:00:00Z' },
+  ])('$case', ({ now, start, rotateAt }) => {
+    const previous = periodAt(utc('2026-11-21T13:20'), hourly, { utc: true });
+    expect(show(periodAfter(previous, utc(now), hourly, { utc: true }))).toEqual({ start, rotateAt });
+  });
+
+  it('a line after a fall back still starts a later period than the one that just ended', () => {
+    const quarter = parseInterval('15m', 'interval');
+    // 02:37 CEST: the 02:30 period, which ends when the wall clock reads 02:45 (00:45Z).
+    const previous = periodAt(utc('2026-10-25T00:37'), quarter, { offset: berlin });
+    expect(show(previous)).toEqual({ start: '2026-10-25T02:30:00Z', rotateAt: '2026-10-25T00:45:00Z' });
+    // The next line comes at 02:00 CET, after the fall back: on its own it reads as 02:00.
+    const now = utc('2026-10-25T01:00');
+    expect(iso(periodStart(now, quarter, { offset: berlin }))).toBe('2026-10-25T02:00:00Z');
+    // It starts 02:45 instead, which runs until the wall clock reads 03:00 again (02:00Z).
+    expect(show(periodAfter(previous, now, quarter, { offset: berlin }))).toEqual({
+      start: '2026-10-25T02:45:00Z',
+      rotateAt: '2026-10-25T02:00:00Z',
+    });
+  });
+  it('property: following the lines of any zone, period starts strictly increase and each rotateAt is ahead', () => {
+    const realisticChange = fc.tuple(fc.integer({ min: 0, max: 60 * 24 }), fc.constantFrom(-2 * H, -H, -H / 2, H / 2, H, 2 * H));
+    fc.assert(
+      fc.property(
+        fc.constantFrom('1s', '30s', '15m', '30m', '1h', '2h', '1d', 'W2'),
+        fc.integer({ min: utc('2020-01-01T00:00'), max: utc('2030-01-01T00:00') }),
+        fc.integer({ min: -12, max: 14 }).map((hours) => hours * H),
+        fc.array(realisticChange, { maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 3 * H }), { minLength: 1, maxLength: 80 }),
+        (text, from, base, changes, steps) => {
+          // DST-like changes of at most 2 hours, at least a month apart, starting near `from`.
+          let at = from - 30 * 24 * H;
+          let offset = base;
+          const list: [string, number][] = changes.map(([minutes, delta]) => {
+            at += 30 * 24 * H + minutes * 60_000;
+            offset += delta;
+            return [new Date(at).toISOString().slice(0, -1), offset];
+          });
+          const clock = { offset: zone(base, ...list) };
+          const interval = parseInterval(text, 'interval');
+          let now = from;
+          let period = periodAt(now, interval, clock);
+          for (const step of steps) {
+            now += step;
+            if (now < period.rotateAt) continue;
+            const next = periodAfter(period, now, interval, clock);
+            expect(next.start).toBeGreaterThan(period.start);
+            expect(next.rotateAt).toBeGreaterThan(now);
+            period = next;
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

@@ -33,11 +33,18 @@
  *   midnight), rotation happens at the jump;
  * - when the clock falls back (03:00 -> 02:00), the repeated hour belongs to the period that was
  *   running: '1h' keeps one file for both 02:00 hours, and no period starts twice. Period starts
- *   only ever increase, so date-named files sort in the order they were written.
+ *   only ever increase (periodAfter keeps it so when the next line comes after the fall back),
+ *   so date-named files sort in the order they were written.
  *
  * Rotation happens before a line is written (`rotationBefore`), as in Python: a process that
  * logs nothing across a boundary rotates at its next line, and a period without lines makes no
- * file.
+ * file. The life of a live file's period:
+ *
+ *   open (or restart):       period = periodAt(fileStartedAt(now, stat), interval, clock)
+ *   before each line:        reason = rotationBefore({ maxFileBytes, rotateAt: period.rotateAt }, fileBytes, lineBytes, now)
+ *   'time':                  rotate under period.start's name; period = periodAfter(period, now, ...)
+ *   'size':                  rotate under period.start's name (next sequence); period unchanged
+ *   'period':                period = periodAfter(period, now, ...); no rotation
  */
 import { OPTION_ERROR_CODE, show } from '../options.js';
 import { shouldRotate } from './rotation.js';
@@ -225,6 +232,47 @@ function firstOffsetChange(from: number, to: number, current: number, offset: Of
   return undefined;
 }
 
+/** The period a live file belongs to: named by `start`, rotated at `rotateAt`. */
+export interface Period {
+  /** `periodStart()`: the wall-clock start the rotated file is named by. */
+  readonly start: number;
+  /** `nextRotationAt()`: rotate before the first line at or after this instant. */
+  readonly rotateAt: number;
+}
+
+/**
+ * The period of a live file opened at `now` (or found non-empty at startup: see fileStartedAt).
+ * After a 'size' rotation keep the period as it was: the new file continues it under the next
+ * sequence number. After 'time' or 'period', use periodAfter.
+ */
+export function periodAt(now: number, interval: Interval, options?: ClockOptions): Period {
+  return Object.freeze({ start: periodStart(now, interval, options), rotateAt: nextRotationAt(now, interval, options) });
+}
+
+/**
+ * The longest a wall clock falls back at a DST change, with margin: tzdb's largest is 2 hours
+ * (double summer time ending, Antarctica/Troll).
+ */
+const MAX_FALL_BACK_MS = 3 * HOUR_MS;
+
+/**
+ * The period that follows `previous` when a line comes at `now` after previous.rotateAt
+ * ('time' or 'period'). Usually periodAt(now). But the wall clock may have fallen back since
+ * `previous` ended: a '15m' period 02:30 CEST ends when the wall clock reads 02:45, and a line
+ * at 02:05 CET, after the fall back, would read as the earlier 02:00 period. The new period
+ * then starts right after the previous one (02:45, running until the wall clock reads 03:00
+ * again), so that period starts, and the names of rotated files, only increase. A clock set
+ * back further than any DST change (by hand) is followed instead.
+ */
+export function periodAfter(previous: Period, now: number, interval: Interval, options?: ClockOptions): Period {
+  const offset = offsetOf(options);
+  const wall = now + offset(now);
+  const own = periodStartWall(wall, interval);
+  const following = nextPeriodWall(periodStartWall(previous.start, interval), interval);
+  const start = own < following && following - wall <= MAX_FALL_BACK_MS ? following : own;
+  return Object.freeze({ start, rotateAt: firstInstantAtWall(nextPeriodWall(start, interval), now, offset) });
+}
+
 /**
  * When a file opened at startup already holds lines, the period it covers is that of its last
  * write (Python reads the same mtime): an app.log last written yesterday rotates, under
@@ -238,10 +286,12 @@ export function fileStartedAt(now: number, existing: { readonly size: number; re
 
 /**
  * What to do before a line of `lineBytes`:
- * - 'time': the live file's period is over; rotate it under its period's name.
- * - 'size': the line would make the file larger than maxFileBytes (rotation.ts's rule).
+ * - 'time': the live file's period is over; rotate it under its period's name, then start
+ *   the next period (periodAfter).
+ * - 'size': the line would make the file larger than maxFileBytes (rotation.ts's rule); the
+ *   period goes on in the next file (see periodAt).
  * - 'period': the period is over but the file is empty: nothing to rotate, but start a new
- *   period (recompute rotateAt and the period start) and keep writing to the same file.
+ *   period (periodAfter) and keep writing to the same file.
  * - 'none': append.
  * Time is checked first: a line that both crosses a boundary and overflows the file rotates
  * once, by time, and starts the new period's file.
