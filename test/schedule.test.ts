@@ -52,6 +52,7 @@ describe('parseInterval', () => {
     ['12h', { unit: 'ms', length: 12 * H }],
     ['24h', { unit: 'day', length: 1, anchorDay: -3 }],
     ['1440m', { unit: 'day', length: 1, anchorDay: -3 }],
+    ['48h', { unit: 'day', length: 2, anchorDay: -3 }],
     ['1d', { unit: 'day', length: 1, anchorDay: -3 }],
     ['7d', { unit: 'day', length: 7, anchorDay: -3 }],
     ['1w', { unit: 'day', length: 7, anchorDay: -3 }],
@@ -87,7 +88,9 @@ describe('parseInterval', () => {
     ['0d', RangeError, /must be at least 1s; received '0d'/],
     ['7h', RangeError, /divide it evenly .*; received '7h'/],
     ['7m', RangeError, /received '7m'/],
-    ['25h', RangeError, /must be a whole number of days, or shorter than a day.*received '25h'/],
+    ['25h', RangeError, /must be whole days, or shorter than a day and divide it evenly.*received '25h'/],
+    ['constructor', TypeError, /received 'constructor'/],
+    ['8808h', RangeError, /must be at most 366 days/],
     ['367d', RangeError, /must be at most 366 days \('52w'\); received '367d'/],
     ['53w', RangeError, /received '53w'/],
   ])('rejects %j, naming the option', (value, kind, message) => {

@@ -119,7 +119,7 @@ export function parseInterval(value: unknown, optionPath: string): Interval {
     // Python numbers weekdays from Monday = 0; day numbers count from Monday 1969-12-29.
     return Object.freeze({ unit: 'day', length: 7, anchorDay: MONDAY_DAY + Number(weekday[1]), text: value });
   }
-  const named = NAMED[lower];
+  const named = Object.hasOwn(NAMED, lower) ? NAMED[lower] : undefined;
   // Counted forms are lowercase only: '1M' would read as a month to some and a minute to others.
   const match = COUNTED.exec(named ?? value);
   if (match === null) fail(TypeError, `${optionPath} must be ${GRAMMAR}; received ${show(value)}`);
@@ -127,19 +127,17 @@ export function parseInterval(value: unknown, optionPath: string): Interval {
   const unit = match[2] as string;
   if (count === 0) fail(RangeError, `${optionPath} must be at least 1s; received ${show(value)}`);
   const unitMs = UNIT_MS[unit];
-  if (unitMs !== undefined) {
-    const length = count * unitMs;
-    if (length === DAY_MS) return dayInterval(1, value);
-    if (length > DAY_MS || DAY_MS % length !== 0) {
-      fail(
-        RangeError,
-        `${optionPath} must be a whole number of days, or shorter than a day and divide it evenly ` +
-          `(such as 1h, 2h, 3h, 4h, 6h, 8h, 12h, 15m, 30m or 10s) so that periods start at the same times every day; received ${show(value)}`,
-      );
-    }
-    return Object.freeze({ unit: 'ms', length, text: value });
+  const days = unitMs === undefined ? count * (UNIT_DAYS[unit] as number) : (count * unitMs) / DAY_MS;
+  if (days < 1 && DAY_MS % (count * (unitMs as number)) === 0) {
+    return Object.freeze({ unit: 'ms', length: count * (unitMs as number), text: value });
   }
-  const days = count * (UNIT_DAYS[unit] as number);
+  if (!Number.isInteger(days)) {
+    fail(
+      RangeError,
+      `${optionPath} must be whole days, or shorter than a day and divide it evenly (such as 1h, 2h, 3h, ` +
+        `4h, 6h, 8h, 12h, 15m, 30m or 10s) so that periods start at the same times every day; received ${show(value)}`,
+    );
+  }
   if (days > INTERVAL_MAX_DAYS) {
     fail(RangeError, `${optionPath} must be at most ${INTERVAL_MAX_DAYS} days ('52w'); received ${show(value)}`);
   }
