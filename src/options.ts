@@ -406,8 +406,9 @@ function isPlainObject(value: unknown): value is object {
   return proto === Object.prototype || proto === null;
 }
 
-function fail(Kind: typeof TypeError | typeof RangeError, message: string): never {
-  const error = new Kind(`ringlog: ${message}`);
+/** Throws an option error: `ringlog: <message>`, with OPTION_ERROR_CODE (and a cause, if given). */
+export function fail(Kind: typeof Error | typeof TypeError | typeof RangeError, message: string, cause?: unknown): never {
+  const error = new Kind(`ringlog: ${message}`, cause === undefined ? undefined : { cause });
   (error as Error & { code: string }).code = OPTION_ERROR_CODE;
   throw error;
 }

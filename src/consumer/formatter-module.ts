@@ -38,7 +38,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { OPTION_ERROR_CODE, show } from '../options.js';
+import { fail, show } from '../options.js';
 import type { LogRecord } from '../shared/record.js';
 
 export type RecordFormatter = (record: LogRecord) => string;
@@ -200,8 +200,3 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : show(error);
 }
 
-function fail(Kind: typeof Error | typeof TypeError, message: string, cause?: unknown): never {
-  const error = new Kind(`ringlog: ${message}`, cause === undefined ? undefined : { cause });
-  (error as Error & { code: string }).code = OPTION_ERROR_CODE;
-  throw error;
-}

@@ -26,7 +26,7 @@
  * exists too; it is not a rotated file and is never listed.
  */
 import { basename, dirname, join } from 'node:path';
-import { OPTION_ERROR_CODE, show } from '../options.js';
+import { fail, show } from '../options.js';
 import type { Interval } from './schedule.js';
 
 export const GZ_SUFFIX = '.gz';
@@ -80,9 +80,9 @@ const GZ = String.raw`(\.gz)?`;
  */
 export function compileNamePattern(pattern: unknown, optionPath: string): NamePattern {
   const expected = `${optionPath} must be a file name with date tokens such as 'app.%Y-%m-%d.log' (tokens %Y %m %d %H %M %S %%)`;
-  if (typeof pattern !== 'string' || pattern.length === 0) fail(`${expected}; received ${show(pattern)}`);
+  if (typeof pattern !== 'string' || pattern.length === 0) fail(TypeError, `${expected}; received ${show(pattern)}`);
   if (/[/\\\0]/.test(pattern)) {
-    fail(`${expected}, without a directory (rotated files stay next to the live file); received ${show(pattern)}`);
+    fail(TypeError, `${expected}, without a directory (rotated files stay next to the live file); received ${show(pattern)}`);
   }
   const parts: Part[] = [];
   const used = new Set<Field>();
@@ -99,10 +99,10 @@ export function compileNamePattern(pattern: unknown, optionPath: string): NamePa
       continue;
     }
     if (token === undefined || !FIELDS.some(({ field }) => field === token)) {
-      fail(`${expected}; received ${show(pattern)}, whose ${show(`%${token ?? ''}`)} is not a token`);
+      fail(TypeError, `${expected}; received ${show(pattern)}, whose ${show(`%${token ?? ''}`)} is not a token`);
     }
     const field = token as Field;
-    if (used.has(field)) fail(`${expected}, each token at most once; received ${show(pattern)}`);
+    if (used.has(field)) fail(TypeError, `${expected}, each token at most once; received ${show(pattern)}`);
     used.add(field);
     if (text.length > 0) parts.push({ text });
     text = '';
@@ -113,6 +113,7 @@ export function compileNamePattern(pattern: unknown, optionPath: string): NamePa
   const finest = FIELDS.reduce((last, { field }, index) => (used.has(field) ? index : last), -1);
   if (finest < 0 || FIELDS.slice(0, finest + 1).some(({ field }) => !used.has(field))) {
     fail(
+      TypeError,
       `${expected}, using %Y and every field coarser than the finest one used (%Y-%m-%d, not %m-%d), ` +
         `so that names sort by age; received ${show(pattern)}`,
     );
@@ -309,8 +310,3 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function fail(message: string): never {
-  const error = new TypeError(`ringlog: ${message}`);
-  (error as Error & { code: string }).code = OPTION_ERROR_CODE;
-  throw error;
-}

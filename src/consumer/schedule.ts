@@ -46,7 +46,7 @@
  *   'size':                  rotate under period.start's name (next sequence); period unchanged
  *   'period':                period = periodAfter(period, now, ...); no rotation
  */
-import { OPTION_ERROR_CODE, show } from '../options.js';
+import { fail, show } from '../options.js';
 import { shouldRotate } from './rotation.js';
 
 const SECOND_MS = 1000;
@@ -322,8 +322,3 @@ function mod(a: number, n: number): number {
   return ((a % n) + n) % n;
 }
 
-function fail(Kind: typeof TypeError | typeof RangeError, message: string): never {
-  const error = new Kind(`ringlog: ${message}`);
-  (error as Error & { code: string }).code = OPTION_ERROR_CODE;
-  throw error;
-}

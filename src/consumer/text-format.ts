@@ -43,7 +43,7 @@
  * a walk over its parts, the record's keys once, and one regex test per value for escaping.
  */
 import { LEVELS, LEVEL_NAMES, type LevelName } from '../levels.js';
-import { OPTION_ERROR_CODE, show } from '../options.js';
+import { fail, show } from '../options.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../shared/record.js';
 import { appendJsonValue, messageOf, type JsonFormatContext } from './json-format.js';
 import { createDateFormatter, dateFormatProblem } from './strftime.js';
@@ -469,8 +469,3 @@ function isPlainObject(value: unknown): value is object {
   return proto === Object.prototype || proto === null;
 }
 
-function fail(Kind: typeof TypeError | typeof RangeError, message: string): never {
-  const error = new Kind(`ringlog: ${message}`);
-  (error as Error & { code: string }).code = OPTION_ERROR_CODE;
-  throw error;
-}
