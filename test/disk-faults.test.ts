@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogBackend, type BackendError, type RecoverInfo } from '../dist/src/index.js';
 import type { FaultPlan } from './fixtures/fault-app.js';
-import { HANG_RECORDS } from './fixtures/hang-counts.js';
+import { FIFO_RECORDS, HANG_RECORDS } from './fixtures/hang-counts.js';
 import { readArrived, runFaultApp, sum, total } from './support/fault-run.js';
 import { readRecords, tempDir } from './support/log-files.js';
 
@@ -120,6 +120,23 @@ describe('a write that hangs (a FIFO nobody reads, child process)', () => {
     expect(stats['writeFailed']).toBeGreaterThan(0);
     expect(stats['recordsWritten']! + stats['writeFailed']!).toBe(HANG_RECORDS);
     expect(run.stderr).toMatch(/^ringlog: close\(\) gave up after 500 ms: the consumer did not finish writing; \d+ records were not written\n$/);
+  });
+});
+
+describe('a FIFO as the log file (child process)', () => {
+  let cleanup = (): void => {};
+  afterEach(() => cleanup());
+
+  it('without a reader createLogBackend() fails at once, naming the path; with one, it gets every line', () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const app = fileURLToPath(new URL('../dist/test/fixtures/fifo-app.js', import.meta.url));
+    const run = spawnSync(process.execPath, [app, dir], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const { refused, stats, lines } = JSON.parse(run.stdout) as { refused: string; stats: Record<string, number>; lines: number };
+    expect(refused).toContain(`${join(dir, 'app.log')} is a FIFO with no reader`);
+    expect(lines).toBe(FIFO_RECORDS);
+    expect(stats['recordsWritten']).toBe(FIFO_RECORDS);
   });
 });
 

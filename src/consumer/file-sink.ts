@@ -27,10 +27,10 @@ import { Episode, WriteRetry, type SinkMonitor, type WriteGuard } from './write-
 
 /** The part of node:fs the file sink uses. */
 export interface FsPort extends WritePort {
-  openSync(path: string, flags: string): number;
+  openSync(path: string, flags: string | number): number;
   closeSync(fd: number): void;
   fstatSync(fd: number): { size: number; dev: number; ino: number };
-  statSync(path: string): { dev: number; ino: number };
+  statSync(path: string): { dev: number; ino: number; isFIFO?(): boolean };
   fsyncSync(fd: number): void;
   renameSync(oldPath: string, newPath: string): void;
   unlinkSync(path: string): void;
@@ -266,6 +266,7 @@ class FileSink implements Sink {
   /** Opens the path (creating directory and file as needed) and makes it the live file. */
   #openLive(): FileId | undefined {
     const { fs, path } = this.#options;
+    if (isFifo(fs, path)) probeFifoReader(fs, path);
     const fd = fs.openSync(path, 'a');
     let stat: { size: number; dev: number; ino: number };
     try {
@@ -356,4 +357,34 @@ class FileSink implements Sink {
       if (this.#options.monitor === undefined) throw error;
     }
   }
+}
+
+/** A FIFO at the path: a pipe into another program. */
+function isFifo(fs: FsPort, path: string): boolean {
+  try {
+    return fs.statSync(path).isFIFO?.() === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opening a FIFO for writing blocks until a reader opens it, in a thread nothing can interrupt
+ * (createLogBackend() and process exit would hang). A non-blocking open fails at once with ENXIO
+ * when there is no reader: that becomes the open error. With a reader, the blocking open that
+ * follows returns at once. (Read-write would never block, but then a reader that goes away
+ * leaves writes blocked for good instead of failing with EPIPE.)
+ */
+function probeFifoReader(fs: FsPort, path: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+    throw Object.assign(new Error(`ringlog: ${path} is a FIFO with no reader: start the reader first`, { cause: error }), {
+      code: 'ENXIO',
+      path,
+    });
+  }
+  fs.closeSync(fd);
 }
