@@ -87,12 +87,12 @@ function ringlogIntegrity(all: readonly throughput.WorkersResult[] | undefined):
   const problems: string[] = [];
   for (const result of all ?? []) {
     for (const m of result.measurements) {
-      if (m.variant !== 'ringlog' || m.integrity === undefined) continue;
+      if (!m.variant.startsWith('ringlog') || m.integrity === undefined) continue;
       const { expected, intact, lost, duplicate, torn } = m.integrity;
       runs++;
       checked += expected;
       if (intact !== expected || lost !== 0 || duplicate !== 0 || torn !== 0) {
-        problems.push(`ringlog N=${result.workers} round ${m.round}: ${intact}/${expected} intact, ${lost} lost, ${duplicate} duplicate, ${torn} torn`);
+        problems.push(`${m.variant} N=${result.workers} round ${m.round}: ${intact}/${expected} intact, ${lost} lost, ${duplicate} duplicate, ${torn} torn`);
       }
     }
   }

@@ -21,6 +21,7 @@ import { Pool } from '../lib/pool.js';
 import { progress, progressDone } from '../lib/progress.js';
 import type { DiskMessage } from '../lib/slow-disk.js';
 import { VARIANT_BY_NAME } from '../variants/index.js';
+import type { Sink } from '../lib/pool.js';
 
 const VARIANTS = ['ringlog', 'queue-per-record', 'queue-batched', 'pino-transports'] as const satisfies readonly VariantName[];
 const RSS_SAMPLE_MS = 100;
@@ -123,8 +124,24 @@ export async function measure(spec: Spec): Promise<Measurement> {
   }
 }
 
+/**
+ * Opens the variant's sink on the FIFO. The reader process counts as a reader only once its
+ * open(2) has begun, and ringlog refuses a FIFO without a reader (ENXIO) instead of waiting in a
+ * thread nothing can interrupt: until the reader is there, try again.
+ */
+async function openOnFifo(spec: Spec, fifo: string): Promise<Sink> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await VARIANT_BY_NAME[spec.variant].open(fifo, spec.workers);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || attempt === 200) throw error;
+      await sleep(10);
+    }
+  }
+}
+
 async function overload(spec: Spec, fifo: string, disk: ChildProcess): Promise<Measurement> {
-  const sink = await VARIANT_BY_NAME[spec.variant].open(fifo, spec.workers);
+  const sink = await openOnFifo(spec, fifo);
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const pool = await Pool.start(sink, spec.workers, { kind: 'until-stopped', stop, yieldEvery: YIELD_EVERY });
   const baselineRssBytes = process.memoryUsage.rss();

@@ -4,11 +4,12 @@ import { floor } from './floor.js';
 import { pinoTransports } from './pino-transports.js';
 import { queueBatched } from './queue-batched.js';
 import { queuePerRecord } from './queue-per-record.js';
-import { ringlog } from './ringlog.js';
+import { ringlog, ringlog64 } from './ringlog.js';
 import type { Variant } from './variant.js';
 
 export const VARIANT_BY_NAME: Readonly<Record<VariantName, Variant>> = {
   ringlog,
+  'ringlog-64mib': ringlog64,
   'queue-per-record': queuePerRecord,
   'queue-batched': queueBatched,
   'pino-transports': pinoTransports,

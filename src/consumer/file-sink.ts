@@ -266,8 +266,13 @@ class FileSink implements Sink {
   /** Opens the path (creating directory and file as needed) and makes it the live file. */
   #openLive(): FileId | undefined {
     const { fs, path } = this.#options;
-    if (isFifo(fs, path)) probeFifoReader(fs, path);
-    const fd = fs.openSync(path, 'a');
+    const probe = isFifo(fs, path) ? probeFifoReader(fs, path) : undefined;
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'a');
+    } finally {
+      if (probe !== undefined) fs.closeSync(probe);
+    }
     let stat: { size: number; dev: number; ino: number };
     try {
       stat = fs.fstatSync(fd);
@@ -372,13 +377,13 @@ function isFifo(fs: FsPort, path: string): boolean {
  * Opening a FIFO for writing blocks until a reader opens it, in a thread nothing can interrupt
  * (createLogBackend() and process exit would hang). A non-blocking open fails at once with ENXIO
  * when there is no reader: that becomes the open error. With a reader, the blocking open that
- * follows returns at once. (Read-write would never block, but then a reader that goes away
- * leaves writes blocked for good instead of failing with EPIPE.)
+ * follows returns at once; the probe stays open until then, because a reader sees end-of-file
+ * (and `cat` exits) when the last writer closes. (Read-write would never block, but then a
+ * reader that goes away would leave writes blocked for good instead of failing with EPIPE.)
  */
-function probeFifoReader(fs: FsPort, path: string): void {
-  let fd: number;
+function probeFifoReader(fs: FsPort, path: string): number {
   try {
-    fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK);
+    return fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
     throw Object.assign(new Error(`ringlog: ${path} is a FIFO with no reader: start the reader first`, { cause: error }), {
@@ -386,5 +391,4 @@ function probeFifoReader(fs: FsPort, path: string): void {
       path,
     });
   }
-  fs.closeSync(fd);
 }
