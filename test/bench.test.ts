@@ -79,6 +79,6 @@ describe('bench --quick', () => {
     expect(results.micro.tasks).toHaveLength(12);
     expect(results.micro.ringlogDroppedFull).toBe(0);
     expect(results.latency.ringlogDroppedFull).toBe(0);
-    expect(results.targets).toHaveLength(5);
+    expect(results.targets).toHaveLength(6);
   }, 120_000);
 });
