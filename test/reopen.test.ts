@@ -130,6 +130,31 @@ describe.each([
     expect(fs.readdirSync(dir).sort()).toEqual(['app.log', 'app.log.1']);
   });
 
+  it('a refused last rename leaves the live file where it was, under its one name', () => {
+    const old = openLive('live\n');
+    let renames = 0;
+    const refusing: ReopenPort = {
+      ...port,
+      renameSync: (from, to) => {
+        // The fallback's first rename (live -> rotated) goes through; the one over the live path fails.
+        if (from.endsWith('.next') || ++renames > 1) throw errno('EACCES');
+        fs.renameSync(from, to);
+      },
+    };
+    expect(() => swapLiveFile(refusing, { fd: old, livePath: live, rotatedPath: rotated() })).toThrow(
+      expect.objectContaining({ code: 'EACCES' }),
+    );
+    fs.closeSync(old);
+    if (port === realFs) {
+      // With hard links nothing moved: no second name is left behind for the next attempt to trip on.
+      expect(fs.readdirSync(dir).sort()).toEqual(['app.log']);
+      expect(fs.statSync(live).nlink).toBe(1);
+    } else {
+      // Without, the documented exception: the live file is already at its rotated name.
+      expect(fs.readdirSync(dir).sort()).toEqual(['app.log.1']);
+    }
+  });
+
   it('overwrites a half-made new file left by a crash', () => {
     const old = openLive('live\n');
     fs.writeFileSync(`${live}.next`, 'left by a crash\n');

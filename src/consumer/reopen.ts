@@ -81,13 +81,13 @@ export function swapLiveFile(fs: ReopenPort, options: SwapOptions): number {
   const mode = fileMode(fs, fd);
   const nextPath = livePath + NEXT_SUFFIX;
   const nextFd = openWithMode(fs, nextPath, mode, true);
+  let linked = false;
   try {
-    let linked = true;
     try {
       fs.linkSync(livePath, rotatedPath);
+      linked = true;
     } catch (error) {
       if (!NO_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-      linked = false;
     }
     // With a link, the live name still holds the old file until this rename replaces it with
     // the new one in one step. Without, the old file moves first and the path is briefly empty.
@@ -95,6 +95,15 @@ export function swapLiveFile(fs: ReopenPort, options: SwapOptions): number {
     fs.renameSync(nextPath, livePath);
     return nextFd;
   } catch (error) {
+    // The link made above is a second name of the live file, which is still at its path: take
+    // it back, or the next rotation would find the rotated name taken by the live file itself.
+    if (linked) {
+      try {
+        fs.unlinkSync(rotatedPath);
+      } catch {
+        // The error that matters is the one thrown below.
+      }
+    }
     fs.closeSync(nextFd);
     try {
       fs.unlinkSync(nextPath);
