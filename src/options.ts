@@ -18,6 +18,7 @@
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { isLevelOption, type LevelOption } from './levels.js';
+import { resolveRotate, type ResolvedRotate, type RotateOptions } from './rotate-options.js';
 
 export const OPTION_ERROR_CODE = 'ERR_RINGLOG_OPTION';
 
@@ -86,6 +87,12 @@ export interface FileOptions {
    * lines are written, and once when the consumer goes idle or closes (1 to 2^31-1).
    */
   fsync?: boolean | number;
+  /**
+   * Rotation by time and/or size, with date-named files, retention and gzip (rotate-options.ts,
+   * README "Rotation"): `{ interval: 'midnight', maxSize: '100MiB', compress: true }`. Given it,
+   * maxSize and maxFiles go inside it.
+   */
+  rotate?: RotateOptions;
 }
 
 export interface BackendOptions {
@@ -132,6 +139,8 @@ export interface ResolvedFileOptions {
   readonly maxFiles: number;
   /** undefined: never fsync; 0: after every batch; N: at most every N ms, and when idle. */
   readonly fsyncMs: number | undefined;
+  /** From `file.rotate`; when given, it replaces maxFileBytes and maxFiles. */
+  readonly rotate?: ResolvedRotate | undefined;
 }
 
 export interface ResolvedOptions {
@@ -151,7 +160,7 @@ export interface ResolvedConnectOptions {
 }
 
 const BACKEND_KEYS = ['bufferSize', 'file', 'level', 'onFull', 'maxRecordSize', 'closeTimeoutMs'] as const;
-const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync'] as const;
+const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync', 'rotate'] as const;
 const CONNECT_KEYS = ['name', 'level'] as const;
 const LEVEL_LIST = 'trace, debug, info, warn, error, fatal or silent';
 
@@ -317,15 +326,26 @@ function resolveFile(value: unknown): ResolvedFileOptions {
   const maxSize = o.maxSize;
   const maxFiles = o.maxFiles;
   const fsync = o.fsync;
+  const path = checkPath(o.path, 'options.file.path');
   return Object.freeze({
-    path: checkPath(o.path, 'options.file.path'),
+    path,
     maxFileBytes:
       maxSize === undefined
         ? undefined
         : parseByteSize(maxSize, 'options.file.maxSize', MAX_SIZE_MIN, MAX_SIZE_MAX),
     maxFiles: maxFiles === undefined ? MAX_FILES_DEFAULT : checkMaxFiles(maxFiles),
     fsyncMs: fsync === undefined ? undefined : resolveFsync(fsync),
+    ...(o.rotate === undefined ? {} : { rotate: resolveFileRotate(o.rotate, maxSize, maxFiles, path) }),
   });
+}
+
+/** The one hook for rotate-options.ts: `file.rotate`, which takes maxSize and maxFiles in. */
+function resolveFileRotate(rotate: unknown, maxSize: unknown, maxFiles: unknown, path: string): ResolvedRotate {
+  const flat = maxSize !== undefined ? 'maxSize' : maxFiles !== undefined ? 'maxFiles' : undefined;
+  if (flat !== undefined) {
+    fail(TypeError, `options.file.${flat} cannot be given with options.file.rotate: write it as options.file.rotate.${flat}`);
+  }
+  return resolveRotate(rotate, 'options.file.rotate', path);
 }
 
 function resolveFsync(value: unknown): number | undefined {
