@@ -1,7 +1,23 @@
 /**
- * A sink that appends lines to a file and rotates it by size. The decisions (rotate before this
- * line? which renames and deletes?) live in rotation.ts; this module only carries them out,
- * synchronously, through a small fs port that tests replace to inject partial writes or errors.
+ * A sink that appends lines to a file and rotates it by size and/or time. The decisions live
+ * elsewhere, as pure functions: rotate before this line? (rotation.ts, schedule.ts), under which
+ * name? (rotated-names.ts, or rotation.ts's numbered shift), which old files go? (retention.ts).
+ * This module carries them out, synchronously, through a small fs port that tests replace to
+ * inject partial writes or errors, with a clock that tests replace to walk across boundaries.
+ *
+ * A rotation, before the line that triggers it (there is no timer: a quiet process rotates at
+ * its next line, as Python's handlers do):
+ *   1. write out everything buffered for the live file (the new line stays buffered);
+ *   2. numbered names: shift app.log.1.. up by one (dropping the oldest past maxFiles);
+ *      date names: pick the name of the live file's period, with the next sequence number;
+ *   3. swap (reopen.ts): a new file with the old one's mode is renamed over the live path while
+ *      the old one gets its rotated name as a hard link, so the path always names a whole file
+ *      and `tail -F` follows; then the old descriptor is closed;
+ *   4. retention: delete the oldest rotated files past maxFiles / maxTotalBytes;
+ *   5. compression: post the rotated path to the compressor thread (compressor.ts) and go on;
+ *      the gzip happens there, never in this thread.
+ * A sink made with compression on also posts, when it starts, the rotated files that a previous
+ * run left plain (a crash, an exit before the compressor finished).
  *
  * With a monitor (as the consumer makes it), the sink never throws after it is made:
  * - a write that fails is retried and then dropped and counted (write-failure.ts); before each
@@ -18,24 +34,45 @@
  */
 import * as nodeFs from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
+import { MAX_FILES_MAX } from '../options.js';
+import type { ResolvedRotate } from '../rotate-options.js';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
+import { swapLiveFile, type ReopenPort } from './reopen.js';
+import { filesToDelete } from './retention.js';
+import { compileNamePattern, listRotatedFiles, nextRotatedPath, type DirPort, type NamePattern } from './rotated-names.js';
 import { planRotation, rotatedPath, shouldRotate } from './rotation.js';
+import {
+  fileStartedAt,
+  parseInterval,
+  periodAfter,
+  periodAt,
+  rotationBefore,
+  type ClockOptions,
+  type Interval,
+  type OffsetFn,
+  type Period,
+} from './schedule.js';
 import type { Bytes } from '../shared/codec.js';
 import type { Sink } from './sink.js';
 import { Episode, WriteRetry, type SinkMonitor, type WriteGuard } from './write-failure.js';
 
 /** The part of node:fs the file sink uses. */
-export interface FsPort extends WritePort {
-  openSync(path: string, flags: string | number): number;
+export interface FsPort extends WritePort, ReopenPort, DirPort {
+  openSync(path: string, flags: string | number, mode?: number): number;
   closeSync(fd: number): void;
-  fstatSync(fd: number): { size: number; dev: number; ino: number };
-  statSync(path: string): { dev: number; ino: number; isFIFO?(): boolean };
+  fstatSync(fd: number): { size: number; dev: number; ino: number; mode: number; mtimeMs: number };
+  statSync(path: string): { dev: number; ino: number; size: number; isFile(): boolean; isFIFO?(): boolean };
   fsyncSync(fd: number): void;
   renameSync(oldPath: string, newPath: string): void;
   unlinkSync(path: string): void;
   existsSync(path: string): boolean;
   mkdirSync(path: string, options: { recursive: true }): unknown;
+}
+
+/** Where rotated files go to be gzipped: a CompressorClient (compressor.ts). Must not block. */
+export interface CompressorPort {
+  submit(path: string): void;
 }
 
 /** How often, at most, the sink checks that its file is still the one at its path. */
@@ -47,10 +84,18 @@ const ROTATE_RETRY_MAX_MS = 60_000;
 export interface FileSinkOptions {
   /** Absolute path of the live file; its directory is created when missing. `/var/log/app.log` */
   readonly path: string;
-  /** Rotate before a line would make the file larger than this; `undefined` never rotates. */
-  readonly maxFileBytes: number | undefined;
-  /** Rotated files kept (`path.1` ... `path.<maxFiles>`), at least 1. */
-  readonly maxFiles: number;
+  /** Size rotation with numbered names: rotate before a line would make the file larger than this; `undefined` never rotates. Ignored with `rotate`. */
+  readonly maxFileBytes?: number | undefined;
+  /** With maxFileBytes: rotated files kept (`path.1` ... `path.<maxFiles>`), at least 1; default 5. Ignored with `rotate`. */
+  readonly maxFiles?: number;
+  /** Rotation by size and/or time, names, retention and compression (rotate-options.ts); replaces maxFileBytes and maxFiles. */
+  readonly rotate?: ResolvedRotate | undefined;
+  /** Where rotated files are posted for gzip when `rotate.compressLevel` is set; without it they stay plain (a later start posts them). */
+  readonly compressor?: CompressorPort | undefined;
+  /** The time for rotation decisions, ms since the epoch; default Date.now(). For tests. */
+  readonly clock?: () => number;
+  /** The local time zone's offset (schedule.ts OffsetFn); default the process's. For tests. */
+  readonly offset?: OffsetFn;
   /** File system to use; default node:fs. */
   readonly fs?: FsPort;
   /** Size of the line buffer in bytes; default 1 MiB. Longer lines still work. */
@@ -66,22 +111,62 @@ export interface FileSinkOptions {
 }
 
 type Resolved = Readonly<
-  Required<Omit<FileSinkOptions, 'maxFileBytes' | 'monitor' | 'fsyncMs'>>
+  Required<Omit<FileSinkOptions, 'maxFileBytes' | 'maxFiles' | 'rotate' | 'compressor' | 'offset' | 'monitor' | 'fsyncMs'>>
 > & {
-  readonly maxFileBytes: number | undefined;
+  readonly rotation: Rotation;
+  readonly compressor: CompressorPort | undefined;
   readonly monitor: SinkMonitor | undefined;
   readonly fsyncMs: number | undefined;
 };
+
+/** How the sink rotates, ready to use. */
+interface Rotation {
+  readonly maxFileBytes: number | undefined;
+  /** Rotate at this interval's boundaries; undefined: by size only. */
+  readonly interval: Interval | undefined;
+  /** Names rotated files; undefined: numbered names. */
+  readonly pattern: NamePattern | undefined;
+  /**
+   * With a pattern, the periods that date rotated files: the rotation interval, or for size
+   * rotation the pattern's finest field (a file is named by the period of its first line).
+   */
+  readonly naming: Interval | undefined;
+  readonly clock: ClockOptions;
+  /** undefined: no count limit. */
+  readonly maxFiles: number | undefined;
+  readonly maxTotalBytes: number | undefined;
+  readonly compress: boolean;
+}
+
+const MAX_FILES_LEGACY_DEFAULT = 5;
 
 export function createFileSink(options: FileSinkOptions): Sink {
   return new FileSink(resolve(options));
 }
 
 function resolve(options: FileSinkOptions): Resolved {
-  const { path, maxFileBytes, maxFiles } = options;
+  const { path } = options;
   if (typeof path !== 'string' || !isAbsolute(path)) {
     throw new TypeError(`ringlog: path must be an absolute path, received ${JSON.stringify(path)}`);
   }
+  const clock: ClockOptions = { utc: options.rotate?.utc ?? false, ...(options.offset === undefined ? {} : { offset: options.offset }) };
+  return Object.freeze({
+    path,
+    rotation: options.rotate === undefined ? numberedRotation(options, clock) : rotationOf(options.rotate, clock),
+    compressor: options.compressor,
+    clock: options.clock ?? (() => Date.now()),
+    fs: options.fs ?? nodeFs,
+    bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
+    monitor: options.monitor,
+    fsyncMs: options.fsyncMs,
+    lazyOpen: options.lazyOpen ?? false,
+    watchMs: options.watchMs ?? WATCH_INTERVAL_MS,
+  });
+}
+
+/** maxFileBytes and maxFiles: size rotation with numbered names, as before `rotate` existed. */
+function numberedRotation(options: FileSinkOptions, clock: ClockOptions): Rotation {
+  const { maxFileBytes, maxFiles = MAX_FILES_LEGACY_DEFAULT } = options;
   if (maxFileBytes !== undefined && (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1)) {
     throw new RangeError(
       `ringlog: maxFileBytes must be a positive integer or undefined, received ${String(maxFileBytes)}`,
@@ -90,17 +175,32 @@ function resolve(options: FileSinkOptions): Resolved {
   if (!Number.isSafeInteger(maxFiles) || maxFiles < 1) {
     throw new RangeError(`ringlog: maxFiles must be an integer >= 1, received ${String(maxFiles)}`);
   }
-  return Object.freeze({
-    path,
-    maxFileBytes,
-    maxFiles,
-    fs: options.fs ?? nodeFs,
-    bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
-    monitor: options.monitor,
-    fsyncMs: options.fsyncMs,
-    lazyOpen: options.lazyOpen ?? false,
-    watchMs: options.watchMs ?? WATCH_INTERVAL_MS,
-  });
+  return { maxFileBytes, interval: undefined, pattern: undefined, naming: undefined, clock, maxFiles, maxTotalBytes: undefined, compress: false };
+}
+
+/** `rotate` was validated by resolveRotate(); the pattern is compiled again here (it crossed threads as text). */
+function rotationOf(rotate: ResolvedRotate, clock: ClockOptions): Rotation {
+  const pattern = rotate.pattern === undefined ? undefined : compileNamePattern(rotate.pattern, 'rotate.pattern');
+  if (pattern === undefined && (rotate.interval !== undefined || rotate.compressLevel !== undefined)) {
+    // resolveRotate() always gives them one: periods need dated names, and compressed files must never move.
+    throw new TypeError('ringlog: rotate.pattern is needed with rotate.interval or compression; make rotate with resolveRotate()');
+  }
+  return {
+    maxFileBytes: rotate.maxFileBytes,
+    interval: rotate.interval,
+    pattern,
+    naming: pattern === undefined ? undefined : (rotate.interval ?? namingInterval(pattern)),
+    clock,
+    maxFiles: rotate.maxFiles,
+    maxTotalBytes: rotate.maxTotalBytes,
+    compress: rotate.compressLevel !== undefined,
+  };
+}
+
+/** The periods a pattern tells apart, as an interval: '1s', '1m', '1h', or '1d' for %d and coarser. */
+function namingInterval(pattern: NamePattern): Interval {
+  const ms = pattern.resolutionMs;
+  return parseInterval(ms <= 1000 ? '1s' : ms <= 60_000 ? '1m' : ms <= 3_600_000 ? '1h' : '1d', 'rotate.pattern');
 }
 
 interface FileId {
@@ -127,6 +227,10 @@ class FileSink implements Sink {
   #rotateBackoff = ROTATE_RETRY_MIN_MS;
   #syncedAt = 0;
   #syncedBytes = 0;
+  /** With a pattern: the period the live file is dated by (and, with an interval, rotated at its end). */
+  #period: Period | undefined;
+  /** `{ size, mtimeMs }` of the live file when last opened: a restart continues its period. */
+  #opened: { readonly size: number; readonly mtimeMs: number } | undefined;
 
   constructor(options: Resolved) {
     this.#options = options;
@@ -145,6 +249,9 @@ class FileSink implements Sink {
     }
     this.#checkedAt = Date.now();
     this.#writer = new FdWriter(options.fs, this.#fd ?? -1, options.bufferBytes, this.#guard());
+    const { naming, clock } = options.rotation;
+    if (naming !== undefined) this.#period = periodAt(fileStartedAt(options.clock(), this.#opened), naming, clock);
+    this.#compressLeftovers();
   }
 
   get bytesWritten(): number {
@@ -173,13 +280,40 @@ class FileSink implements Sink {
     this.#appended(this.#writer.appendBytes(bytes, length));
   }
 
-  /** A line of `lineBytes` was just buffered: rotate first if it would overfill the live file. */
+  /**
+   * A line of `lineBytes` was just buffered: rotate first if it would overfill the live file or
+   * its period is over. The clock is read only when time matters: with an interval (once a
+   * line, ~40 ns), and for the first line of a date-named file.
+   */
   #appended(lineBytes: number): void {
-    if (shouldRotate(this.#options.maxFileBytes, this.#fileBytes, lineBytes) && Date.now() >= this.#rotateAfter) {
-      this.#writer.flushAllBut(lineBytes);
-      this.#rotate();
+    const { rotation, clock } = this.#options;
+    const period = this.#period;
+    if (rotation.interval !== undefined) {
+      const now = clock();
+      if (now >= (period as Period).rotateAt || shouldRotate(rotation.maxFileBytes, this.#fileBytes, lineBytes)) {
+        this.#beforeLine(lineBytes, now);
+      }
+    } else if ((period !== undefined && this.#fileBytes === 0) || shouldRotate(rotation.maxFileBytes, this.#fileBytes, lineBytes)) {
+      this.#beforeLine(lineBytes, clock());
     }
     this.#fileBytes += lineBytes;
+  }
+
+  #beforeLine(lineBytes: number, now: number): void {
+    const { rotation } = this.#options;
+    const period = this.#period;
+    const rotateAt = rotation.interval === undefined ? undefined : period?.rotateAt;
+    const reason = rotationBefore({ maxFileBytes: rotation.maxFileBytes, rotateAt }, this.#fileBytes, lineBytes, now);
+    if (reason === 'size' || reason === 'time') {
+      if (now < this.#rotateAfter) return;
+      this.#writer.flushAllBut(lineBytes);
+      if (!this.#rotate(now)) return;
+    }
+    // A file that starts now (just rotated, or empty) belongs to this line's period. After a
+    // rotation by size within the period, the period goes on (now is before its end).
+    if (period !== undefined && now >= period.rotateAt && (reason !== 'none' || this.#fileBytes === 0)) {
+      this.#period = periodAfter(period, now, rotation.naming as Interval, rotation.clock);
+    }
   }
 
   flush(): void {
@@ -273,7 +407,7 @@ class FileSink implements Sink {
     } finally {
       if (probe !== undefined) fs.closeSync(probe);
     }
-    let stat: { size: number; dev: number; ino: number };
+    let stat: ReturnType<FsPort['fstatSync']>;
     try {
       stat = fs.fstatSync(fd);
     } catch (error) {
@@ -283,6 +417,7 @@ class FileSink implements Sink {
     const previous = this.#id;
     this.#fd = fd;
     this.#id = { dev: stat.dev, ino: stat.ino };
+    this.#opened = { size: stat.size, mtimeMs: stat.mtimeMs };
     this.#reopen = false;
     // A restart appends to the file it finds, and that file's size counts toward rotation.
     this.#fileBytes = stat.size;
@@ -310,31 +445,130 @@ class FileSink implements Sink {
     this.#fileBytes += this.#writer.pendingBytes;
   }
 
-  #rotate(): void {
-    const { fs, path, maxFiles } = this.#options;
+  /**
+   * Rotates the live file, whose lines are all written out but the one that triggered this.
+   * Returns false when it could not (reported, and tried again after a back-off): the lines
+   * go on into the live file. Without a monitor, errors propagate.
+   */
+  #rotate(now: number): boolean {
+    const { fs, path, rotation } = this.#options;
     if (this.#options.fsyncMs !== undefined) this.#sync();
+    const old = this.#fd;
+    if (old === undefined || this.#reopen) {
+      // Writing out failed (reported as such): no file to rotate until writes work again.
+      this.#backOff(now);
+      return false;
+    }
+    let target: string;
+    let fd: number;
     try {
-      this.#closeFd();
-      this.#reopen = true;
-      const steps = planRotation(maxFiles, (index) => fs.existsSync(rotatedPath(path, index)));
-      for (const step of steps) {
-        if (step.kind === 'unlink') fs.unlinkSync(rotatedPath(path, step.index));
-        else fs.renameSync(rotatedPath(path, step.from), rotatedPath(path, step.to));
-      }
-      this.#openLive();
+      target = rotation.pattern === undefined ? this.#shiftNumbered() : this.#datedPath(rotation.pattern);
+      fd = swapLiveFile(fs, { fd: old, livePath: path, rotatedPath: target });
     } catch (error) {
       if (this.#rotation === undefined) throw error;
-      // The next write opens the path again: the same file when nothing was renamed, a new
-      // one when the live file was. Lines go on there; the rotation is tried again later.
+      // The lines go on into the live file; the rotation is tried again later. (Should the path
+      // no longer name it, the fallback's second rename having failed, the next write sees it.)
       this.#rotation.fail(error);
-      this.#rotateAfter = Date.now() + this.#rotateBackoff;
-      this.#rotateBackoff = Math.min(this.#rotateBackoff * 2, ROTATE_RETRY_MAX_MS);
-      return;
+      this.#checkedAt = 0;
+      this.#backOff(now);
+      return false;
     }
-    this.#writer.useFd(this.#fd!, false);
+    this.#fd = fd;
+    this.#id = fileId(fs, fd);
+    this.#fileBytes = 0;
+    this.#syncedAt = Date.now();
+    this.#writer.useFd(fd, false);
     this.#rotations++;
     this.#rotateBackoff = ROTATE_RETRY_MIN_MS;
-    this.#rotation?.ok();
+    // The old descriptor names the rotated file now, and everything for it was written.
+    try {
+      fs.closeSync(old);
+    } catch (error) {
+      if (this.#options.monitor === undefined) throw error;
+    }
+    const failed = this.#retainAndCompress(target);
+    if (failed === undefined) this.#rotation?.ok();
+    else if (this.#rotation === undefined) throw failed;
+    else this.#rotation.fail(failed);
+    return true;
+  }
+
+  #backOff(now: number): void {
+    this.#rotateAfter = now + this.#rotateBackoff;
+    this.#rotateBackoff = Math.min(this.#rotateBackoff * 2, ROTATE_RETRY_MAX_MS);
+  }
+
+  /**
+   * Numbered names: shifts `path.1`... up by one, deleting the oldest past maxFiles, and returns
+   * `path.1`, free for the live file. A failure halfway leaves a gap the next attempt uses.
+   */
+  #shiftNumbered(): string {
+    const { fs, path, rotation } = this.#options;
+    // maxFiles 0 keeps none: the live file still goes to path.1, which retention deletes.
+    const slots = Math.max(rotation.maxFiles ?? MAX_FILES_MAX, 1);
+    const steps = planRotation(slots, (index) => index === 0 || fs.existsSync(rotatedPath(path, index)));
+    for (const step of steps) {
+      if (step.kind === 'unlink') fs.unlinkSync(rotatedPath(path, step.index));
+      // The live file's own step (0 -> 1) is the swap.
+      else if (step.from > 0) fs.renameSync(rotatedPath(path, step.from), rotatedPath(path, step.to));
+    }
+    return rotatedPath(path, 1);
+  }
+
+  /** Date names: the live file's period, with the next sequence number of that period. */
+  #datedPath(pattern: NamePattern): string {
+    const { fs, path } = this.#options;
+    const start = (this.#period as Period).start;
+    // A pattern coarser than the periods (hourly rotation, daily names) names the period it
+    // shows: files of its periods share that name and are told apart by sequence numbers.
+    const named = pattern.parse(pattern.format(start, 0))?.period ?? start;
+    return nextRotatedPath(path, pattern, named, listRotatedFiles(path, pattern, fs));
+  }
+
+  /**
+   * After a rotation to `rotated`: deletes the rotated files past the limits, then posts
+   * `rotated` for compression, unless it was deleted itself. Every file is tried; the first
+   * error is returned.
+   */
+  #retainAndCompress(rotated: string): unknown {
+    const { fs, path, rotation, compressor } = this.#options;
+    const { pattern, maxFiles, maxTotalBytes } = rotation;
+    let failed: unknown;
+    let kept = true;
+    // Numbered names: the shift already kept maxFiles (and left files past a gap alone).
+    const limits = pattern === undefined ? { maxFiles: maxFiles === 0 ? 0 : undefined, maxTotalBytes } : { maxFiles, maxTotalBytes };
+    if (limits.maxFiles !== undefined || limits.maxTotalBytes !== undefined) {
+      try {
+        for (const file of filesToDelete(listRotatedFiles(path, pattern, fs), limits)) {
+          if (file.paths.includes(rotated)) kept = false;
+          for (const each of file.paths) {
+            try {
+              fs.unlinkSync(each);
+            } catch (error) {
+              // Gone already: the compressor replaced a plain file by its .gz.
+              if ((error as NodeJS.ErrnoException).code !== 'ENOENT') failed ??= error;
+            }
+          }
+        }
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+    if (kept && rotation.compress) compressor?.submit(rotated);
+    return failed;
+  }
+
+  /** At startup, with compression on: rotated files a previous run left plain go to the compressor. */
+  #compressLeftovers(): void {
+    const { fs, path, rotation, compressor } = this.#options;
+    if (!rotation.compress || compressor === undefined) return;
+    let files;
+    try {
+      files = listRotatedFiles(path, rotation.pattern, fs);
+    } catch {
+      return; // No directory yet, or not readable: nothing of ours to compress.
+    }
+    for (const file of files) if (!file.compressed) compressor.submit(file.paths[0] as string);
   }
 
   #sync(): void {
@@ -361,6 +595,15 @@ class FileSink implements Sink {
     } catch (error) {
       if (this.#options.monitor === undefined) throw error;
     }
+  }
+}
+
+function fileId(fs: FsPort, fd: number): FileId | undefined {
+  try {
+    const { dev, ino } = fs.fstatSync(fd);
+    return { dev, ino };
+  } catch {
+    return undefined; // The next check of the path opens it again.
   }
 }
 
