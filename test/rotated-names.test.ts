@@ -239,6 +239,29 @@ describe('listRotatedFiles', () => {
     expect(() => listRotatedFiles('/logs/app.log', pattern, failing)).toThrow('EACCES');
   });
 
+  it('lists a plain file compressed between readdir and stat by its .gz, so that its sequence number is not taken again', () => {
+    // readdir saw the plain file only; by the time of stat the compressor had renamed its .gz
+    // into place and removed it.
+    const racing: DirPort = {
+      readdirSync: () => ['app.2026-11-21.log', 'app.2026-11-21.1.log', 'app.2026-11-21.1.log.gz.tmp'],
+      statSync: fakeDir({ 'app.2026-11-21.log': 10, 'app.2026-11-21.1.log.gz': 3 }).statSync,
+    };
+    const files = listRotatedFiles('/logs/app.log', pattern, racing);
+    expect(files).toEqual([
+      { paths: ['/logs/app.2026-11-21.log'], bytes: 10, period: at(2026, 11, 21), sequence: 0, compressed: false },
+      { paths: ['/logs/app.2026-11-21.1.log.gz'], bytes: 3, period: at(2026, 11, 21), sequence: 1, compressed: true },
+    ]);
+    expect(nextRotatedPath('/logs/app.log', pattern, at(2026, 11, 21), files)).toBe('/logs/app.2026-11-21.2.log');
+    // A .gz that readdir saw itself is not counted twice; a file gone with its .gz is skipped.
+    const both: DirPort = {
+      readdirSync: () => ['app.2026-11-21.log', 'app.2026-11-21.log.gz', 'app.2026-11-21.1.log'],
+      statSync: fakeDir({ 'app.2026-11-21.log.gz': 3 }).statSync,
+    };
+    expect(listRotatedFiles('/logs/app.log', pattern, both)).toEqual([
+      { paths: ['/logs/app.2026-11-21.log.gz'], bytes: 3, period: at(2026, 11, 21), sequence: 0, compressed: true },
+    ]);
+  });
+
   it('numbered names without a pattern: app.log.N oldest first, .gz included', () => {
     const dir = fakeDir({ 'app.log': 1, 'app.log.1': 10, 'app.log.2.gz': 20, 'app.log.10': 30, 'app.2026-11-21.log': 5 });
     expect(listRotatedFiles('/logs/app.log', undefined, dir).map(({ paths, period }) => [paths, period])).toEqual([

@@ -253,23 +253,37 @@ export interface DirPort {
 /**
  * The rotated files next to `livePath`, oldest first (by period, then sequence). With a
  * pattern, only names it makes are listed; without one, numbered names. Entries that vanish
- * while listing (the compressor removing a plain file) are skipped, not errors.
+ * while listing are skipped, not errors; a plain file that the compressor replaced meanwhile
+ * is listed by its .gz.
  */
 export function listRotatedFiles(livePath: string, pattern: NamePattern | undefined, fs: DirPort): RotatedFile[] {
   const dir = dirname(livePath);
   const liveName = basename(livePath);
   const byKey = new Map<string, { paths: string[]; bytes: number; period: number; sequence: number; compressed: boolean }>();
-  for (const name of fs.readdirSync(dir)) {
+  const names = fs.readdirSync(dir);
+  const listed = new Set(names);
+  for (const name of names) {
     if (name === liveName) continue;
-    const parsed = pattern === undefined ? parseNumberedName(liveName, name) : pattern.parse(name);
+    let parsed = pattern === undefined ? parseNumberedName(liveName, name) : pattern.parse(name);
     if (parsed === undefined) continue;
-    const path = join(dir, name);
+    let path = join(dir, name);
     let stat: { size: number; isFile(): boolean };
     try {
       stat = fs.statSync(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // A plain file gone since readdir was most likely just compressed: its .gz, renamed into
+      // place before the plain file went, was not there yet when readdir ran. Missing it would
+      // hide the newest sequence number of its period, and a rotation would take that name again.
+      if (parsed.compressed || listed.has(name + GZ_SUFFIX)) continue;
+      path += GZ_SUFFIX;
+      parsed = { ...parsed, compressed: true };
+      try {
+        stat = fs.statSync(path);
+      } catch (gzError) {
+        if ((gzError as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw gzError;
+      }
     }
     if (!stat.isFile()) continue;
     const key = `${parsed.period}/${parsed.sequence}`;
