@@ -486,6 +486,19 @@ describe('gzip', () => {
     expect(files['app.log'] === written.get(3)).toBe(true);
   });
 
+  it('never takes a name whose .gz exists, even when a listing missed it (the compressor would rename over it)', () => {
+    fs.writeFileSync(join(dir, 'app.log.2026-11-21_10.gz'), 'compressed meanwhile');
+    // readdir raced with the compressor: it saw neither the plain file nor its .gz.
+    const port: FsPort = { ...fs, readdirSync: (path: string) => fs.readdirSync(path).filter((name) => !name.endsWith('.gz')) };
+    now = utc(2026, 11, 21, 10, 30);
+    const s = sink({ interval: '1h', utc: true, compress: true }, { fs: port });
+    lineAt(s, now, 'a');
+    lineAt(s, utc(2026, 11, 21, 11), 'b');
+    s.close();
+    expect(read('app.log.2026-11-21_10.gz')).toBe('compressed meanwhile');
+    expect(read('app.log.2026-11-21_10.1')).toBe('a\n');
+  });
+
   it('retention counts .gz files, and deletes a file with its .gz', () => {
     fs.writeFileSync(join(dir, 'app.log.2026-11-20'), 'plain\n');
     fs.writeFileSync(join(dir, 'app.log.2026-11-20.gz'), 'its .gz, just renamed into place');

@@ -33,14 +33,14 @@
  * Without a monitor (tests of the mechanics), errors propagate as they happen.
  */
 import * as nodeFs from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { MAX_FILES_MAX } from '../options.js';
 import type { ResolvedRotate } from '../rotate-options.js';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
 import { swapLiveFile, type ReopenPort } from './reopen.js';
 import { filesToDelete } from './retention.js';
-import { compileNamePattern, listRotatedFiles, nextRotatedPath, type DirPort, type NamePattern } from './rotated-names.js';
+import { compileNamePattern, GZ_SUFFIX, listRotatedFiles, nextRotatedPath, type DirPort, type NamePattern } from './rotated-names.js';
 import { planRotation, rotatedPath, shouldRotate } from './rotation.js';
 import {
   fileStartedAt,
@@ -522,7 +522,15 @@ class FileSink implements Sink {
     // A pattern coarser than the periods (hourly rotation, daily names) names the period it
     // shows: files of its periods share that name and are told apart by sequence numbers.
     const named = pattern.parse(pattern.format(start, 0))?.period ?? start;
-    return nextRotatedPath(path, pattern, named, listRotatedFiles(path, pattern, fs));
+    let target = nextRotatedPath(path, pattern, named, listRotatedFiles(path, pattern, fs));
+    // The compressor renames a finished .gz over whatever has its name: never pick a name whose
+    // .gz exists, should a listing have missed it. (Plain first: a file goes from plain to
+    // plain + .gz to .gz, so a plain name found free and then no .gz means neither exists.)
+    let sequence = pattern.parse(basename(target))?.sequence ?? 0;
+    while (fs.existsSync(target) || fs.existsSync(target + GZ_SUFFIX)) {
+      target = join(dirname(path), pattern.format(named, ++sequence));
+    }
+    return target;
   }
 
   /**
