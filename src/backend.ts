@@ -13,6 +13,7 @@
 import { EventEmitter, once } from 'node:events';
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { Compressor } from './consumer/compressor.js';
 import { drainOnExit, shutDown } from './consumer/consumer.js';
 import type { ConsumerCrash } from './consumer/supervisor.js';
 import type { ConsumerData } from './consumer/thread.js';
@@ -60,14 +61,14 @@ export interface BackendStats {
 }
 
 /** Codes of the errors a backend emits. */
-export type BackendErrorCode = 'ERR_RINGLOG_WRITE' | 'ERR_RINGLOG_CONSUMER' | 'ERR_RINGLOG_CLOSE_TIMEOUT';
+export type BackendErrorCode = 'ERR_RINGLOG_WRITE' | 'ERR_RINGLOG_CONSUMER' | 'ERR_RINGLOG_CLOSE_TIMEOUT' | 'ERR_RINGLOG_COMPRESS';
 
 /** What the backend's 'error' event carries. */
 export interface BackendError extends Error {
   readonly code: BackendErrorCode;
   /** For ERR_RINGLOG_WRITE: what failed. */
   readonly operation?: Operation;
-  /** For ERR_RINGLOG_WRITE: the file path, or 'stdout (fd 1)'. */
+  /** For ERR_RINGLOG_WRITE: the file path, or 'stdout (fd 1)'; for ERR_RINGLOG_COMPRESS, the file that stays plain. */
   readonly target?: string;
   /** The underlying error, with its `code` (ENOSPC, EIO, EACCES ...) and `syscall`. */
   readonly cause?: unknown;
@@ -104,8 +105,38 @@ export interface LogBackend extends EventEmitter<BackendEvents> {
 export async function createLogBackend(options?: BackendOptions): Promise<LogBackend> {
   const resolved = resolveOptions(options);
   const buffer = allocateShared(resolved.bufferBytes);
-  const started = await startConsumer(buffer, resolved, false);
-  return new Backend(resolved, buffer, started);
+  let backend: Backend | undefined;
+  const compressor = startCompressor(resolved, (error) => {
+    if (backend !== undefined && backend.listenerCount('error') > 0) backend.emit('error', error);
+  });
+  try {
+    backend = new Backend(resolved, buffer, await startConsumer(buffer, resolved, false, compressor), compressor);
+  } catch (error) {
+    void compressor?.close(0);
+    throw error;
+  }
+  return backend;
+}
+
+/**
+ * The thread that gzips rotated files (file.rotate.compress), owned here: every consumer thread
+ * gets a port to it, and close() lets it finish after the last one. A failure leaves the file
+ * plain (the next start posts it again) and is reported as ERR_RINGLOG_COMPRESS.
+ */
+function startCompressor(options: ResolvedOptions, report: (error: BackendError) => void): Compressor | undefined {
+  const level = options.file?.rotate?.compressLevel;
+  if (level === undefined) return undefined;
+  return new Compressor({
+    level,
+    onError(path, error) {
+      // Gone before its turn: retention deleted it, or it was compressed already.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      const message =
+        path === undefined ? `ringlog: the compressor thread failed: ${error.message}` : `ringlog: could not compress ${path}: ${error.message}`;
+      writeStderr(message);
+      report(backendError('ERR_RINGLOG_COMPRESS', message, path === undefined ? { cause: error } : { target: path, cause: error }));
+    },
+  });
 }
 
 interface Started {
@@ -118,10 +149,17 @@ interface Started {
   listen(handler: (message: unknown) => void): void;
 }
 
-async function startConsumer(buffer: SharedArrayBuffer, options: ResolvedOptions, restart: boolean): Promise<Started> {
-  const data: ConsumerData = { buffer, options, restart };
+async function startConsumer(
+  buffer: SharedArrayBuffer,
+  options: ResolvedOptions,
+  restart: boolean,
+  compressor: Compressor | undefined,
+): Promise<Started> {
+  const compressorPort = compressor?.connect();
+  const data: ConsumerData = { buffer, options, restart, compressorPort };
   const worker = new Worker(new URL('./consumer/thread.js', import.meta.url), {
     workerData: data,
+    transferList: compressorPort === undefined ? [] : [compressorPort],
     name: 'ringlog-consumer',
     // Flags such as --input-type (from `node --input-type=module -e ...`) apply to the main
     // entry only; inherited by a worker loading a file, they make its start fail.
@@ -176,6 +214,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly #options: ResolvedOptions;
   readonly #buffer: SharedArrayBuffer;
   readonly #views: SharedViews;
+  readonly #compressor: Compressor | undefined;
   #worker: Worker | undefined;
   #closing: Promise<BackendStats> | undefined;
   /** Resolves once the backend is closed and no consumer thread runs any more. */
@@ -199,9 +238,10 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     writing: (lines) => Atomics.store(this.#views.control, Slot.IN_FLIGHT, lines),
   };
 
-  constructor(options: ResolvedOptions, buffer: SharedArrayBuffer, started: Started) {
+  constructor(options: ResolvedOptions, buffer: SharedArrayBuffer, started: Started, compressor: Compressor | undefined) {
     super();
     this.#options = options;
+    this.#compressor = compressor;
     this.#buffer = buffer;
     this.#views = viewShared(buffer);
     this.bufferSize = options.bufferBytes;
@@ -257,6 +297,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
 
   async #close(): Promise<BackendStats> {
     const { control } = this.#views;
+    const startedAt = Date.now();
     Atomics.compareExchange(control, Slot.STATE, State.RUNNING, State.CLOSING);
     new Ring(this.#views).wakeConsumer();
     // Keep the process alive until the consumer has written everything and closed the files.
@@ -271,6 +312,8 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     ]);
     clearTimeout(timer);
     if (timedOut) this.#abandonClose();
+    // No consumer posts any more: the compressor finishes what it has, in what is left of the time.
+    await this.#compressor?.close(Math.max(0, this.#options.closeTimeoutMs - (Date.now() - startedAt)));
     process.off('exit', this.#onExit);
     this.#stopSignals();
     return this.stats();
@@ -399,7 +442,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     if (Atomics.load(control, Slot.STATE) === State.CLOSED) return;
     let started: Started;
     try {
-      started = await startConsumer(this.#buffer, this.#options, true);
+      started = await startConsumer(this.#buffer, this.#options, true, this.#compressor);
     } catch (error) {
       // It died starting: the same as dying later.
       this.#lastError = error instanceof Error ? error : new Error(String(error));

@@ -13,7 +13,7 @@ import { Ring } from '../shared/ring.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeRecord } from './decoder.js';
 import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
-import { createFileSink, type FsPort } from './file-sink.js';
+import { createFileSink, type CompressorPort, type FsPort } from './file-sink.js';
 import { IdleBackoff, SLEEP } from './idle.js';
 import { JsonLineRenderer, NOT_RENDERED } from './json-bytes.js';
 import { createJsonFormatter } from './json-format.js';
@@ -57,7 +57,7 @@ export interface LineFormat {
  */
 export function openSink(options: ResolvedOptions, how: OpenSinkOptions = {}): Sink {
   const { file } = options;
-  const { monitor, lazyOpen = false, fs } = how;
+  const { monitor, lazyOpen = false, fs, compressor } = how;
   if (file === undefined) {
     return createStdoutSink({ ...(monitor === undefined ? {} : { monitor }), ...(fs === undefined ? {} : { fs }) });
   }
@@ -65,6 +65,8 @@ export function openSink(options: ResolvedOptions, how: OpenSinkOptions = {}): S
     path: file.path,
     maxFileBytes: file.maxFileBytes,
     maxFiles: file.maxFiles,
+    rotate: file.rotate,
+    compressor,
     fsyncMs: file.fsyncMs,
     lazyOpen,
     ...(monitor === undefined ? {} : { monitor }),
@@ -77,6 +79,8 @@ export interface OpenSinkOptions {
   readonly lazyOpen?: boolean;
   /** Another file system (tests inject faults through it). */
   readonly fs?: FsPort | undefined;
+  /** Where rotated files go to be gzipped (file.rotate.compress); without it they stay plain. */
+  readonly compressor?: CompressorPort | undefined;
 }
 
 export function defaultFormat(): LineFormat {

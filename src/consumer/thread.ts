@@ -6,9 +6,10 @@
  * stderr itself, at once, with writeSync (the main thread may be blocked on a full ring).
  */
 import { writeSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { ResolvedOptions } from '../options.js';
 import { Slot, viewShared } from '../shared/layout.js';
+import { CompressorClient } from './compressor.js';
 import { openSink } from './consumer.js';
 import { describeCrash, supervise } from './supervisor.js';
 import { TEST_FAULT_ENV, testFault } from './test-fault.js';
@@ -19,12 +20,15 @@ export interface ConsumerData {
   readonly options: ResolvedOptions;
   /** A restart after the previous thread died: a file that cannot be opened must not stop it. */
   readonly restart: boolean;
+  /** From the backend's Compressor (file.rotate.compress): where rotated files are posted. */
+  readonly compressorPort?: MessagePort | undefined;
 }
 
 /** Longest slice of a retry sleep: the beat that tells blocked producers we live. */
 const SLEEP_SLICE_MS = 250;
 
-const { buffer, options, restart } = workerData as ConsumerData;
+const { buffer, options, restart, compressorPort } = workerData as ConsumerData;
+const compressor = compressorPort === undefined ? undefined : new CompressorClient(compressorPort);
 const views = viewShared(buffer);
 const { control } = views;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -57,7 +61,7 @@ const monitor: SinkMonitor = {
 };
 
 const fault = testFault(process.env[TEST_FAULT_ENV], restart);
-const open = (lazyOpen: boolean) => fault.wrap(openSink(options, { monitor, lazyOpen, fs: fault.fs }));
+const open = (lazyOpen: boolean) => fault.wrap(openSink(options, { monitor, lazyOpen, fs: fault.fs, compressor }));
 
 // The first thread's open failure rejects createLogBackend (the 'error' before 'ready'), with
 // a message that names the configured path, not only the directory mkdir tripped on.
