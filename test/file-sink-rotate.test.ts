@@ -7,11 +7,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 // From dist: the compressor starts its thread from a compiled file next to it.
 import { Compressor, CompressorClient } from '../dist/src/consumer/compressor.js';
 import { createFileSink, type CompressorPort, type FileSinkOptions, type FsPort } from '../src/consumer/file-sink.js';
-import type { OffsetFn } from '../src/consumer/schedule.js';
+import { compileNamePattern, listRotatedFiles } from '../src/consumer/rotated-names.js';
+import { parseInterval, periodStart, type OffsetFn } from '../src/consumer/schedule.js';
 import type { SinkEvent, SinkMonitor } from '../src/consumer/write-failure.js';
 import { resolveRotate, type RotateOptions } from '../src/rotate-options.js';
 import { tempDir } from './support/log-files.js';
@@ -519,5 +521,71 @@ describe('the fake clock is only consulted for rotation', () => {
     for (let i = 0; i < 100; i++) s.writeLine('small\n');
     s.close();
     expect(clock).not.toHaveBeenCalled();
+  });
+});
+
+describe('random schedules (the model of timed-rotation.test.ts, on the real sink)', () => {
+  const berlin: OffsetFn = (t) => (t >= utc(2026, 10, 25, 1) ? H : t >= utc(2026, 3, 29, 1) ? 2 * H : H);
+  const scenario = fc.record({
+    start: fc.integer({ min: utc(2026, 10, 24, 20), max: utc(2026, 10, 25, 2) }),
+    steps: fc.array(fc.tuple(fc.integer({ min: 0, max: 40 * M }), fc.integer({ min: 0, max: 30 })), { minLength: 1, maxLength: 120 }),
+    interval: fc.constantFrom('15m', '30m', '1h', '2h', 'midnight'),
+    utc: fc.boolean(),
+    maxFileBytes: fc.option(fc.integer({ min: 40, max: 400 }), { nil: undefined }),
+    maxFiles: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+    maxTotalBytes: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
+  });
+
+  it('no line is lost or reordered, each file holds only lines of its period, retention keeps the newest run', () => {
+    const pattern = compileNamePattern('app.%Y-%m-%d_%H-%M.log', 'pattern');
+    fc.assert(
+      fc.property(scenario, (s) => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        const keepAll = s.maxFiles === undefined && s.maxTotalBytes === undefined;
+        // Built by hand: resolveRotate() would refuse sizes under 1 KiB.
+        const rotate = {
+          ...resolveRotate({ interval: s.interval, utc: s.utc, pattern: pattern.source }, 'rotate', live),
+          maxFileBytes: s.maxFileBytes,
+          maxFiles: keepAll ? undefined : s.maxFiles,
+          maxTotalBytes: s.maxTotalBytes,
+        };
+        now = s.start;
+        const sink = createFileSink({ path: live, rotate, clock: () => now, ...(s.utc ? {} : { offset: berlin }) });
+        const lines: { text: string; at: number }[] = [];
+        s.steps.forEach(([step, padding], i) => {
+          now += step;
+          const text = `${i} ${now} ${'x'.repeat(padding)}\n`;
+          sink.writeLine(text);
+          lines.push({ text, at: now });
+        });
+        sink.close();
+        const rotated = listRotatedFiles(live, pattern, fs).map((file) => ({ period: file.period, bytes: file.bytes, text: fs.readFileSync(file.paths[0] as string, 'utf8') }));
+        const all = [...rotated.map(({ text }) => text), fs.readFileSync(live, 'utf8')].join('');
+        const written = lines.map(({ text }) => text).join('');
+        if (keepAll) {
+          expect(all).toBe(written);
+          expect(rotated).toHaveLength(sink.rotations);
+        } else {
+          expect(written.endsWith(all)).toBe(true);
+          if (s.maxFiles !== undefined) expect(rotated.length).toBeLessThanOrEqual(s.maxFiles);
+          if (s.maxTotalBytes !== undefined) expect(rotated.reduce((sum, file) => sum + file.bytes, 0)).toBeLessThanOrEqual(s.maxTotalBytes);
+        }
+        const interval = parseInterval(s.interval, 'interval');
+        const clock = s.utc ? { utc: true } : { offset: berlin };
+        const timeOf = new Map(lines.map(({ text, at }) => [text, at]));
+        for (const file of rotated) {
+          const texts = file.text.split(/(?<=\n)/).filter((t) => t.length > 0);
+          expect(texts.length).toBeGreaterThan(0);
+          for (const text of texts) {
+            const start = periodStart(timeOf.get(text) as number, interval, clock);
+            // On a local clock that falls back, the repeated hour belongs to the running period.
+            expect(file.period - start).toBeGreaterThanOrEqual(0);
+            expect(file.period - start).toBeLessThanOrEqual(s.utc ? 0 : H);
+          }
+          if (s.maxFileBytes !== undefined && texts.length > 1) expect(Buffer.byteLength(file.text)).toBeLessThanOrEqual(s.maxFileBytes);
+        }
+      }),
+      { numRuns: 80 },
+    );
   });
 });
