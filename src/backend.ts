@@ -13,7 +13,10 @@
 import { EventEmitter, once } from 'node:events';
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { isConfigSource, resolveConfigFile } from './config-file.js';
 import { drainOnExit, shutDown } from './consumer/consumer.js';
+import { countFormatFailures, loadFormatterModules, type LoadedModules } from './consumer/formats.js';
+import { openRouter } from './consumer/outputs.js';
 import type { ConsumerCrash } from './consumer/supervisor.js';
 import type { ConsumerData } from './consumer/thread.js';
 import { describeEvent, type ErrorInfo, type Operation, type SinkEvent, type SinkMonitor } from './consumer/write-failure.js';
@@ -37,7 +40,10 @@ const THREAD_RESTART_DELAYS_MS: readonly number[] = [100, 1000, 5000];
 const HEALTHY_AFTER_MS = 60_000;
 
 export interface BackendStats {
-  /** Records handed to the OS (lines in the files, ringlog's own notices included). */
+  /**
+   * Lines handed to the OS, summed over the sinks: a record written to three sinks counts three
+   * times (with one sink, a line is a record). ringlog's own notices included.
+   */
   readonly recordsWritten: number;
   /** Bytes handed to the OS. */
   readonly bytesWritten: number;
@@ -51,10 +57,18 @@ export interface BackendStats {
   readonly oversized: number;
   /** Records skipped because their producer died between claiming and committing them. */
   readonly abandoned: number;
-  /** Records rendered but never written: the disk kept failing past the retries, or the consumer died holding them. */
+  /**
+   * Records rendered but never written: the disk kept failing past the retries, or the consumer
+   * died holding them. Counted per sink, as recordsWritten.
+   */
   readonly writeFailed: number;
   /** Records that could not be rendered (a bug in ringlog if it is ever not 0). */
   readonly recordsFailed: number;
+  /**
+   * Records a custom formatter (`type: 'module'`) failed on: it threw, or returned no string.
+   * They are written anyway, as JSON lines, and so also counted in recordsWritten.
+   */
+  readonly formatFailed: number;
   /** File rotations done. */
   readonly rotations: number;
 }
@@ -101,11 +115,19 @@ export interface LogBackend extends EventEmitter<BackendEvents> {
   stats(): BackendStats;
 }
 
-export async function createLogBackend(options?: BackendOptions): Promise<LogBackend> {
-  const resolved = resolveOptions(options);
+/**
+ * Starts a backend from options, or from the path (or file: URL) of a JSON file holding them.
+ * Rejects with an option error (`code: 'ERR_RINGLOG_OPTION'`) for invalid options or a custom
+ * formatter that does not load, and with the fs error's message when a file cannot be opened.
+ */
+export async function createLogBackend(options?: BackendOptions | string | URL): Promise<LogBackend> {
+  const resolved = isConfigSource(options) ? await resolveConfigFile(options) : resolveOptions(options);
+  // Custom formatters are loaded here too, for the drains the main thread does itself (exit,
+  // signals), and first, so that one that does not load rejects with its own error as thrown.
+  const modules = await loadFormatterModules(resolved.formats);
   const buffer = allocateShared(resolved.bufferBytes);
   const started = await startConsumer(buffer, resolved, false);
-  return new Backend(resolved, buffer, started);
+  return new Backend(resolved, modules, buffer, started);
 }
 
 interface Started {
@@ -174,6 +196,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly handle: LogHandle;
   readonly bufferSize: number;
   readonly #options: ResolvedOptions;
+  readonly #modules: LoadedModules;
   readonly #buffer: SharedArrayBuffer;
   readonly #views: SharedViews;
   #worker: Worker | undefined;
@@ -199,9 +222,10 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     writing: (lines) => Atomics.store(this.#views.control, Slot.IN_FLIGHT, lines),
   };
 
-  constructor(options: ResolvedOptions, buffer: SharedArrayBuffer, started: Started) {
+  constructor(options: ResolvedOptions, modules: LoadedModules, buffer: SharedArrayBuffer, started: Started) {
     super();
     this.#options = options;
+    this.#modules = modules;
     this.#buffer = buffer;
     this.#views = viewShared(buffer);
     this.bufferSize = options.bufferBytes;
@@ -211,6 +235,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       level: options.level,
       onFull: options.onFull,
       maxRecordSize: options.maxRecordBytes,
+      routes: options.routes,
     });
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve;
@@ -251,6 +276,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       abandoned,
       writeFailed,
       recordsFailed: Number(Atomics.load(stats, Stat.RECORDS_FAILED)),
+      formatFailed: Number(Atomics.load(stats, Stat.FORMAT_FAILED)),
       rotations: Number(Atomics.load(stats, Stat.ROTATIONS)),
     };
   }
@@ -435,7 +461,14 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     if (this.#worker === undefined) Atomics.store(control, Slot.DRAIN_LOCK, 0);
     let drained: boolean;
     try {
-      drained = drainOnExit(this.#views, this.#options, EXIT_DRAIN_TIMEOUT_MS, this.#monitor, MAIN_DRAIN_RETRY_MS);
+      const open = () =>
+        openRouter(this.#options, {
+          monitor: this.#monitor,
+          lazyOpen: true,
+          modules: this.#modules,
+          onFormatFailure: countFormatFailures(this.#views.stats, writeStderr),
+        });
+      drained = drainOnExit(this.#views, open, EXIT_DRAIN_TIMEOUT_MS, MAIN_DRAIN_RETRY_MS);
     } catch (error) {
       // A bug; the app must still end, or go on, unharmed.
       shutDown(new Ring(this.#views), control);

@@ -38,7 +38,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { OPTION_ERROR_CODE, show } from '../options.js';
+import { OPTION_ERROR_CODE, show } from '../checks.js';
 import type { LogRecord } from '../shared/record.js';
 
 export type RecordFormatter = (record: LogRecord) => string;
