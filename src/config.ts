@@ -350,7 +350,8 @@ function checkFileUnshared(file: ResolvedFileOptions, path: string, before: read
   before.forEach((other, index) => {
     const theirs = other.file;
     if (theirs === undefined) return;
-    const where = `options.sinks[${index}] (${show(other.name)})`;
+    const at = `options.sinks[${index}]`;
+    const where = other.name === at.slice('options.'.length) ? at : `${at} (${show(other.name)})`;
     if (theirs.path === file.path) fail(TypeError, `${path}: ${file.path} is already written by ${where}; a file can have only one sink`);
     for (const [a, b, owner] of [[theirs, file, where], [file, theirs, 'this sink']] as const) {
       if (a.maxFileBytes !== undefined && isRotatedName(a, b.path)) {

@@ -78,7 +78,7 @@ const refused: [string, unknown, Kind, string, ...string[]][] = [
   ['one file for two sinks', { sinks: [file('logs/a.log', { name: 'a' }), file('logs/../logs/a.log')] }, TypeError,
     `options.sinks[1].path: ${resolve('logs/a.log')} is already written by options.sinks[0] ('a'); a file can have only one sink`],
   ['a file among the rotated files of another', { sinks: [file('a.log', { rotate: { maxSize: '1MiB', maxFiles: 3 } }), file('a.log.2')] }, TypeError,
-    `options.sinks[1].path: ${resolve('a.log.2')} is one of the rotated files of ${resolve('a.log')}, written by options.sinks[0] ('sinks[0]')`],
+    `options.sinks[1].path: ${resolve('a.log.2')} is one of the rotated files of ${resolve('a.log')}, written by options.sinks[0]; use another file name`],
   ['a file whose rotated files would overwrite another', { sinks: [file('a.log.1'), file('a.log', { rotate: { maxSize: '1MiB' } })] }, TypeError,
     `options.sinks[1].path: ${resolve('a.log.1')} is one of the rotated files of ${resolve('a.log')}, written by this sink`],
   ['formatters not an object', { formatters: [{ type: 'json' }] }, TypeError, 'options.formatters must be an object of named formatters'],
