@@ -13,8 +13,11 @@
 import { EventEmitter, once } from 'node:events';
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { isConfigSource, resolveConfigFile } from './config-file.js';
 import { Compressor } from './consumer/compressor.js';
 import { drainOnExit, shutDown } from './consumer/consumer.js';
+import { countFormatFailures, loadFormatterModules, type LoadedModules } from './consumer/formats.js';
+import { openRouter } from './consumer/outputs.js';
 import type { ConsumerCrash } from './consumer/supervisor.js';
 import type { ConsumerData } from './consumer/thread.js';
 import { describeEvent, type ErrorInfo, type Operation, type SinkEvent, type SinkMonitor } from './consumer/write-failure.js';
@@ -38,7 +41,10 @@ const THREAD_RESTART_DELAYS_MS: readonly number[] = [100, 1000, 5000];
 const HEALTHY_AFTER_MS = 60_000;
 
 export interface BackendStats {
-  /** Records handed to the OS (lines in the files, ringlog's own notices included). */
+  /**
+   * Lines handed to the OS, summed over the sinks: a record written to three sinks counts three
+   * times (with one sink, a line is a record). ringlog's own notices included.
+   */
   readonly recordsWritten: number;
   /** Bytes handed to the OS. */
   readonly bytesWritten: number;
@@ -52,10 +58,18 @@ export interface BackendStats {
   readonly oversized: number;
   /** Records skipped because their producer died between claiming and committing them. */
   readonly abandoned: number;
-  /** Records rendered but never written: the disk kept failing past the retries, or the consumer died holding them. */
+  /**
+   * Records rendered but never written: the disk kept failing past the retries, or the consumer
+   * died holding them. Counted per sink, as recordsWritten.
+   */
   readonly writeFailed: number;
   /** Records that could not be rendered (a bug in ringlog if it is ever not 0). */
   readonly recordsFailed: number;
+  /**
+   * Records a custom formatter (`type: 'module'`) failed on: it threw, or returned no string.
+   * They are written anyway, as JSON lines, and so also counted in recordsWritten.
+   */
+  readonly formatFailed: number;
   /** File rotations done. */
   readonly rotations: number;
 }
@@ -102,15 +116,23 @@ export interface LogBackend extends EventEmitter<BackendEvents> {
   stats(): BackendStats;
 }
 
-export async function createLogBackend(options?: BackendOptions): Promise<LogBackend> {
-  const resolved = resolveOptions(options);
+/**
+ * Starts a backend from options, or from the path (or file: URL) of a JSON file holding them.
+ * Rejects with an option error (`code: 'ERR_RINGLOG_OPTION'`) for invalid options or a custom
+ * formatter that does not load, and with the fs error's message when a file cannot be opened.
+ */
+export async function createLogBackend(options?: BackendOptions | string | URL): Promise<LogBackend> {
+  const resolved = isConfigSource(options) ? await resolveConfigFile(options) : resolveOptions(options);
+  // Custom formatters are loaded here too, for the drains the main thread does itself (exit,
+  // signals), and first, so that one that does not load rejects with its own error as thrown.
+  const modules = await loadFormatterModules(resolved.formats);
   const buffer = allocateShared(resolved.bufferBytes);
   let backend: Backend | undefined;
   const compressor = startCompressor(resolved, (error) => {
     if (backend !== undefined && backend.listenerCount('error') > 0) backend.emit('error', error);
   });
   try {
-    backend = new Backend(resolved, buffer, await startConsumer(buffer, resolved, false, compressor), compressor);
+    backend = new Backend(resolved, modules, buffer, await startConsumer(buffer, resolved, false, compressor), compressor);
   } catch (error) {
     void compressor?.close(0);
     throw error;
@@ -124,7 +146,8 @@ export async function createLogBackend(options?: BackendOptions): Promise<LogBac
  * plain (the next start posts it again) and is reported as ERR_RINGLOG_COMPRESS.
  */
 function startCompressor(options: ResolvedOptions, report: (error: BackendError) => void): Compressor | undefined {
-  const level = options.file?.rotate?.compressLevel;
+  // One thread, one level: the first file sink that compresses sets it for all of them.
+  const level = options.sinks.map((sink) => sink.file?.rotate?.compressLevel).find((each) => each !== undefined);
   if (level === undefined) return undefined;
   return new Compressor({
     level,
@@ -212,6 +235,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly handle: LogHandle;
   readonly bufferSize: number;
   readonly #options: ResolvedOptions;
+  readonly #modules: LoadedModules;
   readonly #buffer: SharedArrayBuffer;
   readonly #views: SharedViews;
   readonly #compressor: Compressor | undefined;
@@ -238,9 +262,10 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     writing: (lines) => Atomics.store(this.#views.control, Slot.IN_FLIGHT, lines),
   };
 
-  constructor(options: ResolvedOptions, buffer: SharedArrayBuffer, started: Started, compressor: Compressor | undefined) {
+  constructor(options: ResolvedOptions, modules: LoadedModules, buffer: SharedArrayBuffer, started: Started, compressor: Compressor | undefined) {
     super();
     this.#options = options;
+    this.#modules = modules;
     this.#compressor = compressor;
     this.#buffer = buffer;
     this.#views = viewShared(buffer);
@@ -251,6 +276,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       level: options.level,
       onFull: options.onFull,
       maxRecordSize: options.maxRecordBytes,
+      routes: options.routes,
     });
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve;
@@ -291,6 +317,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       abandoned,
       writeFailed,
       recordsFailed: Number(Atomics.load(stats, Stat.RECORDS_FAILED)),
+      formatFailed: Number(Atomics.load(stats, Stat.FORMAT_FAILED)),
       rotations: Number(Atomics.load(stats, Stat.ROTATIONS)),
     };
   }
@@ -478,7 +505,14 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     if (this.#worker === undefined) Atomics.store(control, Slot.DRAIN_LOCK, 0);
     let drained: boolean;
     try {
-      drained = drainOnExit(this.#views, this.#options, EXIT_DRAIN_TIMEOUT_MS, this.#monitor, MAIN_DRAIN_RETRY_MS);
+      const open = () =>
+        openRouter(this.#options, {
+          monitor: this.#monitor,
+          lazyOpen: true,
+          modules: this.#modules,
+          onFormatFailure: countFormatFailures(this.#views.stats, writeStderr),
+        });
+      drained = drainOnExit(this.#views, open, EXIT_DRAIN_TIMEOUT_MS, MAIN_DRAIN_RETRY_MS);
     } catch (error) {
       // A bug; the app must still end, or go on, unharmed.
       shutDown(new Ring(this.#views), control);

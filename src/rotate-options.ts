@@ -34,7 +34,7 @@
  * options.ts.
  */
 import { basename } from 'node:path';
-import { fail, MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_SIZE_MAX, MAX_SIZE_MIN, parseByteSize, show } from './options.js';
+import { fail, MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_SIZE_MAX, MAX_SIZE_MIN, parseByteSize, show } from './checks.js';
 import { compileNamePattern, defaultNamePattern } from './consumer/rotated-names.js';
 import { parseInterval, type Interval } from './consumer/schedule.js';
 

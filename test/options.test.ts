@@ -15,6 +15,7 @@ import {
   parseByteSize,
   resolveConnectOptions,
   resolveOptions,
+  type ResolvedFileOptions,
 } from '../src/options.js';
 
 /** Runs `fn`, expects it to throw, and returns the error for closer checks. */
@@ -39,6 +40,20 @@ function expectOptionError(fn: () => unknown, kind: typeof TypeError | typeof Ra
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+
+/** The file of the one sink that the `file` shorthand makes. */
+function fileOf(options: unknown): ResolvedFileOptions | undefined {
+  return resolveOptions(options).sinks[0]?.file;
+}
+
+/** What the outputs resolve to without `file`, `sinks` or `loggers`: JSON lines on stdout. */
+function stdoutOutputs(level: number) {
+  return {
+    formats: [{ type: 'json' }],
+    sinks: [{ name: 'stdout', kind: 'stdout', file: undefined, level: 0, loggers: [], formatter: 'json', format: 0 }],
+    routes: { level, sinks: [{ level: 0, loggers: [] }], loggers: {} },
+  };
+}
 const GiB = 1024 * MiB;
 
 describe('range constants', () => {
@@ -59,11 +74,11 @@ describe('resolveOptions defaults', () => {
     (options) => {
       expect(resolveOptions(options)).toEqual({
         bufferBytes: 8 * MiB,
-        file: undefined,
         level: 'info',
         onFull: 'block',
         maxRecordBytes: MiB,
         closeTimeoutMs: 10_000,
+        ...stdoutOutputs(30),
       });
     },
   );
@@ -77,23 +92,28 @@ describe('resolveOptions defaults', () => {
       maxRecordSize: '1KiB',
       closeTimeoutMs: 2500,
     });
+    const file = { path: resolve('logs/app.log'), maxFileBytes: 50 * MiB, maxFiles: 3, fsyncMs: undefined };
     expect(resolved).toEqual({
       bufferBytes: 64 * KiB,
-      file: { path: resolve('logs/app.log'), maxFileBytes: 50 * MiB, maxFiles: 3, fsyncMs: undefined },
       level: 'warn',
       onFull: 'drop',
       maxRecordBytes: KiB,
       closeTimeoutMs: 2500,
+      formats: [{ type: 'json' }],
+      sinks: [{ name: 'file', kind: 'file', file, level: 0, loggers: [], formatter: 'json', format: 0 }],
+      routes: { level: 40, sinks: [{ level: 0, loggers: [] }], loggers: {} },
     });
     expect(Object.isFrozen(resolved)).toBe(true);
-    expect(Object.isFrozen(resolved.file)).toBe(true);
+    expect(Object.isFrozen(resolved.sinks[0])).toBe(true);
+    expect(Object.isFrozen(resolved.sinks[0]?.file)).toBe(true);
+    expect(Object.isFrozen(resolved.routes)).toBe(true);
   });
 
   it('does not keep a reference to the caller object', () => {
     const file = { path: '/tmp/a.log', maxFiles: 2 };
     const resolved = resolveOptions({ file });
     file.maxFiles = 9;
-    expect(resolved.file?.maxFiles).toBe(2);
+    expect(resolved.sinks[0]?.file?.maxFiles).toBe(2);
   });
 });
 
@@ -231,13 +251,13 @@ describe('options.bufferSize', () => {
 
 describe('options.file', () => {
   it('accepts a path string, resolved against the cwd, with default rotation', () => {
-    expect(resolveOptions({ file: 'app.log' }).file).toEqual({ path: resolve('app.log'), maxFileBytes: undefined, maxFiles: 5 });
-    expect(resolveOptions({ file: '/var/log/x.log' }).file?.path).toBe('/var/log/x.log');
+    expect(fileOf({ file: 'app.log' })).toEqual({ path: resolve('app.log'), maxFileBytes: undefined, maxFiles: 5 });
+    expect(fileOf({ file: '/var/log/x.log' })?.path).toBe('/var/log/x.log');
   });
 
   it('accepts an object with defaults for the optional keys', () => {
-    expect(resolveOptions({ file: { path: 'a/../b.log' } }).file).toEqual({ path: resolve('b.log'), maxFileBytes: undefined, maxFiles: 5 });
-    expect(resolveOptions({ file: { path: 'b.log', maxSize: undefined, maxFiles: undefined } }).file?.maxFiles).toBe(MAX_FILES_DEFAULT);
+    expect(fileOf({ file: { path: 'a/../b.log' } })).toEqual({ path: resolve('b.log'), maxFileBytes: undefined, maxFiles: 5 });
+    expect(fileOf({ file: { path: 'b.log', maxSize: undefined, maxFiles: undefined } })?.maxFiles).toBe(MAX_FILES_DEFAULT);
   });
 
   it.each([[5], [null], [true], [['a.log']], [new Map()]])('rejects %o with a TypeError', (input) => {
@@ -260,7 +280,7 @@ describe('options.file', () => {
   it.each([[1024, 1024], ['1KiB', 1024], ['50MiB', 50 * MiB], ['1.5GB', 1.5 * GiB], [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], [10_000, 10_000]])(
     'accepts maxSize %o',
     (maxSize, bytes) => {
-      expect(resolveOptions({ file: { path: 'a.log', maxSize } }).file?.maxFileBytes).toBe(bytes);
+      expect(fileOf({ file: { path: 'a.log', maxSize } })?.maxFileBytes).toBe(bytes);
     },
   );
 
@@ -277,7 +297,7 @@ describe('options.file', () => {
   });
 
   it.each([[1], [5], [100_000]])('accepts maxFiles %o', (maxFiles) => {
-    expect(resolveOptions({ file: { path: 'a.log', maxFiles } }).file?.maxFiles).toBe(maxFiles);
+    expect(fileOf({ file: { path: 'a.log', maxFiles } })?.maxFiles).toBe(maxFiles);
   });
 
   it.each([[0, '0'], [100_001, '100001'], [2.5, '2.5'], [NaN, 'NaN'], [-1, '-1'], [Infinity, 'Infinity']])(
@@ -450,7 +470,7 @@ describe('options.file.fsync', () => {
     [1000, 1000],
     [2 ** 31 - 1, 2 ** 31 - 1],
   ])('accepts %o as fsyncMs %o', (fsync, fsyncMs) => {
-    const file = resolveOptions({ file: { path: 'a.log', fsync } }).file;
+    const file = fileOf({ file: { path: 'a.log', fsync } });
     expect(file?.fsyncMs).toBe(fsyncMs);
   });
 

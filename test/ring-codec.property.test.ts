@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Consumer } from '../src/consumer/consumer.js';
+import { Router } from '../src/consumer/router.js';
 import type { Sink } from '../src/consumer/sink.js';
 import { LEVELS, type LevelName } from '../src/levels.js';
 import type { LogHandle } from '../src/producer/handle.js';
@@ -18,6 +19,7 @@ import { connect } from '../src/producer/logger.js';
 import { allocateShared, Slot, viewShared } from '../src/shared/layout.js';
 import type { LogRecord } from '../src/shared/record.js';
 import { Ring } from '../src/shared/ring.js';
+import { singleSinkTable } from '../src/shared/routes.js';
 import { canon, jsonWith, key, model, text, type Json } from './support/records.js';
 
 /** Smaller values than the codec tests use: each one goes through threads' worth of machinery. */
@@ -84,12 +86,11 @@ describe('encoder + ring + decoder (fast-check)', () => {
           const root = connect(handle, name === undefined ? {} : { name: name.slice(0, 256) });
           const log = bindings === undefined ? root : root.child(bindings);
           const out: LogRecord[] = [];
-          const consumer = new Consumer(views, nullSink(), {
-            format: (record) => {
-              out.push(record);
-              return '\n';
-            },
-          });
+          const format = (record: LogRecord): string => {
+            out.push(record);
+            return '\n';
+          };
+          const consumer = new Consumer(views, new Router(singleSinkTable(0), [nullSink()], [{ format }], [0]));
           const counter = (slot: number): number => Atomics.load(views.control, slot);
 
           const expected: Expected[] = [];

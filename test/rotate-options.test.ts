@@ -132,13 +132,23 @@ describe('resolveRotate: errors name the option path', () => {
   });
 });
 
-describe('options.file.rotate (the shorthand)', () => {
+describe('options.file.rotate (the shorthand) and options.sinks[i].rotate', () => {
   it('is resolved with the file path, and absent it changes nothing', () => {
-    const file = resolveOptions({ file: { path: 'logs/app.log', rotate: { interval: 'midnight', compress: true } } }).file;
+    const file = resolveOptions({ file: { path: 'logs/app.log', rotate: { interval: 'midnight', compress: true } } }).sinks[0]?.file;
     expect(file?.rotate).toMatchObject({ pattern: 'app.log.%Y-%m-%d', compressLevel: 6, maxFiles: 5 });
     expect(file?.path).toBe(resolve('logs/app.log'));
-    expect(resolveOptions({ file: { path: 'app.log', maxSize: '1MiB' } }).file?.rotate).toBeUndefined();
+    expect(resolveOptions({ file: { path: 'app.log', maxSize: '1MiB' } }).sinks[0]?.file?.rotate).toBeUndefined();
     expect(Object.isFrozen(file?.rotate)).toBe(true);
+  });
+
+  it('sinks[i].rotate is resolved the same way, with its path in messages', () => {
+    const sink = resolveOptions({ sinks: [{ type: 'file', path: 'logs/app.log', rotate: { interval: '1h' } }] }).sinks[0];
+    expect(sink?.file?.rotate).toMatchObject({ maxFiles: 5 });
+    expectOptionError(
+      () => resolveOptions({ sinks: [{ type: 'stdout' }, { type: 'file', path: 'a.log', rotate: { maxSize: '1MiB', maxFiles: -1 } }] }),
+      RangeError,
+      'ringlog: options.sinks[1].rotate.maxFiles must be an integer from 0 to 100000',
+    );
   });
 
   it('names its options under options.file.rotate', () => {

@@ -1,25 +1,21 @@
 /**
- * The consumer: drains the ring in batches, renders each record, and hands whole batches to the
- * sink. It runs in the consumer thread (`run()`, a blocking loop that sleeps with Atomics.wait
- * when idle), and in the main thread at process exit (`finish()`), when that thread takes over
- * whatever is left. DRAIN_LOCK makes the two mutually exclusive: whoever drains holds it for a
- * whole batch, so a batch is either entirely written or not started.
+ * The consumer: drains the ring in batches, has the router render each record and buffer its
+ * lines in the sinks that take it, and writes whole batches out. It runs in the consumer thread
+ * (`run()`, a blocking loop that sleeps with Atomics.wait when idle), and in the main thread at
+ * process exit (`finish()`), when that thread takes over whatever is left. DRAIN_LOCK makes the
+ * two mutually exclusive: whoever drains holds it for a whole batch, so a batch is either
+ * entirely written or not started.
+ *
+ * Counting: `recordsWritten` grows by the lines the sinks take, so a record written to three
+ * sinks counts three times (with one sink, as by default, a line is a record); lines a sink
+ * gives up on (a failing disk) count in `writeFailed` instead.
  */
-import { hostname } from 'node:os';
 import { bytesOver, type Bytes } from '../shared/codec.js';
 import { Slot, Stat, State, type SharedViews } from '../shared/layout.js';
-import type { LogRecord } from '../shared/record.js';
 import { Ring } from '../shared/ring.js';
-import type { ResolvedOptions } from '../options.js';
-import { decodeRecord } from './decoder.js';
 import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
-import { createFileSink, type CompressorPort, type FsPort } from './file-sink.js';
 import { IdleBackoff, SLEEP } from './idle.js';
-import { JsonLineRenderer, NOT_RENDERED } from './json-bytes.js';
-import { createJsonFormatter } from './json-format.js';
-import type { Sink } from './sink.js';
-import { createStdoutSink } from './stdout-sink.js';
-import type { SinkMonitor } from './write-failure.js';
+import type { Router } from './router.js';
 
 /**
  * How long the idle consumer sleeps before looking again without being woken (idle.ts says when
@@ -38,70 +34,17 @@ const MAX_BATCH_BYTES = 1024 * 1024;
  */
 const UNBLOCK_AFTER_MS = 1000;
 
-export type Formatter = (record: LogRecord) => string;
-
-/**
- * How records become lines: a formatter that takes any decoded record, and optionally a
- * renderer that writes most records' lines straight from their bytes, much faster, and
- * leaves the others (NOT_RENDERED) to the formatter.
- */
-export interface LineFormat {
-  readonly format: Formatter;
-  readonly renderer?: JsonLineRenderer;
-}
-
-/**
- * The sink for the options. With a monitor, it retries, drops and counts instead of throwing
- * (write-failure.ts); `lazyOpen`: a file that cannot be opened now is tried again at the first
- * write instead of throwing (every sink but the first one, whose failure rejects createLogBackend).
- */
-export function openSink(options: ResolvedOptions, how: OpenSinkOptions = {}): Sink {
-  const { file } = options;
-  const { monitor, lazyOpen = false, fs, compressor } = how;
-  if (file === undefined) {
-    return createStdoutSink({ ...(monitor === undefined ? {} : { monitor }), ...(fs === undefined ? {} : { fs }) });
-  }
-  return createFileSink({
-    path: file.path,
-    maxFileBytes: file.maxFileBytes,
-    maxFiles: file.maxFiles,
-    rotate: file.rotate,
-    compressor,
-    fsyncMs: file.fsyncMs,
-    lazyOpen,
-    ...(monitor === undefined ? {} : { monitor }),
-    ...(fs === undefined ? {} : { fs }),
-  });
-}
-
-export interface OpenSinkOptions {
-  readonly monitor?: SinkMonitor | undefined;
-  readonly lazyOpen?: boolean;
-  /** Another file system (tests inject faults through it). */
-  readonly fs?: FsPort | undefined;
-  /** Where rotated files go to be gzipped (file.rotate.compress); without it they stay plain. */
-  readonly compressor?: CompressorPort | undefined;
-}
-
-export function defaultFormat(): LineFormat {
-  const context = { pid: process.pid, hostname: hostname() };
-  return { format: createJsonFormatter(context), renderer: new JsonLineRenderer(context) };
-}
-
 export class Consumer {
   readonly #ring: Ring;
   readonly #control: Int32Array;
   readonly #stats: BigInt64Array;
   readonly #bytes: Bytes;
-  readonly #sink: Sink;
-  readonly #format: Formatter;
-  readonly #renderer: JsonLineRenderer | undefined;
+  readonly #router: Router;
   readonly #batchBytes: number;
   /** How long writes may still be retried once the backend closes (see write-failure.ts). */
   readonly #closeRetryMs: number;
-  /** Records rendered into the sink's buffer and not yet counted as written. */
+  /** Lines buffered in the sinks and not yet counted as written. */
   #pendingRecords = 0;
-  #failedRecords = 0;
   #reportedBytes = 0;
   #reportedRotations = 0;
   #reportedDropped = 0;
@@ -110,14 +53,12 @@ export class Consumer {
   #stalledSince = 0;
   readonly #idle = new IdleBackoff();
 
-  constructor(views: SharedViews, sink: Sink, { format, renderer }: LineFormat, closeRetryMs = Number.POSITIVE_INFINITY) {
+  constructor(views: SharedViews, router: Router, closeRetryMs = Number.POSITIVE_INFINITY) {
     this.#ring = new Ring(views);
     this.#control = views.control;
     this.#stats = views.stats;
     this.#bytes = bytesOver(views.data);
-    this.#sink = sink;
-    this.#format = format;
-    this.#renderer = renderer;
+    this.#router = router;
     this.#batchBytes = Math.min(views.capacity / 4, MAX_BATCH_BYTES);
     this.#closeRetryMs = closeRetryMs;
   }
@@ -152,7 +93,7 @@ export class Consumer {
       }
       if (drained === 0) {
         this.#skipDeadClaim();
-        this.#sink.idle();
+        this.#router.idle();
       }
       this.#unlock();
       if (drained > 0) {
@@ -167,39 +108,36 @@ export class Consumer {
 
   /**
    * With `onFull: 'drop'`: once space has come back, one line says how many records the full
-   * ring cost since the last such line, rendered by the same formatter as every record.
+   * ring cost since the last such line: a record of the logger 'ringlog' at level warn, routed
+   * and rendered as every record.
    */
   #reportDropped(): void {
     const dropped = takeUnreportedDrops(this.#control);
     if (dropped === 0) return;
-    this.#sink.writeLine(this.#format(dropNotice(dropped)));
-    this.#pendingRecords++;
-    this.#sink.flush();
+    this.#pendingRecords += this.#router.writeRecord(dropNotice(dropped));
+    this.#router.flush();
     this.#publishStats();
   }
 
   /**
    * After `run()` threw: the batch whose ring space was already given back (HEAD moved past
-   * WRITTEN) exists only in the sink's buffer, so write it out, or count it as failed; a batch
+   * WRITTEN) exists only in the sinks' buffers, so write it out, or count it as failed; a batch
    * that was not given back is read again by the next consumer, so its lines are discarded.
    * Never throws.
    */
   salvage(): void {
     const control = this.#control;
     const released = Atomics.load(control, Slot.HEAD) !== Atomics.load(control, Slot.WRITTEN);
-    const sink = this.#sink;
+    const router = this.#router;
     if (!released) {
-      sink.discard();
+      router.discard();
       this.#pendingRecords = 0;
       return;
     }
-    const pending = sink.pendingLines;
-    try {
-      sink.close();
-    } catch {
-      sink.discard();
-      Atomics.add(this.#stats, Stat.WRITE_FAILED, BigInt(pending));
-      this.#pendingRecords = Math.max(0, this.#pendingRecords - pending);
+    const lost = router.closeCountingLost();
+    if (lost > 0) {
+      Atomics.add(this.#stats, Stat.WRITE_FAILED, BigInt(lost));
+      this.#pendingRecords = Math.max(0, this.#pendingRecords - lost);
     }
     try {
       this.#publishStats();
@@ -222,7 +160,7 @@ export class Consumer {
     if (consumed === 0) return 0;
     const written = (ring.head() + consumed) | 0;
     ring.release(consumed);
-    this.#sink.flush();
+    this.#router.flush();
     this.#publishStats();
     const control = this.#control;
     Atomics.store(control, Slot.WRITTEN, written);
@@ -232,12 +170,12 @@ export class Consumer {
 
   /**
    * Seals the ring so that no later claim succeeds, drains every claim made before, and closes
-   * the sink. Sealing first means producers still logging cannot keep this going forever; a
+   * the sinks. Sealing first means producers still logging cannot keep this going forever; a
    * claim that stays uncommitted is skipped after UNBLOCK_AFTER_MS, so this always ends.
    */
   finish(retryForMs = Number.POSITIVE_INFINITY): void {
     const ring = this.#ring;
-    this.#sink.setDeadline(Date.now() + retryForMs);
+    this.#router.setDeadline(Date.now() + retryForMs);
     ring.seal();
     for (;;) {
       Atomics.add(this.#control, Slot.CONSUMER_BEAT, 1);
@@ -247,7 +185,7 @@ export class Consumer {
       ring.awaitCommitted(1);
     }
     this.#reportDropped();
-    this.#sink.close();
+    this.#router.close();
     this.#publishStats();
     markClosed(this.#control);
   }
@@ -282,37 +220,26 @@ export class Consumer {
   }
 
   readonly #visit = (index: number, length: number): void => {
-    const renderer = this.#renderer;
-    let line: string | undefined;
-    let lineBytes = NOT_RENDERED;
-    try {
-      if (renderer !== undefined) lineBytes = renderer.render(this.#bytes, index, length);
-      if (lineBytes === NOT_RENDERED) line = this.#format(decodeRecord(this.#bytes, index, length));
-    } catch {
-      // A record that does not decode or render is counted, and the rest of the batch goes on.
-      this.#failedRecords++;
-      return;
-    }
-    if (line === undefined) this.#sink.writeBytes(renderer!.output, lineBytes);
-    else this.#sink.writeLine(line);
-    this.#pendingRecords++;
+    this.#pendingRecords += this.#router.write(this.#bytes, index, length);
   };
 
   #publishStats(): void {
     const stats = this.#stats;
-    const sink = this.#sink;
-    // Lines the sink gave up on (the disk failed past its retries) were rendered, not written.
-    const dropped = sink.linesDropped - this.#reportedDropped;
+    const router = this.#router;
+    // Lines a sink gave up on (the disk failed past its retries) were rendered, not written.
+    const linesDropped = router.linesDropped;
+    const bytesWritten = router.bytesWritten;
+    const rotations = router.rotations;
+    const dropped = linesDropped - this.#reportedDropped;
     Atomics.add(stats, Stat.RECORDS_WRITTEN, BigInt(this.#pendingRecords - dropped));
     Atomics.add(stats, Stat.WRITE_FAILED, BigInt(dropped));
-    this.#reportedDropped = sink.linesDropped;
-    Atomics.add(stats, Stat.RECORDS_FAILED, BigInt(this.#failedRecords));
-    Atomics.add(stats, Stat.BYTES_WRITTEN, BigInt(sink.bytesWritten - this.#reportedBytes));
-    Atomics.add(stats, Stat.ROTATIONS, BigInt(sink.rotations - this.#reportedRotations));
+    Atomics.add(stats, Stat.RECORDS_FAILED, BigInt(router.takeFailed()));
+    Atomics.add(stats, Stat.BYTES_WRITTEN, BigInt(bytesWritten - this.#reportedBytes));
+    Atomics.add(stats, Stat.ROTATIONS, BigInt(rotations - this.#reportedRotations));
     this.#pendingRecords = 0;
-    this.#failedRecords = 0;
-    this.#reportedBytes = sink.bytesWritten;
-    this.#reportedRotations = sink.rotations;
+    this.#reportedDropped = linesDropped;
+    this.#reportedBytes = bytesWritten;
+    this.#reportedRotations = rotations;
   }
 }
 
@@ -336,15 +263,14 @@ export function shutDown(ring: Ring, control: Int32Array): void {
 /**
  * Called by the main thread when it must drain itself (process exit, a signal, a consumer that
  * cannot be restarted): waits (bounded) for the consumer thread to finish its batch, then drains
- * what is left with a sink of its own, retrying a failing disk for at most `retryForMs`. Returns
- * false when it could not get the lock in time (the consumer thread is stuck in a write), so the
- * caller can say so. A sink that cannot even be made is reported through the monitor.
+ * what is left through sinks of its own (`open()`, which must not throw when a file cannot be
+ * opened now), retrying a failing disk for at most `retryForMs`. Returns false when it could
+ * not get the lock in time (the consumer thread is stuck in a write), so the caller can say so.
  */
 export function drainOnExit(
   views: SharedViews,
-  options: ResolvedOptions,
+  open: () => Router,
   timeoutMs: number,
-  monitor?: SinkMonitor,
   retryForMs = Number.POSITIVE_INFINITY,
 ): boolean {
   const control = views.control;
@@ -356,6 +282,6 @@ export function drainOnExit(
   }
   // The lock is ours for good: the consumer thread stops at its next attempt to take it.
   if (Atomics.load(control, Slot.STATE) === State.CLOSED) return true;
-  new Consumer(views, openSink(options, { monitor, lazyOpen: true }), defaultFormat()).finish(retryForMs);
+  new Consumer(views, open()).finish(retryForMs);
   return true;
 }

@@ -236,7 +236,7 @@ export class FdWriter {
       if (guard === undefined) {
         attempt();
       } else if (!guard.run(attempt, this.#lines - linesAfter)) {
-        this.#giveUp(this.#used - keep, guard);
+        this.#giveUp(this.#used - keep, linesAfter, guard);
         return;
       }
     }
@@ -284,11 +284,15 @@ export class FdWriter {
    * the beginning of, which stays at the front of the buffer (so the file never holds a torn
    * line followed by another).
    */
-  #giveUp(head: number, guard: WriteGuard): void {
+  #giveUp(head: number, linesAfter: number, guard: WriteGuard): void {
     const buffer = this.#buffer;
     const rest = this.#tornLineEnd();
     const from = rest === -1 ? this.#sent : Math.min(rest, head);
-    const dropped = countLines(buffer, from, head);
+    // Lines are counted as appended; a formatter may write one record as several text lines (a
+    // stack on continuation lines), so the newlines in the range may be more than the lines in
+    // it: at most those buffered, less the ones kept after it and the torn one before it.
+    const bound = Math.max(0, this.#lines - linesAfter - (rest === -1 ? 0 : 1));
+    const dropped = Math.min(countLines(buffer, from, head), bound);
     guard.lost(dropped);
     const kept = from - this.#sent;
     this.#discard(from, head, dropped);

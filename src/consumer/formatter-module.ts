@@ -38,7 +38,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fail, show } from '../options.js';
+import { fail, show } from '../checks.js';
 import type { LogRecord } from '../shared/record.js';
 
 export type RecordFormatter = (record: LogRecord) => string;

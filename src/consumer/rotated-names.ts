@@ -26,7 +26,7 @@
  * exists too; it is not a rotated file and is never listed.
  */
 import { basename, dirname, join } from 'node:path';
-import { fail, show } from '../options.js';
+import { fail, show } from '../checks.js';
 import type { Interval } from './schedule.js';
 
 export const GZ_SUFFIX = '.gz';

@@ -46,7 +46,7 @@
  *   'size':                  rotate under period.start's name (next sequence); period unchanged
  *   'period':                period = periodAfter(period, now, ...); no rotation
  */
-import { fail, show } from '../options.js';
+import { fail, show } from '../checks.js';
 import { shouldRotate } from './rotation.js';
 
 const SECOND_MS = 1000;

@@ -27,8 +27,13 @@ export function createStdoutSink(options: StdoutSinkOptions = {}): Sink {
     throw new RangeError(`ringlog: fd must be a non-negative integer, received ${String(fd)}`);
   }
   const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
-  const retry = options.monitor === undefined ? undefined : new WriteRetry(fd === 1 ? 'stdout (fd 1)' : `fd ${fd}`, options.monitor);
+  const retry = options.monitor === undefined ? undefined : new WriteRetry(describeFd(fd), options.monitor);
   return new StdoutSink(new FdWriter(options.fs ?? nodeFs, fd, bufferBytes, retry), retry);
+}
+
+/** How failures name the descriptor: 'stdout (fd 1)', 'stderr (fd 2)', 'fd 5'. */
+function describeFd(fd: number): string {
+  return fd === 1 ? 'stdout (fd 1)' : fd === 2 ? 'stderr (fd 2)' : `fd ${fd}`;
 }
 
 class StdoutSink implements Sink {

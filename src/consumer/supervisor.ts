@@ -1,7 +1,7 @@
 /**
  * Keeps a consumer running in the consumer thread when it throws (a bug in ringlog: a failing
  * disk does not throw, see write-failure.ts). The crashed consumer's batch is salvaged (written,
- * or counted when even that fails), the crash is reported, and a fresh consumer with a fresh sink
+ * or counted when even that fails), the crash is reported, and a fresh consumer with fresh sinks
  * takes over after a short back-off, all inside the thread: this needs nothing from the main
  * thread, which may itself be blocked on the full ring. Records still in the ring are not lost;
  * they wait there for the new consumer.
@@ -14,8 +14,8 @@
 import type { ResolvedOptions } from '../options.js';
 import type { SharedViews } from '../shared/layout.js';
 import { Ring } from '../shared/ring.js';
-import { Consumer, defaultFormat } from './consumer.js';
-import type { Sink } from './sink.js';
+import { Consumer } from './consumer.js';
+import type { Router } from './router.js';
 import { errorInfo, type ErrorInfo } from './write-failure.js';
 
 /** Waits before each restart after a crash: 10 ms, 100 ms, 1 s; then the thread gives up. */
@@ -33,21 +33,21 @@ export interface ConsumerCrash {
 }
 
 export interface SupervisorHooks {
-  /** A sink for a restarted consumer: must not throw when the file cannot be opened now. */
-  reopen(): Sink;
+  /** Sinks for a restarted consumer: must not throw when a file cannot be opened now. */
+  reopen(): Router;
   report(crash: ConsumerCrash): void;
   sleep(ms: number): void;
 }
 
 /** Runs consumers on `views` until the backend closes; throws only when it gives up. */
-export function supervise(views: SharedViews, options: ResolvedOptions, first: Sink, hooks: SupervisorHooks): void {
-  let sink = first;
+export function supervise(views: SharedViews, options: ResolvedOptions, first: Router, hooks: SupervisorHooks): void {
+  let router = first;
   let crashes = 0;
   let startedAt = Date.now();
   for (;;) {
     // Half the close timeout for retries of a failing disk, so that close() usually ends by
     // itself, with everything counted, before the backend's timer gives up on it.
-    const consumer = new Consumer(views, sink, defaultFormat(), options.closeTimeoutMs / 2);
+    const consumer = new Consumer(views, router, options.closeTimeoutMs / 2);
     try {
       consumer.run();
       return;
@@ -65,7 +65,7 @@ export function supervise(views: SharedViews, options: ResolvedOptions, first: S
       }
       hooks.sleep(delay);
       startedAt = Date.now();
-      sink = hooks.reopen();
+      router = hooks.reopen();
     }
   }
 }

@@ -43,7 +43,7 @@
  * a walk over its parts, the record's keys once, and one regex test per value for escaping.
  */
 import { LEVELS, LEVEL_NAMES, type LevelName } from '../levels.js';
-import { fail, show } from '../options.js';
+import { fail, show } from '../checks.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../shared/record.js';
 import { appendJsonValue, messageOf, type JsonFormatContext } from './json-format.js';
 import { createDateFormatter, dateFormatProblem } from './strftime.js';

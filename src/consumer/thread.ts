@@ -1,6 +1,6 @@
 /**
- * Entry of the consumer thread, kept thin: open the sink, say ready, run the drain loop under
- * the supervisor. The loop blocks this thread (it sleeps in Atomics.wait, never in the event
+ * Entry of the consumer thread, kept thin: load the custom formatters, open the sinks, say
+ * ready, run the drain loop under the supervisor. The loop blocks this thread (it sleeps in Atomics.wait, never in the event
  * loop), which is what a dedicated consumer is for. It tells the main thread about failures with
  * postMessage, which is delivered without this thread ever yielding, and writes one line on
  * stderr itself, at once, with writeSync (the main thread may be blocked on a full ring).
@@ -10,7 +10,8 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { ResolvedOptions } from '../options.js';
 import { Slot, viewShared } from '../shared/layout.js';
 import { CompressorClient } from './compressor.js';
-import { openSink } from './consumer.js';
+import { countFormatFailures, loadFormatterModules } from './formats.js';
+import { openRouter } from './outputs.js';
 import { describeCrash, supervise } from './supervisor.js';
 import { TEST_FAULT_ENV, testFault } from './test-fault.js';
 import { describeEvent, type SinkMonitor } from './write-failure.js';
@@ -60,23 +61,15 @@ const monitor: SinkMonitor = {
   },
 };
 
+// Before 'ready': a module that does not load, or a first sink that does not open, rejects
+// createLogBackend (the thread's 'error' comes before its 'ready').
+const modules = await loadFormatterModules(options.formats);
+const onFormatFailure = countFormatFailures(views.stats, stderr);
 const fault = testFault(process.env[TEST_FAULT_ENV], restart);
-const open = (lazyOpen: boolean) => fault.wrap(openSink(options, { monitor, lazyOpen, fs: fault.fs, compressor }));
+const open = (lazyOpen: boolean) =>
+  openRouter(options, { monitor, lazyOpen, fs: fault.fs, wrap: fault.wrap, modules, onFormatFailure, compressor });
 
-// The first thread's open failure rejects createLogBackend (the 'error' before 'ready'), with
-// a message that names the configured path, not only the directory mkdir tripped on.
-let first: ReturnType<typeof open>;
-try {
-  first = open(restart);
-} catch (error) {
-  const e = error as NodeJS.ErrnoException;
-  const target = options.file?.path ?? 'stdout';
-  throw Object.assign(new Error(`ringlog: cannot open the log file ${target}: ${e.message}`, { cause: error }), {
-    code: e.code,
-    syscall: e.syscall,
-    path: target,
-  });
-}
+const first = open(restart);
 parentPort?.postMessage('ready');
 supervise(views, options, first, {
   reopen: () => open(true),

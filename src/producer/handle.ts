@@ -3,18 +3,24 @@
  * that they can log into the backend's ring. A plain object around the SharedArrayBuffer, so it
  * survives the structured clone; nothing in it is a function or a port.
  */
+import { show } from '../checks.js';
 import { isLevelOption, type LevelOption } from '../levels.js';
-import { show } from '../options.js';
+import type { RouteTable } from '../shared/routes.js';
 
 export interface LogHandle {
   /** Marks the object as a ringlog handle, and which version of the shared layout it speaks. */
   readonly ringlog: 1;
   readonly buffer: SharedArrayBuffer;
-  /** The backend's level: the default threshold for loggers made from this handle. */
+  /** The root logger's level (options.level). */
   readonly level: LevelOption;
   readonly onFull: 'block' | 'drop';
   /** The largest record, frame header included (the `maxRecordSize` option, in bytes). */
   readonly maxRecordSize: number;
+  /**
+   * Which sinks each logger's records reach, at which levels (routes.ts): a logger's threshold
+   * comes from here. Absent: one root sink that takes every level, so the threshold is `level`.
+   */
+  readonly routes?: RouteTable;
 }
 
 export function assertHandle(value: unknown): asserts value is LogHandle {
@@ -28,10 +34,30 @@ export function assertHandle(value: unknown): asserts value is LogHandle {
     (handle.onFull !== 'block' && handle.onFull !== 'drop') ||
     !Number.isInteger(handle.maxRecordSize) ||
     handle.maxRecordSize! <= 0 ||
-    handle.maxRecordSize! > handle.buffer.byteLength
+    handle.maxRecordSize! > handle.buffer.byteLength ||
+    (handle.routes !== undefined && !isRouteTable(handle.routes))
   ) {
     throw new TypeError(
       `ringlog: connect(handle) expects the \`handle\` of a backend made by createLogBackend(), passed through workerData or postMessage; received ${show(value)}`,
     );
   }
+}
+
+/** The shape of a RouteTable, checked once per connect: enough that a stray object fails here, not later. */
+function isRouteTable(value: unknown): value is RouteTable {
+  const table = value as Partial<RouteTable> | null;
+  return (
+    typeof table === 'object' &&
+    table !== null &&
+    typeof table.level === 'number' &&
+    Array.isArray(table.sinks) &&
+    table.sinks.every((sink: unknown) => typeof (sink as SinkShape | null)?.level === 'number' && Array.isArray((sink as SinkShape).loggers)) &&
+    typeof table.loggers === 'object' &&
+    table.loggers !== null
+  );
+}
+
+interface SinkShape {
+  level?: unknown;
+  loggers?: unknown;
 }

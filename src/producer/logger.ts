@@ -1,11 +1,24 @@
 /**
  * The Logger users hold, in any thread: pino's call shapes, level filtering before anything is
  * encoded, and child loggers whose bindings are encoded once, when the child is made.
+ *
+ * A logger's threshold is worked out once, when it is made (or its level set), from the routes
+ * in the handle (routes.ts), so that a log call costs one comparison:
+ *
+ *   threshold = max(level, floor)
+ *
+ * - `level`: the level given to connect(), child() or `logger.level =` (explicit), else the one
+ *   configured for the logger's name in `options.loggers` (its own or its nearest configured
+ *   ancestor's), else the root's `options.level`. An explicit level replaces the configured
+ *   one, up or down, as Python's `logger.setLevel` does.
+ * - `floor`: the lowest level among the sinks the name reaches. A record below every one of them
+ *   would be written nowhere, so it is not encoded either, whatever level is set; a logger that
+ *   reaches no sink (`propagate: false` with no sink of its own) is silent.
  */
-import { LEVEL_NAMES, LEVELS, levelValue, type LevelName, type LevelOption } from '../levels.js';
+import { LEVEL_NAMES, LEVELS, levelNameOf, levelValue, type LevelName, type LevelOption } from '../levels.js';
 import { checkBindings, checkLevel, resolveConnectOptions, type ConnectOptions } from '../options.js';
 import { assertHandle } from './handle.js';
-import { Producer } from './producer.js';
+import { Producer, type NameLevels } from './producer.js';
 
 /**
  * A log method. `msg` may hold printf placeholders `%s %d %i %f %j %o %O %%`, filled from `args`
@@ -37,17 +50,29 @@ export class Logger {
   readonly #bindings: Bindings;
   /** `name` and `bindings` as encoded bytes, copied into every record. */
   readonly #context: Uint8Array;
-  #level: LevelOption;
+  /** The level given to connect(), child() or the setter; undefined: the configured one. */
+  #explicit: LevelOption | undefined;
+  readonly #levels: NameLevels;
   #threshold: number;
 
-  /** @internal Use `connect()` or `backend.logger()`. */
-  constructor(producer: Producer, name: string | undefined, bindings: Bindings, level: LevelOption) {
+  /**
+   * @internal Use `connect()` or `backend.logger()`. `level`: an explicit level, or undefined
+   * for the one configured for `name`; `levels`: what the routes say about `name`.
+   */
+  constructor(
+    producer: Producer,
+    name: string | undefined,
+    bindings: Bindings,
+    level: LevelOption | undefined,
+    levels: NameLevels = producer.levelsOf(name),
+  ) {
     this.#producer = producer;
     this.#name = name;
     this.#bindings = bindings;
     this.#context = producer.encodeContext(name, Object.keys(bindings).length === 0 ? undefined : bindings);
-    this.#level = level;
-    this.#threshold = levelValue(level);
+    this.#explicit = level;
+    this.#levels = levels;
+    this.#threshold = threshold(level, levels);
   }
 
   static {
@@ -69,24 +94,30 @@ export class Logger {
     return this.#bindings;
   }
 
+  /** The level set for this logger, or else the one configured for its name. */
   get level(): LevelOption {
-    return this.#level;
+    return this.#explicit ?? levelNameOf(this.#levels.configured);
   }
 
   set level(level: LevelOption) {
-    this.#level = checkLevel(level, 'logger.level');
-    this.#threshold = levelValue(level);
+    this.#explicit = checkLevel(level, 'logger.level');
+    this.#threshold = threshold(level, this.#levels);
   }
 
   isLevelEnabled(level: LevelName): boolean {
     return levelValue(checkLevel(level, 'isLevelEnabled(level)')) >= this.#threshold;
   }
 
-  /** A logger whose records carry `bindings` besides this logger's (the child's win on a clash). */
+  /**
+   * A logger whose records carry `bindings` besides this logger's (the child's win on a clash).
+   * It keeps this logger's explicit level unless given one; with another name, the configured
+   * level and the sinks are those of its own name.
+   */
   child(bindings: Record<string, unknown>, options?: ChildOptions): Logger {
     checkBindings(bindings, 'child(bindings): bindings');
-    const { level = this.#level, name = this.#name } = resolveConnectOptions(options, 'child(bindings, options): options');
-    return new Logger(this.#producer, name, mergeBindings(this.#bindings, bindings), level);
+    const { level = this.#explicit, name = this.#name } = resolveConnectOptions(options, 'child(bindings, options): options');
+    const levels = name === this.#name ? this.#levels : this.#producer.levelsOf(name);
+    return new Logger(this.#producer, name, mergeBindings(this.#bindings, bindings), level, levels);
   }
 
   /** Resolves once every record this thread committed before the call is written by the consumer. */
@@ -112,8 +143,13 @@ export class Logger {
 /** Connects this thread to a backend through its handle and returns a logger. */
 export function connect(handle: unknown, options?: ConnectOptions): Logger {
   assertHandle(handle);
-  const { name, level = handle.level } = resolveConnectOptions(options);
+  const { name, level } = resolveConnectOptions(options);
   return new Logger(Producer.for(handle), name, {}, level);
+}
+
+/** See the top of this file. */
+function threshold(explicit: LevelOption | undefined, { configured, floor }: NameLevels): number {
+  return Math.max(explicit === undefined ? configured : levelValue(explicit), floor);
 }
 
 /** `instanceof` runs a Proxy's getPrototypeOf trap, which may throw; a log call must not. */

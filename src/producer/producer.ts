@@ -5,9 +5,11 @@
  * record that waited for the event loop would never arrive.
  */
 import { threadId } from 'node:worker_threads';
+import { levelValue } from '../levels.js';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../shared/codec.js';
 import { Slot, State, viewShared } from '../shared/layout.js';
 import { StallWatch } from '../shared/liveness.js';
+import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../shared/routes.js';
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../shared/ring.js';
 import { Encoder } from './encoder.js';
 import type { LogHandle } from './handle.js';
@@ -24,6 +26,14 @@ const noop = (): void => {};
 
 const producers = new WeakMap<SharedArrayBuffer, Producer>();
 
+/** What a logger of one name needs from the routes, worked out once when the logger is made. */
+export interface NameLevels {
+  /** The level configured for the name (its own or its nearest configured ancestor's, or the root's). */
+  readonly configured: number;
+  /** The lowest level among the sinks the name reaches; SILENT when it reaches none. */
+  readonly floor: number;
+}
+
 export class Producer {
   readonly #ring: Ring;
   readonly #control: Int32Array;
@@ -36,6 +46,7 @@ export class Producer {
   readonly #stall: StallWatch;
   /** Encoded `[undefined, undefined]`: the context of a notice that must fit whatever happened. */
   readonly #emptyContext: Uint8Array;
+  readonly #routes: RouteTable;
 
   static for(handle: LogHandle): Producer {
     let producer = producers.get(handle.buffer);
@@ -54,6 +65,12 @@ export class Producer {
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control);
     this.#emptyContext = this.encodeContext(undefined, undefined);
+    this.#routes = handle.routes ?? singleSinkTable(levelValue(handle.level));
+  }
+
+  /** The levels that make the threshold of a logger named `name` (see Logger). */
+  levelsOf(name: string | undefined): NameLevels {
+    return { configured: effectiveLevel(this.#routes, name), floor: sinkFloor(this.#routes, name) };
   }
 
   /**

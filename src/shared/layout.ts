@@ -73,6 +73,8 @@ export const Stat = Object.freeze({
   RECORDS_FAILED: 768 / 8 + 3,
   /** Records rendered but never written: the disk failed past the retries, or the consumer died. */
   WRITE_FAILED: 768 / 8 + 4,
+  /** Records a custom formatter failed on (it threw, or returned no string), written as JSON instead. */
+  FORMAT_FAILED: 768 / 8 + 5,
 });
 
 /** Lifecycle of the backend, in the STATE slot; producers consult it on every claim. */

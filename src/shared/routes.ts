@@ -47,10 +47,18 @@ export function lineage(name: string | undefined): string[] {
   return names;
 }
 
+/**
+ * The settings of a configured logger. Own keys only: after a structured clone the table is an
+ * ordinary object, and a logger named `constructor` must not find Object.prototype's.
+ */
+function loggerRoute(table: RouteTable, name: string): LoggerRoute | undefined {
+  return Object.hasOwn(table.loggers, name) ? table.loggers[name] : undefined;
+}
+
 /** The level a logger of this name checks first: its own, or its nearest configured ancestor's. */
 export function effectiveLevel(table: RouteTable, name: string | undefined): number {
   for (const node of lineage(name)) {
-    const level = node === '' ? undefined : table.loggers[node]?.level;
+    const level = node === '' ? undefined : loggerRoute(table, node)?.level;
     if (level !== undefined) return level;
   }
   return table.level;
@@ -64,9 +72,16 @@ export function sinksFor(table: RouteTable, name: string | undefined): number[] 
       const attached = node === '' ? sink.loggers.length === 0 : sink.loggers.includes(node);
       if (attached) reached.push(index);
     });
-    if (node !== '' && table.loggers[node]?.propagate === false) break;
+    if (node !== '' && loggerRoute(table, node)?.propagate === false) break;
   }
   return reached;
+}
+
+/** The lowest level among the sinks a record of this logger reaches; SILENT when it reaches none. */
+export function sinkFloor(table: RouteTable, name: string | undefined): number {
+  let lowest = SILENT;
+  for (const index of sinksFor(table, name)) lowest = Math.min(lowest, table.sinks[index]!.level);
+  return lowest;
 }
 
 /**
@@ -75,7 +90,10 @@ export function sinksFor(table: RouteTable, name: string | undefined): number[] 
  * reaches no sink.
  */
 export function producerThreshold(table: RouteTable, name: string | undefined): number {
-  let lowest = SILENT;
-  for (const index of sinksFor(table, name)) lowest = Math.min(lowest, table.sinks[index]!.level);
-  return Math.max(effectiveLevel(table, name), lowest);
+  return Math.max(effectiveLevel(table, name), sinkFloor(table, name));
+}
+
+/** One root sink that takes every level: the table of a backend without `sinks` or `loggers`. */
+export function singleSinkTable(level: number): RouteTable {
+  return { level, sinks: [{ level: 0, loggers: [] }], loggers: {} };
 }

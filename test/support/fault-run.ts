@@ -35,16 +35,16 @@ export interface Arrived {
 }
 
 /**
- * Reads every line: each parses, each stress record is intact (its checksum), and each source's
+ * Reads every line of `base` and its rotations: each parses, each stress record is intact (its checksum), and each source's
  * records come in increasing order, never twice.
  */
-export function readArrived(dir: string): Arrived {
+export function readArrived(dir: string, base = 'app.log'): Arrived {
   const next = new Map<string, number>();
   const counts = new Map<string, number>();
   const notices: { dropped: number }[] = [];
   let gaps = 0;
   let lines = 0;
-  forEachRecord(dir, 'app.log', (record) => {
+  forEachRecord(dir, base, (record) => {
     lines++;
     if (record['name'] === 'ringlog') {
       notices.push({ dropped: record['dropped'] as number });

@@ -1,0 +1,85 @@
+/**
+ * The formatters of the configuration (config.ts: plain data) made into functions, in the thread
+ * that renders: the consumer thread, and the main thread when it drains the ring itself at exit.
+ *
+ * - `json`: pino's line (json-format.ts), with the byte renderer (json-bytes.ts) as its fast
+ *   path: most records go from ring bytes to line bytes without a string in between.
+ * - `text`: Python-style lines (text-format.ts).
+ * - `module`: a custom formatter (formatter-module.ts). Modules are imported asynchronously,
+ *   before the consumer says it is ready, so a module that does not load rejects
+ *   createLogBackend. A record the formatter fails on (it throws, or returns no string) is
+ *   written as the JSON line instead, counted in `stats().formatFailed` and, the first time
+ *   for each formatter, reported on stderr: losing the record, or the whole sink, for a bug in
+ *   a formatter would be worse than one line in another format.
+ */
+import type { ResolvedFormat } from '../config.js';
+import { Stat } from '../shared/layout.js';
+import type { LogRecord } from '../shared/record.js';
+import { loadFormatterModule, withFallback, type FormatterError, type RecordFormatter } from './formatter-module.js';
+import { JsonLineRenderer } from './json-bytes.js';
+import { createJsonFormatter, type JsonFormatContext } from './json-format.js';
+import { createTextFormatter } from './text-format.js';
+
+export type Formatter = (record: LogRecord) => string;
+
+/**
+ * How records become lines: a formatter that takes any decoded record, and optionally a
+ * renderer that writes most records' lines straight from their bytes, much faster, and
+ * leaves the others (NOT_RENDERED) to the formatter.
+ */
+export interface LineFormat {
+  readonly format: Formatter;
+  readonly renderer?: JsonLineRenderer;
+}
+
+/** The custom formatters, by the index of their format; undefined for the built-in ones. */
+export type LoadedModules = readonly (RecordFormatter | undefined)[];
+
+/** Called when a custom formatter fails on a record, with the index of its format. */
+export type FormatFailure = (error: FormatterError, format: number) => void;
+
+/** Imports the module formatters; rejects with an option error naming the formatter's path. */
+export function loadFormatterModules(formats: readonly ResolvedFormat[]): Promise<LoadedModules> {
+  return Promise.all(
+    formats.map((format) => (format.type === 'module' ? loadFormatterModule(format.module, format.option, format.options) : undefined)),
+  );
+}
+
+/** One LineFormat per resolved format, in the same order. */
+export function createLineFormats(
+  formats: readonly ResolvedFormat[],
+  modules: LoadedModules,
+  context: JsonFormatContext,
+  onFailure: FormatFailure,
+): LineFormat[] {
+  let json: Formatter | undefined;
+  return formats.map((format, index): LineFormat => {
+    switch (format.type) {
+      case 'json':
+        return { format: createJsonFormatter(context), renderer: new JsonLineRenderer(context) };
+      case 'text':
+        return { format: createTextFormatter(format.text, context) };
+      case 'module': {
+        const loaded = modules[index];
+        if (loaded === undefined) throw new Error(`ringlog: formatter module ${format.module} was not loaded`);
+        json ??= createJsonFormatter(context);
+        return { format: withFallback(loaded, json, (error) => onFailure(error, index)) };
+      }
+    }
+  });
+}
+
+/**
+ * The FormatFailure of a drainer: counts each failure in the shared stats, and writes one line
+ * to `stderr` the first time each formatter fails (a formatter failing on one record usually
+ * fails on many; the count says how many).
+ */
+export function countFormatFailures(stats: BigInt64Array, stderr: (line: string) => void): FormatFailure {
+  const reported = new Set<number>();
+  return (error, format) => {
+    Atomics.add(stats, Stat.FORMAT_FAILED, 1n);
+    if (reported.has(format)) return;
+    reported.add(format);
+    stderr(`${error.message}; records it fails on are written as JSON lines instead and counted in stats().formatFailed (said once per formatter)`);
+  };
+}
