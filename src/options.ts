@@ -165,6 +165,12 @@ export interface ConnectOptions {
    * sink on the logger's route would take are still filtered out. Default: the configured one.
    */
   level?: LevelOption;
+  /**
+   * Record where each call was made: every record of this logger (and its children, unless
+   * they say otherwise) gets a field `caller`, `"functionName (file:line:column)"` like
+   * pino-caller, from a stack trace taken in the call (a few microseconds each; off by default).
+   */
+  callSite?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -186,6 +192,7 @@ export interface ResolvedOptions {
 export interface ResolvedConnectOptions {
   readonly name: string | undefined;
   readonly level: LevelOption | undefined;
+  readonly callSite: boolean | undefined;
 }
 
 const BACKEND_KEYS = [
@@ -199,7 +206,7 @@ const BACKEND_KEYS = [
   'sinks',
   'loggers',
 ] as const;
-const CONNECT_KEYS = ['name', 'level'] as const;
+const CONNECT_KEYS = ['name', 'level', 'callSite'] as const;
 
 /** Validates `createLogBackend` options once; the result is deeply frozen and structured-cloneable. */
 export function resolveOptions(options?: unknown): ResolvedOptions {
@@ -235,9 +242,14 @@ export function resolveConnectOptions(options?: unknown, label = 'options'): Res
   const o = checkRecord(options, label, CONNECT_KEYS);
   const name = o?.name;
   const level = o?.level;
+  const callSite = o?.callSite;
+  if (callSite !== undefined && typeof callSite !== 'boolean') {
+    fail(TypeError, `${label}.callSite must be true, false or undefined; received ${show(callSite)}`);
+  }
   return Object.freeze({
     name: name === undefined ? undefined : checkName(name, `${label}.name`),
     level: level === undefined ? undefined : checkLevel(level, `${label}.level`),
+    callSite,
   });
 }
 

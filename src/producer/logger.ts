@@ -54,6 +54,8 @@ export class Logger {
   #explicit: LevelOption | undefined;
   readonly #levels: NameLevels;
   #threshold: number;
+  /** Add `caller` to every record (the callSite option). */
+  readonly #callSite: boolean;
 
   /**
    * @internal Use `connect()` or `backend.logger()`. `level`: an explicit level, or undefined
@@ -65,6 +67,7 @@ export class Logger {
     bindings: Bindings,
     level: LevelOption | undefined,
     levels: NameLevels = producer.levelsOf(name),
+    callSite = false,
   ) {
     this.#producer = producer;
     this.#name = name;
@@ -73,13 +76,14 @@ export class Logger {
     this.#explicit = level;
     this.#levels = levels;
     this.#threshold = threshold(level, levels);
+    this.#callSite = callSite;
   }
 
   static {
     for (const name of LEVEL_NAMES) {
       const level = LEVELS[name];
       const log = function (this: Logger, ...args: unknown[]): void {
-        if (level >= this.#threshold) this.#write(level, args);
+        if (level >= this.#threshold) this.#write(level, args, log);
       };
       Object.defineProperty(log, 'name', { value: name });
       Object.defineProperty(this.prototype, name, { value: log, writable: true, configurable: true });
@@ -115,9 +119,13 @@ export class Logger {
    */
   child(bindings: Record<string, unknown>, options?: ChildOptions): Logger {
     checkBindings(bindings, 'child(bindings): bindings');
-    const { level = this.#explicit, name = this.#name } = resolveConnectOptions(options, 'child(bindings, options): options');
+    const {
+      level = this.#explicit,
+      name = this.#name,
+      callSite = this.#callSite,
+    } = resolveConnectOptions(options, 'child(bindings, options): options');
     const levels = name === this.#name ? this.#levels : this.#producer.levelsOf(name);
-    return new Logger(this.#producer, name, mergeBindings(this.#bindings, bindings), level, levels);
+    return new Logger(this.#producer, name, mergeBindings(this.#bindings, bindings), level, levels, callSite);
   }
 
   /** Resolves once every record this thread committed before the call is written by the consumer. */
@@ -125,17 +133,19 @@ export class Logger {
     return this.#producer.flush();
   }
 
-  #write(level: number, args: unknown[]): void {
+  /** `method`: the level method called, where the caller's stack frame starts. */
+  #write(level: number, args: unknown[], method: Function): void {
     const first = args[0];
+    const caller = this.#callSite ? callerOf(method) : undefined;
     if (typeof first === 'string') {
-      this.#producer.emit(level, this.#context, first, args, 1, undefined);
+      this.#producer.emit(level, this.#context, first, args, 1, caller === undefined ? undefined : { caller });
     } else if (typeof first === 'object' && first !== null) {
-      const fields = isError(first) ? { err: first } : first;
+      const fields = withCaller(isError(first) ? { err: first } : first, caller);
       const second = args[1];
       if (typeof second === 'string') this.#producer.emit(level, this.#context, second, args, 2, fields);
       else this.#producer.emit(level, this.#context, undefined, args, 1, fields);
     } else {
-      this.#producer.emit(level, this.#context, undefined, args, 0, undefined);
+      this.#producer.emit(level, this.#context, undefined, args, 0, caller === undefined ? undefined : { caller });
     }
   }
 }
@@ -143,8 +153,44 @@ export class Logger {
 /** Connects this thread to a backend through its handle and returns a logger. */
 export function connect(handle: unknown, options?: ConnectOptions): Logger {
   assertHandle(handle);
-  const { name, level } = resolveConnectOptions(options);
-  return new Logger(Producer.for(handle), name, {}, level);
+  const { name, level, callSite = false } = resolveConnectOptions(options);
+  const producer = Producer.for(handle);
+  return new Logger(producer, name, {}, level, producer.levelsOf(name), callSite);
+}
+
+/**
+ * `"functionName (file:line:column)"` of the frame that called `method`, as V8 prints it (the
+ * `at ` dropped); `<anonymous>` when there is none. One frame only, so the trace stays cheap.
+ */
+function callerOf(method: Function): string {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 1;
+  try {
+    Error.captureStackTrace(holder, method);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  const frame = holder.stack?.split('\n')[1]?.trim();
+  return frame === undefined ? '<anonymous>' : frame.replace(/^at /, '');
+}
+
+/**
+ * The fields of a call with `caller` added, as a new object: the caller's own object is not
+ * changed, and a `caller` field the call gives itself wins. Copied as bindings are (a getter
+ * that throws becomes '[Throws]'); a merging value that is not a plain object (a Map, a class
+ * instance) goes under `value`, where the line would put it anyway.
+ */
+function withCaller(fields: object, caller: string | undefined): object {
+  if (caller === undefined) return fields;
+  let plain: boolean;
+  try {
+    const proto: unknown = Object.getPrototypeOf(fields);
+    plain = (proto === Object.prototype || proto === null) && !Array.isArray(fields);
+  } catch {
+    plain = false;
+  }
+  return plain ? mergeBindings({ caller }, fields as Record<string, unknown>) : { caller, value: fields };
 }
 
 /** See the top of this file. */
