@@ -5,35 +5,21 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogBackend, type BackendError, type LogBackend } from '../dist/src/index.js';
+import { createLogBackend, type BackendError } from '../dist/src/index.js';
 import { compileNamePattern, listRotatedFiles } from '../src/consumer/rotated-names.js';
 import { parseInterval, periodStart } from '../src/consumer/schedule.js';
-import type { StressWorkerData } from './fixtures/stress-worker.js';
 import { checksum } from './fixtures/stress-text.js';
 import { runFaultApp } from './support/fault-run.js';
 import { tempDir } from './support/log-files.js';
+import { runStressWorkers } from './support/stress-run.js';
 
-const workerUrl = new URL('../dist/test/fixtures/stress-worker.js', import.meta.url);
 const DAILY = 'app.log.%Y-%m-%d';
 
 let cleanup = (): void => {};
 afterEach(() => cleanup());
 
-function runWorkers(backend: LogBackend, workers: number, count: number): Promise<unknown[]> {
-  return Promise.all(
-    Array.from({ length: workers }, (_, worker) => {
-      const workerData: StressWorkerData = { log: backend.handle, worker, count };
-      const thread = new Worker(workerUrl, { workerData });
-      return new Promise((resolve, reject) => {
-        thread.on('error', reject);
-        thread.on('exit', resolve);
-      });
-    }),
-  );
-}
 
 interface Found {
   /** Records per source, in file order. */
@@ -78,7 +64,7 @@ describe('rotation through a real backend', () => {
     });
     backend.on('error', (error) => errors.push(error));
     const log = backend.logger('main');
-    const workers = runWorkers(backend, 4, 2500);
+    const workers = runStressWorkers(backend, 4, 2500);
     for (let seq = 0; seq < 500; seq++) log.info({ seq }, 'main record');
     await workers;
     const stats = await backend.close();

@@ -4,27 +4,12 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogBackend, type LogBackend } from '../dist/src/index.js';
-import type { StressWorkerData } from './fixtures/stress-worker.js';
+import { createLogBackend } from '../dist/src/index.js';
 import { checksum } from './fixtures/stress-text.js';
 import { forEachRecord, logFiles, tempDir } from './support/log-files.js';
+import { runStressWorkers } from './support/stress-run.js';
 
-const workerUrl = new URL('../dist/test/fixtures/stress-worker.js', import.meta.url);
-
-function run(backend: LogBackend, workers: number, count: number): Promise<unknown[]> {
-  return Promise.all(
-    Array.from({ length: workers }, (_, worker) => {
-      const workerData: StressWorkerData = { log: backend.handle, worker, count };
-      const thread = new Worker(workerUrl, { workerData });
-      return new Promise((resolve, reject) => {
-        thread.on('error', reject);
-        thread.on('exit', resolve);
-      });
-    }),
-  );
-}
 
 /**
  * Checks every record; returns per-worker counts of what arrived, and the records that ringlog's
@@ -66,7 +51,7 @@ describe('stress: 4 worker threads through a 64 KiB ring', () => {
       bufferSize: '64KiB',
       file: { path: join(dir, 'app.log'), maxSize: '1MiB', maxFiles: 100_000 },
     });
-    await run(backend, 4, 100_000);
+    await runStressWorkers(backend, 4, 100_000);
     const stats = await backend.close();
 
     const { arrived, files, gaps } = verify(dir, 4);
@@ -84,7 +69,7 @@ describe('stress: 4 worker threads through a 64 KiB ring', () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
     const backend = await createLogBackend({ bufferSize: '64KiB', onFull: 'drop', file: join(dir, 'app.log') });
-    await run(backend, 4, 20_000);
+    await runStressWorkers(backend, 4, 20_000);
     const stats = await backend.close();
 
     const { arrived, noticed, notices } = verify(dir, 4);
