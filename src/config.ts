@@ -45,7 +45,6 @@ import { levelValue, type LevelOption } from './levels.js';
 import { rotatedPath } from './consumer/rotation.js';
 import type { LoggerRoute, RouteTable, SinkRoute } from './shared/routes.js';
 
-export { MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_FILES_MIN, MAX_SIZE_MAX, MAX_SIZE_MIN };
 /** Longest logger name: names are copied into every record, so a runaway string is a bug. */
 export const NAME_MAX_LENGTH = 256;
 /** The longest fsync interval: Node's longest timer (2^31 - 1 ms). */

@@ -42,16 +42,18 @@ import type { LevelOption } from './levels.js';
 import type { RouteTable } from './shared/routes.js';
 import type { RotateOptions } from './rotate-options.js';
 
-export { checkLevel, OPTION_ERROR_CODE, parseByteSize, show } from './checks.js';
 export {
+  checkLevel,
   MAX_FILES_DEFAULT,
   MAX_FILES_MAX,
   MAX_FILES_MIN,
   MAX_SIZE_MAX,
   MAX_SIZE_MIN,
-  NAME_MAX_LENGTH,
-  type ResolvedFileOptions,
-} from './config.js';
+  OPTION_ERROR_CODE,
+  parseByteSize,
+  show,
+} from './checks.js';
+export { NAME_MAX_LENGTH, type ResolvedFileOptions } from './config.js';
 
 /**
  * Smallest ring: 4 KiB. Below a page, the fixed per-record overhead would dominate and a single

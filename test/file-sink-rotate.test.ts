@@ -17,6 +17,7 @@ import { parseInterval, periodStart, type OffsetFn } from '../src/consumer/sched
 import type { SinkEvent, SinkMonitor } from '../src/consumer/write-failure.js';
 import { resolveRotate, type RotateOptions } from '../src/rotate-options.js';
 import { tempDir } from './support/log-files.js';
+import { noteAfter } from './support/fs-watch.js';
 
 let dir = '';
 let live = '';
@@ -342,13 +343,7 @@ describe('permissions and readers', () => {
 
   it('the path names a whole file at every step of a rotation (no window for a reader to miss it)', () => {
     const seen: boolean[] = [];
-    const after =
-      <A extends unknown[], R>(call: (...args: A) => R) =>
-      (...args: A): R => {
-        const result = call(...args);
-        seen.push(fs.existsSync(live));
-        return result;
-      };
+    const after = noteAfter(seen, () => fs.existsSync(live));
     const port: FsPort = { ...fs, linkSync: after(fs.linkSync), renameSync: after(fs.renameSync), unlinkSync: after(fs.unlinkSync) };
     now = utc(2026, 11, 21, 0);
     const s = sink({ interval: '1h', utc: true, maxFiles: 1 }, { fs: port });

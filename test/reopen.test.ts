@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openWithMode, swapLiveFile, type ReopenPort } from '../src/consumer/reopen.js';
 import { tempDir } from './support/log-files.js';
+import { noteAfter } from './support/fs-watch.js';
 
 let dir = '';
 let live = '';
@@ -170,13 +171,7 @@ describe('swapLiveFile: readers of the path', () => {
   /** node:fs that notes, after each call, whether the live path names a file. */
   function watching(base: ReopenPort): { port: ReopenPort; seen: boolean[] } {
     const seen: boolean[] = [];
-    const after =
-      <A extends unknown[], R>(call: (...args: A) => R) =>
-      (...args: A): R => {
-        const result = call(...args);
-        seen.push(fs.existsSync(live));
-        return result;
-      };
+    const after = noteAfter(seen, () => fs.existsSync(live));
     const port: ReopenPort = {
       ...base,
       openSync: after(base.openSync),
