@@ -59,7 +59,7 @@ console.log(formatTargets(config, targets));
 if (integrity.checked > 0) {
   console.log(
     integrity.problems.length === 0
-      ? `ringlog integrity: OK, ${int(integrity.checked)} records in ${integrity.runs} runs, each in the file exactly once, whole`
+      ? `ringlog integrity: OK, ${int(integrity.checked)} records in ${integrity.runs} runs, each in the file exactly once, whole, in its worker's order`
       : `ringlog integrity: FAILED\n  ${integrity.problems.join('\n  ')}`,
   );
 }
@@ -80,7 +80,7 @@ function defaultJsonPath(date: string): string {
   return `${dir}${date.replaceAll(':', '-')}.json`;
 }
 
-/** ringlog must deliver every record of every throughput run exactly once, whole. */
+/** ringlog (each of its variants) must deliver every record of every throughput run exactly once, whole, in its worker's order. */
 function ringlogIntegrity(all: readonly throughput.WorkersResult[] | undefined): { checked: number; runs: number; problems: string[] } {
   let checked = 0;
   let runs = 0;
@@ -88,11 +88,13 @@ function ringlogIntegrity(all: readonly throughput.WorkersResult[] | undefined):
   for (const result of all ?? []) {
     for (const m of result.measurements) {
       if (!m.variant.startsWith('ringlog') || m.integrity === undefined) continue;
-      const { expected, intact, lost, duplicate, torn } = m.integrity;
+      const { expected, intact, lost, duplicate, torn, outOfOrder } = m.integrity;
       runs++;
       checked += expected;
-      if (intact !== expected || lost !== 0 || duplicate !== 0 || torn !== 0) {
-        problems.push(`${m.variant} N=${result.workers} round ${m.round}: ${intact}/${expected} intact, ${lost} lost, ${duplicate} duplicate, ${torn} torn`);
+      if (intact !== expected || lost !== 0 || duplicate !== 0 || torn !== 0 || outOfOrder !== 0) {
+        problems.push(
+          `${m.variant} N=${result.workers} round ${m.round}: ${intact}/${expected} intact, ${lost} lost, ${duplicate} duplicate, ${torn} torn, ${outOfOrder} out of order`,
+        );
       }
     }
   }

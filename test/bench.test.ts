@@ -4,14 +4,18 @@
  * numbers depend on the machine; only that they were produced, and that nothing was lost.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './support/log-files.js';
 
 const main = fileURLToPath(new URL('../dist/bench/main.js', import.meta.url));
-const VARIANTS = ['ringlog', 'ringlog-64mib', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'];
+/** From dist/: the verifier starts its worker threads from the built .js files. */
+const verifyModule = new URL('../dist/bench/lib/verify.js', import.meta.url).href;
+type VerifyFile = (typeof import('../bench/lib/verify.js'))['verifyFile'];
+const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'];
+const SCENARIOS = ['throughput', 'immediacy', 'overload', 'micro', 'latency', 'targets'];
 
 interface Integrity {
   expected: number;
@@ -19,11 +23,16 @@ interface Integrity {
   lost: number;
   duplicate: number;
   torn: number;
+  outOfOrder: number;
 }
 
 interface Results {
   machine: { cores: number; node: string };
-  throughput: { workers: number; measurements: { variant: string; integrity?: Integrity }[] }[];
+  throughput: {
+    workers: number;
+    measurements: { variant: string; cpuNsPerRecord: number; integrity?: Integrity }[];
+    summary: Record<string, { cpuNsPerRecord: number; cpuOverFloor: number; overRinglog: number }>;
+  }[];
   immediacy: unknown[];
   overload: unknown[];
   micro: { tasks: unknown[]; ringlogDroppedFull: number };
@@ -48,7 +57,7 @@ describe('bench --quick', () => {
   let cleanup = (): void => {};
   afterEach(() => cleanup());
 
-  it('runs every variant and scenario, and ringlog writes every record exactly once, whole', async () => {
+  it('runs every variant and scenario, and ringlog writes every record exactly once, whole, in order', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
     const jsonPath = join(dir, 'results.json');
@@ -58,9 +67,10 @@ describe('bench --quick', () => {
     expect(stdout).toMatch(/^machine {3}\d+ cores, /m);
     expect(stdout).toMatch(/^software  Node v\d+/m);
     for (const variant of VARIANTS) expect(stdout).toMatch(new RegExp(`^${variant} +[\\d,]+ `, 'm'));
-    for (const scenario of ['throughput', 'immediacy', 'overload', 'micro', 'latency', 'targets']) {
-      expect(stdout).toContain(`== ${scenario}`);
-    }
+    for (const scenario of SCENARIOS) expect(stdout).toContain(`== ${scenario}`);
+    // The throughput tables' CPU columns, and the text variant's ratio.
+    expect(stdout).toMatch(/^variant +records\/s +ringlog x faster +ns\/call +vs floor +cpu ns\/rec +cpu vs floor /m);
+    expect(stdout).toMatch(/^ringlog-text records\/s \/ ringlog's \(JSON\): [\d.]+x/m);
     expect(stdout).toMatch(/^ringlog integrity: OK/m);
 
     const results = JSON.parse(readFileSync(jsonPath, 'utf8')) as Results;
@@ -68,11 +78,16 @@ describe('bench --quick', () => {
     expect(results.throughput.map((r) => r.workers)).toEqual([1, 4]);
     for (const { measurements } of results.throughput) {
       expect(new Set(measurements.map((m) => m.variant))).toEqual(new Set(VARIANTS));
+      for (const m of measurements) expect(m.cpuNsPerRecord).toBeGreaterThan(0);
       for (const m of measurements.filter((m) => m.variant.startsWith('ringlog'))) {
         const integrity = m.integrity!;
         expect(integrity.intact).toBe(integrity.expected);
-        expect(integrity).toMatchObject({ lost: 0, duplicate: 0, torn: 0 });
+        expect(integrity).toMatchObject({ lost: 0, duplicate: 0, torn: 0, outOfOrder: 0 });
       }
+    }
+    for (const { summary } of results.throughput) {
+      expect(Number.isFinite(summary.ringlog!.cpuOverFloor)).toBe(true);
+      expect(Number.isFinite(summary['ringlog-text']!.overRinglog)).toBe(true);
     }
     expect(results.immediacy).toHaveLength(4);
     expect(results.overload).toHaveLength(4);
@@ -81,4 +96,62 @@ describe('bench --quick', () => {
     expect(results.latency.ringlogDroppedFull).toBe(0);
     expect(results.targets).toHaveLength(6);
   }, 120_000);
+});
+
+describe('bench verifier', () => {
+  let cleanup = (): void => {};
+  afterEach(() => cleanup());
+  const MESSAGE = 'processed job';
+  const json = (worker: number, i: number): string =>
+    `{"level":30,"time":1796178559477,"pid":5274,"hostname":"vm","worker":${worker},"i":${i},"msg":"${MESSAGE}"}\n`;
+  const text = (worker: number, i: number): string => `2026-12-02 02:22:57,123 root INFO     ${MESSAGE} {"worker":${worker},"i":${i}}\n`;
+
+  async function verify(content: string, workers: number, records: number, lines: 'json' | 'text') {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const path = join(dir, 'app.log');
+    writeFileSync(path, content);
+    const { verifyFile } = (await import(verifyModule)) as { verifyFile: VerifyFile };
+    return verifyFile(path, workers, records, MESSAGE, lines);
+  }
+
+  it('counts JSON lines whole, lost, duplicate, torn and out of order; valid lines of another shape are whole too', async () => {
+    const content = [
+      json(0, 0),
+      // Valid JSON of the record, keys in another order and an escape: the slow path takes it.
+      `{"msg":"${MESSAGE}","i":0,"worker":1,"level":30,"time":1,"pid":2,"hostname":"v\\u006d"}\n`,
+      json(0, 2),
+      json(0, 1), // after a later record of its worker
+      json(0, 2), // a duplicate (and not out of order: not below the one before)
+      json(1, 1),
+      '{"level":30,"time":1,"pid":2,"hostname":"vm","worker":1,"i":02,"msg":"processed job"}\n', // a leading zero: not JSON
+      `{"level":30,"time":1796178559477,"pid":5274,"hostname":"vm","worker":1,"i":2,"msg":"other"}\n`,
+      json(1, 2).slice(0, 40), // a last line without its newline
+    ].join('');
+    expect(await verify(content, 2, 4, 'json')).toEqual({ expected: 8, lines: 9, intact: 5, lost: 3, duplicate: 1, torn: 3, outOfOrder: 1 });
+  });
+
+  it('counts text lines of the template, extras exactly { worker, i }', async () => {
+    const content = [
+      text(0, 0),
+      text(0, 1),
+      text(1, 1),
+      text(1, 0), // out of order
+      `2026-12-02 02:22:57,123 root INFO     ${MESSAGE} {"i":2,"worker":0}\n`, // keys the other way round: whole
+      `2026-12-02 02:22:57,123 root INFO     ${MESSAGE} {"worker":0,"i":3,"x":1}\n`, // more extras: not the record
+      `2026-12-02 02:22:57,123 root WARNING  ${MESSAGE} {"worker":0,"i":3}\n`, // another level
+      `2026-12-02 02:22:57 root INFO     ${MESSAGE} {"worker":1,"i":2}\n`, // no milliseconds
+    ].join('');
+    expect(await verify(content, 2, 4, 'text')).toEqual({ expected: 8, lines: 8, intact: 5, lost: 3, duplicate: 0, torn: 3, outOfOrder: 1 });
+  });
+
+  it('checks order across the parts a large file is split into', async () => {
+    // Over 16 MiB, so two threads each check half: worker 1's two records are one in each half, the wrong way round.
+    const records = 200_000;
+    const lines = [json(1, 1)];
+    for (let i = 0; i < records; i++) lines.push(json(0, i));
+    lines.push(json(1, 0));
+    const result = await verify(lines.join(''), 2, records, 'json');
+    expect(result).toEqual({ expected: 2 * records, lines: records + 2, intact: records + 2, lost: records - 2, duplicate: 0, torn: 0, outOfOrder: 1 });
+  });
 });

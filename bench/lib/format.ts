@@ -12,6 +12,11 @@ export function times(n: number): string {
   return Number.isFinite(n) ? `${n.toFixed(2)}x` : '-';
 }
 
+/** `1 round`, `3 rounds`. */
+export function rounds(n: number): string {
+  return n === 1 ? '1 round' : `${n} rounds`;
+}
+
 export function mib(bytes: number): string {
   return Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(0) : '-';
 }

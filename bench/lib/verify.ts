@@ -1,6 +1,7 @@
 /**
- * Reads a throughput run's file back and counts what arrived: every line must parse as JSON and
- * carry the record's shape; every (worker, i) must appear exactly once.
+ * Reads a throughput run's file back and counts what arrived: every line must parse (as the
+ * pino-shaped JSON line, or the text variant's line) and carry the record's shape; every
+ * (worker, i) must appear exactly once, and each worker's records in the order it logged them.
  *
  * Parsing tens of millions of lines is a large part of a full run's time, so a big file is split
  * at line boundaries and its parts are checked in parallel threads (verify-worker.ts), one per
@@ -10,6 +11,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { LineFormat } from '../variants/variant.js';
 import type { PartCounts, PartData } from './verify-worker.js';
 
 export interface Integrity {
@@ -22,20 +24,25 @@ export interface Integrity {
   readonly lost: number;
   /** Whole records found more than once (each extra copy counts one). */
   readonly duplicate: number;
-  /** Lines that are not JSON or not a record of the run: torn or interleaved writes. */
+  /** Lines that do not parse as a record of the run: torn or interleaved writes. */
   readonly torn: number;
+  /**
+   * Whole records that come after a later record of the same worker (i below that of the
+   * worker's previous record in the file): its records out of the order it logged them in.
+   */
+  readonly outOfOrder: number;
 }
 
 /** Below this, one thread reads the whole file: starting more costs more than it saves. */
 const PART_MIN_BYTES = 8 * 1024 * 1024;
 const VERIFY_WORKER_URL = new URL('./verify-worker.js', import.meta.url);
 
-export async function verifyFile(path: string, workers: number, records: number, message: string): Promise<Integrity> {
+export async function verifyFile(path: string, workers: number, records: number, message: string, lines: LineFormat = 'json'): Promise<Integrity> {
   const size = statSync(path).size;
   const parts = Math.max(1, Math.min(availableParallelism(), Math.floor(size / PART_MIN_BYTES)));
   const bounds = lineBoundaries(path, size, parts);
   const counts = await Promise.all(
-    bounds.slice(1).map((end, k) => checkPart({ path, start: bounds[k]!, end, workers, records, message })),
+    bounds.slice(1).map((end, k) => checkPart({ path, start: bounds[k]!, end, workers, records, message, lines })),
   );
   // A record seen once in each of two parts is one intact record and one duplicate.
   const seen = counts[0]!.seen;
@@ -48,6 +55,17 @@ export async function verifyFile(path: string, workers: number, records: number,
     if (n > 0) intact++;
     copies += n;
   }
+  // Order across parts: each part's first record of a worker against the last one before it.
+  let outOfOrder = 0;
+  const last = new Int32Array(workers).fill(-1);
+  for (const part of counts) {
+    outOfOrder += part.outOfOrder;
+    for (let w = 0; w < workers; w++) {
+      if (part.first[w]! < 0) continue;
+      if (part.first[w]! < last[w]!) outOfOrder++;
+      last[w] = part.last[w]!;
+    }
+  }
   const expected = workers * records;
   return {
     expected,
@@ -56,6 +74,7 @@ export async function verifyFile(path: string, workers: number, records: number,
     lost: expected - intact,
     duplicate: copies - intact,
     torn: counts.reduce((sum, part) => sum + part.torn, 0),
+    outOfOrder,
   };
 }
 

@@ -1,14 +1,16 @@
 /**
  * Throughput: N workers each log M records of the same shape into one file, per variant.
  * Measured end to end, from the start barrier until every record is in the file and the file
- * is closed; each worker also times its own log calls. The variants alternate within each round
+ * is closed; each worker also times its own log calls, and the process's CPU time over the same
+ * span (all its threads: producers, consumer or listener, main) gives the CPU cost of a record.
+ * The variants alternate within each round
  * (A B C D E, A B C D E, ...) so that a noisy moment on a shared machine hits all of them, and
  * each ratio compares two runs of the same round.
  */
 import { join } from 'node:path';
 import { inChild, withTempDir, type ChildSpec } from '../lib/child.js';
 import type { Config, VariantName } from '../lib/config.js';
-import { fixed, int, mib, table, times } from '../lib/format.js';
+import { fixed, int, mib, rounds, table, times } from '../lib/format.js';
 import { sampleRss, type Memory } from '../lib/memory.js';
 import { Pool } from '../lib/pool.js';
 import { progress, progressDone } from '../lib/progress.js';
@@ -35,6 +37,11 @@ export interface Measurement extends Memory {
   readonly recordsPerSec: number;
   /** Mean over workers of each worker's time in log calls / its records. */
   readonly callNs: number;
+  /**
+   * CPU time of the measuring process (user + system, every thread) from the start barrier to
+   * the end of close(), per record, in ns.
+   */
+  readonly cpuNsPerRecord: number;
   readonly callNsByWorker: readonly number[];
   /** What the variant's close() returned (ringlog: its stats). */
   readonly sinkStats: unknown;
@@ -46,9 +53,14 @@ export interface VariantSummary {
   readonly recordsPerSec: number;
   /** ringlog's records/s over this variant's, median of per-round ratios. */
   readonly ringlogSpeedup: number;
+  /** This variant's records/s over ringlog's, median of per-round ratios (the inverse view, for ringlog-text). */
+  readonly overRinglog: number;
   readonly callNs: number;
   /** This variant's ns/call over the floor's, median of per-round ratios. */
   readonly callNsOverFloor: number;
+  readonly cpuNsPerRecord: number;
+  /** This variant's CPU per record over the floor's, median of per-round ratios. */
+  readonly cpuOverFloor: number;
   readonly maxRssBytes: number;
   readonly peakSampledRssBytes: number;
   /** Sums over the rounds. */
@@ -63,7 +75,9 @@ export interface WorkersResult {
 }
 
 export async function run(config: Config): Promise<WorkersResult[]> {
-  console.log(`\n== throughput: N workers x ${int(config.recordsPerWorker)} records each, one JSON line per record, one file`);
+  console.log(
+    `\n== throughput: N workers x ${int(config.recordsPerWorker)} records each, one line per record (JSON; ringlog-text: text), one file`,
+  );
   console.log(LEGEND);
   const results: WorkersResult[] = [];
   for (const workers of config.workerCounts) {
@@ -88,7 +102,8 @@ async function measureOnce(variant: VariantName, workers: number, records: numbe
     // Generous: a slow variant on a busy 2-core machine, never a hang.
     const timeoutMs = 60_000 + workers * records * 0.05;
     const child = await inChild<Omit<Measurement, 'round' | 'integrity'>>(spec, timeoutMs);
-    const integrity = VARIANT_BY_NAME[variant].writesFile ? await verifyFile(logPath(dir), workers, records, MESSAGE) : undefined;
+    const { writesFile, lines = 'json' } = VARIANT_BY_NAME[variant];
+    const integrity = writesFile ? await verifyFile(logPath(dir), workers, records, MESSAGE, lines) : undefined;
     return { ...child, round, integrity };
   });
 }
@@ -99,10 +114,13 @@ export async function measure(spec: Spec): Promise<Omit<Measurement, 'round' | '
   const rss = sampleRss(RSS_SAMPLE_MS);
   const sink = await VARIANT_BY_NAME[variant].open(logPath(spec.dir), workers);
   const pool = await Pool.start(sink, workers, { kind: 'count', records, yieldEvery: YIELD_EVERY });
+  // The workers wait at the barrier in Atomics.wait, spending nothing until go().
+  const cpuStart = process.cpuUsage();
   const start = pool.go();
   const done = await pool.all('done');
   const sinkStats = await sink.close();
   const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
   const memory = rss.stop();
   await pool.exited();
   const callNsByWorker = done.map((d) => d.callNs);
@@ -112,6 +130,7 @@ export async function measure(spec: Spec): Promise<Omit<Measurement, 'round' | '
     recordsPerSec: (workers * records) / (elapsedMs / 1000),
     callNs: callNsByWorker.reduce((a, b) => a + b, 0) / workers,
     callNsByWorker,
+    cpuNsPerRecord: ((cpu.user + cpu.system) * 1000) / (workers * records),
     ...memory,
     sinkStats,
   };
@@ -130,26 +149,40 @@ function summarize(config: Config, all: readonly Measurement[]): Partial<Record<
     const runs = of(variant);
     const checked = runs.flatMap((m) => (m.integrity === undefined ? [] : [m.integrity]));
     const sum = (key: keyof Integrity): number => checked.reduce((total, integrity) => total + integrity[key], 0);
+    const overFloor = (key: 'callNs' | 'cpuNsPerRecord'): number =>
+      floor.length === 0
+        ? NaN
+        : medianRatio(
+            runs.map((m) => m[key]),
+            floor.map((m) => m[key]),
+          );
     summary[variant] = {
       recordsPerSec: median(runs.map((m) => m.recordsPerSec)),
       ringlogSpeedup: medianRatio(
         ringlog.map((m) => m.recordsPerSec),
         runs.map((m) => m.recordsPerSec),
       ),
+      overRinglog: medianRatio(
+        runs.map((m) => m.recordsPerSec),
+        ringlog.map((m) => m.recordsPerSec),
+      ),
       callNs: median(runs.map((m) => m.callNs)),
-      callNsOverFloor:
-        floor.length === 0
-          ? NaN
-          : medianRatio(
-              runs.map((m) => m.callNs),
-              floor.map((m) => m.callNs),
-            ),
+      callNsOverFloor: overFloor('callNs'),
+      cpuNsPerRecord: median(runs.map((m) => m.cpuNsPerRecord)),
+      cpuOverFloor: overFloor('cpuNsPerRecord'),
       maxRssBytes: median(runs.map((m) => m.maxRssBytes)),
       peakSampledRssBytes: median(runs.map((m) => m.peakSampledRssBytes)),
       integrity:
         checked.length === 0
           ? undefined
-          : { expected: sum('expected'), intact: sum('intact'), lost: sum('lost'), duplicate: sum('duplicate'), torn: sum('torn') },
+          : {
+              expected: sum('expected'),
+              intact: sum('intact'),
+              lost: sum('lost'),
+              duplicate: sum('duplicate'),
+              torn: sum('torn'),
+              outOfOrder: sum('outOfOrder'),
+            },
     };
   }
   return summary;
@@ -159,11 +192,14 @@ const LEGEND = `records/s         end to end: all records / (start barrier -> ev
 ringlog x faster  ringlog's records/s / the variant's (median of the per-round ratios; > 1: ringlog is faster)
 ns/call           time inside the log calls, per call, timed by each worker (mean over workers)
 vs floor          the variant's ns/call / the floor's (median of the per-round ratios)
+cpu ns/rec        CPU time of the measuring process, every thread (process.cpuUsage(), user + system), barrier -> closed, / records
+cpu vs floor      the variant's cpu ns/rec / the floor's (median of the per-round ratios; < 1: cheaper than formatting in the worker)
 maxRSS, RSS       the measuring process (all its threads): getrusage high-water mark, largest 50 ms sample; MiB
-intact/logged     distinct (worker, i) records parsed whole from the file, over all rounds; lost, dup, torn likewise`;
+intact/logged     distinct (worker, i) records parsed whole from the file, over all rounds; lost, dup, torn likewise
+order             records found after a later record of their worker (each worker's records must be in the order it logged them)`;
 
 function print(config: Config, result: WorkersResult): void {
-  console.log(`\nN=${result.workers}, M=${int(result.records)}: median of ${config.repeats} rounds`);
+  console.log(`\nN=${result.workers}, M=${int(result.records)}: median of ${rounds(config.repeats)}`);
   const rows = config.variants.map((variant) => {
     const s = result.summary[variant]!;
     const integrity = s.integrity;
@@ -173,18 +209,40 @@ function print(config: Config, result: WorkersResult): void {
       times(s.ringlogSpeedup),
       fixed(s.callNs, 0),
       times(s.callNsOverFloor),
+      fixed(s.cpuNsPerRecord, 0),
+      times(s.cpuOverFloor),
       mib(s.maxRssBytes),
       mib(s.peakSampledRssBytes),
       integrity === undefined ? 'no file' : `${int(integrity.intact)}/${int(integrity.expected)}`,
       integrity === undefined ? '' : int(integrity.lost),
       integrity === undefined ? '' : int(integrity.duplicate),
       integrity === undefined ? '' : int(integrity.torn),
+      integrity === undefined ? '' : int(integrity.outOfOrder),
     ];
   });
   console.log(
     table(
-      ['variant', 'records/s', 'ringlog x faster', 'ns/call', 'vs floor', 'maxRSS', 'RSS', 'intact/logged', 'lost', 'dup', 'torn'],
+      [
+        'variant',
+        'records/s',
+        'ringlog x faster',
+        'ns/call',
+        'vs floor',
+        'cpu ns/rec',
+        'cpu vs floor',
+        'maxRSS',
+        'RSS',
+        'intact/logged',
+        'lost',
+        'dup',
+        'torn',
+        'order',
+      ],
       rows,
     ),
   );
+  const text = result.summary['ringlog-text'];
+  if (text !== undefined) {
+    console.log(`ringlog-text records/s / ringlog's (JSON): ${times(text.overRinglog)} (median of the per-round ratios)`);
+  }
 }
