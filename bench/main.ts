@@ -10,9 +10,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type Config, type ScenarioName } from './lib/config.js';
-import { fixed, int } from './lib/format.js';
+import { fixed, int, rounds } from './lib/format.js';
 import { describeMachine, formatMachine } from './lib/machine.js';
 import { checkTargets, formatTargets } from './lib/targets.js';
+import * as drain from './scenarios/drain.js';
 import * as immediacy from './scenarios/immediacy.js';
 import * as latency from './scenarios/latency.js';
 import * as micro from './scenarios/micro.js';
@@ -26,7 +27,8 @@ const machine = describeMachine();
 console.log(`ringlog benchmarks${config.quick ? ' (quick)' : ''}`);
 console.log(formatMachine(machine));
 console.log(
-  `config    N=${config.workerCounts.join(',')}, M=${int(config.recordsPerWorker)}, ${config.repeats} rounds; ` +
+  `config    N=${config.workerCounts.join(',')}, M=${int(config.recordsPerWorker)}, ${rounds(config.repeats)}; ` +
+    `drain ${int(config.drainRecords)} records per case, ${rounds(config.drainRepeats)}; ` +
     `variants ${config.variants.join(', ')}; scenarios ${config.scenarios.join(', ')}`,
 );
 
@@ -34,14 +36,17 @@ const results: Partial<Record<ScenarioName, unknown>> = {};
 const failures: string[] = [];
 const SCENARIOS: Record<ScenarioName, (config: Config) => Promise<unknown>> = {
   throughput: throughput.run,
+  drain: drain.run,
   immediacy: immediacy.run,
   overload: overload.run,
   micro: micro.run,
   latency: latency.run,
 };
 for (const name of config.scenarios) {
+  const scenarioStarted = performance.now();
   try {
     results[name] = await SCENARIOS[name](config);
+    console.log(`(${name}: ${fixed((performance.now() - scenarioStarted) / 1000, 1)} s)`);
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     failures.push(`${name}: ${text}`);

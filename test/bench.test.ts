@@ -15,7 +15,8 @@ const main = fileURLToPath(new URL('../dist/bench/main.js', import.meta.url));
 const verifyModule = new URL('../dist/bench/lib/verify.js', import.meta.url).href;
 type VerifyFile = (typeof import('../bench/lib/verify.js'))['verifyFile'];
 const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'];
-const SCENARIOS = ['throughput', 'immediacy', 'overload', 'micro', 'latency', 'targets'];
+const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'targets'];
+const DRAIN_CASES = ['json', 'text', 'printf', 'error', 'nested', 'child-per-request'];
 
 interface Integrity {
   expected: number;
@@ -33,6 +34,10 @@ interface Results {
     measurements: { variant: string; cpuNsPerRecord: number; integrity?: Integrity }[];
     summary: Record<string, { cpuNsPerRecord: number; cpuOverFloor: number; overRinglog: number }>;
   }[];
+  drain: {
+    measurements: { case: string; records: number; linesPerSec: number; nsPerLine: number }[];
+    summary: Record<string, { linesPerSec: number; nsPerLine: number; target?: number }>;
+  };
   immediacy: unknown[];
   overload: unknown[];
   micro: { tasks: unknown[]; ringlogDroppedFull: number };
@@ -71,6 +76,9 @@ describe('bench --quick', () => {
     // The throughput tables' CPU columns, and the text variant's ratio.
     expect(stdout).toMatch(/^variant +records\/s +ringlog x faster +ns\/call +vs floor +cpu ns\/rec +cpu vs floor /m);
     expect(stdout).toMatch(/^ringlog-text records\/s \/ ringlog's \(JSON\): [\d.]+x/m);
+    // The drain table: a row per case.
+    expect(stdout).toMatch(/^case +lines\/s +ns\/line +bytes\/line +target lines\/s$/m);
+    for (const name of DRAIN_CASES) expect(stdout).toMatch(new RegExp(`^${name} +[\\d,]+ +\\d+ +\\d+`, 'm'));
     expect(stdout).toMatch(/^ringlog integrity: OK/m);
 
     const results = JSON.parse(readFileSync(jsonPath, 'utf8')) as Results;
@@ -89,6 +97,9 @@ describe('bench --quick', () => {
       expect(Number.isFinite(summary.ringlog!.cpuOverFloor)).toBe(true);
       expect(Number.isFinite(summary['ringlog-text']!.overRinglog)).toBe(true);
     }
+    // Every case ran (once in the quick run; its lines were counted in the measuring process, or it failed).
+    expect(results.drain.measurements.map((m) => m.case)).toEqual(DRAIN_CASES);
+    for (const name of DRAIN_CASES) expect(results.drain.summary[name]!.linesPerSec).toBeGreaterThan(0);
     expect(results.immediacy).toHaveLength(4);
     expect(results.overload).toHaveLength(4);
     expect(results.micro.tasks).toHaveLength(12);

@@ -4,7 +4,7 @@
  * results can record the exact configuration next to the measurements.
  */
 
-export const SCENARIOS = ['throughput', 'immediacy', 'overload', 'micro', 'latency'] as const;
+export const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'] as const;
@@ -20,6 +20,10 @@ export interface Config {
   readonly recordsPerWorker: number;
   /** Throughput runs per (N, variant); the variants alternate within each round. */
   readonly repeats: number;
+  /** Records per case of the drain scenario (the ring is filled, then drained, as often as it takes). */
+  readonly drainRecords: number;
+  /** Drain runs per case; the cases alternate within each round. */
+  readonly drainRepeats: number;
   /** How long the immediacy worker computes after its one record. */
   readonly immediacySpinMs: number;
   readonly overloadMs: number;
@@ -47,6 +51,8 @@ const FULL: Config = {
   workerCounts: [1, 2, 4, 8],
   recordsPerWorker: 200_000,
   repeats: 5,
+  drainRecords: 1_000_000,
+  drainRepeats: 3,
   immediacySpinMs: 2000,
   overloadMs: 10_000,
   overloadWorkers: 2,
@@ -59,8 +65,8 @@ const FULL: Config = {
 };
 
 /**
- * Every variant and scenario still runs, so CI exercises all of it; only the sizes shrink, to
- * fit 30 s on a 2-core machine together with the TypeScript build (about 5 s of it there).
+ * Every variant and scenario still runs, so CI exercises all of it; only the sizes shrink (the
+ * drain cases run once each), to fit about 40 s on a 2-core machine with the TypeScript build.
  */
 const QUICK: Config = {
   ...FULL,
@@ -68,6 +74,8 @@ const QUICK: Config = {
   workerCounts: [1, 4],
   recordsPerWorker: 20_000,
   repeats: 2,
+  drainRecords: 20_000,
+  drainRepeats: 1,
   immediacySpinMs: 250,
   overloadMs: 1000,
   overloadDrainMs: 500,
@@ -81,7 +89,8 @@ const USAGE = `usage: npm run bench [-- options]
   --variants=a,b          throughput variants: ${VARIANTS.join(', ')} (ringlog is always kept: ratios need it)
   --n=1,4                 worker counts of the throughput runs
   --m=200000              records per worker
-  --repeats=5             runs per (N, variant)
+  --repeats=5             runs per (N, variant), and per drain case
+  --drain-m=1000000       records per drain case
   --overload-ms=10000     how long producers outrun the slow disk
   --json=path             where to write the JSON results
   --help`;
@@ -112,7 +121,10 @@ export function parseArgs(argv: readonly string[]): Config {
         config = { ...config, recordsPerWorker: positiveInt(value, flag) };
         break;
       case '--repeats':
-        config = { ...config, repeats: positiveInt(value, flag) };
+        config = { ...config, repeats: positiveInt(value, flag), drainRepeats: positiveInt(value, flag) };
+        break;
+      case '--drain-m':
+        config = { ...config, drainRecords: positiveInt(value, flag) };
         break;
       case '--overload-ms':
         config = { ...config, overloadMs: positiveInt(value, flag) };
