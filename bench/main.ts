@@ -55,7 +55,11 @@ for (const name of config.scenarios) {
 }
 
 const throughputResults = results.throughput as throughput.WorkersResult[] | undefined;
-const targets = checkTargets(throughputResults, results.latency as latency.Result | undefined);
+const targets = checkTargets({
+  throughput: throughputResults,
+  drain: results.drain as drain.Result | undefined,
+  latency: results.latency as latency.Result | undefined,
+});
 const integrity = ringlogIntegrity(throughputResults);
 if (integrity.problems.length > 0) failures.push(...integrity.problems);
 
