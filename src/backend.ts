@@ -17,7 +17,8 @@ import { isConfigSource, resolveConfigFile } from './config-file.js';
 import { Compressor } from './consumer/compressor.js';
 import { drainOnExit, shutDown } from './consumer/consumer.js';
 import { countFormatFailures, loadFormatterModules, type LoadedModules } from './consumer/formats.js';
-import { openRouter } from './consumer/outputs.js';
+import { renderProcessKeys } from './consumer/json-format.js';
+import { openRouter, processContext } from './consumer/outputs.js';
 import type { ConsumerCrash } from './consumer/supervisor.js';
 import type { ConsumerData } from './consumer/thread.js';
 import { describeEvent, type ErrorInfo, type Operation, type SinkEvent, type SinkMonitor } from './consumer/write-failure.js';
@@ -27,6 +28,7 @@ import { connect, type Logger } from './producer/logger.js';
 import { Producer } from './producer/producer.js';
 import { allocateShared, Slot, Stat, State, viewShared, type SharedViews } from './shared/layout.js';
 import { Ring } from './shared/ring.js';
+import { namesRoute } from './shared/routes.js';
 import { drainOnSignals } from './signals.js';
 
 /** How long the exiting main thread waits for the consumer thread to finish a batch. */
@@ -231,6 +233,14 @@ function rebuildError(info: ErrorInfo): Error {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Whether producers write the lines (handle.lines): every sink writes pino's JSON line, and
+ * names route nothing, so one line serves every sink a record reaches.
+ */
+function writesJsonLines(options: ResolvedOptions): boolean {
+  return options.sinks.every((sink) => options.formats[sink.format]?.type === 'json') && !namesRoute(options.routes);
+}
+
 class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly handle: LogHandle;
   readonly bufferSize: number;
@@ -277,6 +287,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       onFull: options.onFull,
       maxRecordSize: options.maxRecordBytes,
       routes: options.routes,
+      ...(writesJsonLines(options) ? { lines: renderProcessKeys(processContext()) } : {}),
     });
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve;

@@ -17,6 +17,7 @@ import { LEVELS, type LevelName } from '../src/levels.js';
 import type { LogHandle } from '../src/producer/handle.js';
 import { connect } from '../src/producer/logger.js';
 import { allocateShared, Slot, viewShared } from '../src/shared/layout.js';
+import { bytesOver } from '../src/shared/codec.js';
 import type { LogRecord } from '../src/shared/record.js';
 import { Ring } from '../src/shared/ring.js';
 import { singleSinkTable } from '../src/shared/routes.js';
@@ -54,6 +55,9 @@ function nullSink(): Sink {
   return {
     writeLine: () => void pending++,
     writeBytes: () => void pending++,
+    reserveLine: () => 0,
+    lineBuffer: bytesOver(new Uint8Array(1 << 20)),
+    commitLine: () => void pending++,
     flush: () => void (pending = 0),
     close: () => {},
     bytesWritten: 0,

@@ -30,6 +30,7 @@ function captureSink(closeThrows = false): Capture {
   const lines: string[] = [];
   const how: ('bytes' | 'line')[] = [];
   let pending = 0;
+  let lineBuffer = bytesOver(Buffer.alloc(0));
   return {
     lines,
     how,
@@ -40,6 +41,19 @@ function captureSink(closeThrows = false): Capture {
     },
     writeBytes(bytes: Bytes, length) {
       lines.push(bytes.buffer.toString('utf8', 0, length));
+      how.push('bytes');
+      pending++;
+    },
+    reserveLine(maxBytes) {
+      if (lineBuffer.u8.length < maxBytes + 1) lineBuffer = bytesOver(Buffer.alloc(maxBytes + 1));
+      // Not at 0: a renderer that writes where it was told, and only there, is what is tested.
+      return 1;
+    },
+    get lineBuffer() {
+      return lineBuffer;
+    },
+    commitLine(length) {
+      lines.push(lineBuffer.buffer.toString('utf8', 1, 1 + length));
       how.push('bytes');
       pending++;
     },

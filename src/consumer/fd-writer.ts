@@ -182,6 +182,25 @@ export class FdWriter {
     return length;
   }
 
+  /** Room for a line of up to `maxBytes` rendered in place (see Sink.reserveLine); returns where it starts in `lineBuffer`. */
+  reserveLine(maxBytes: number): number {
+    if (this.#closed) throw sinkClosedError('reserveLine');
+    if (maxBytes > this.#buffer.length - this.#used) this.#makeRoom(maxBytes);
+    return this.#used;
+  }
+
+  get lineBuffer(): Bytes {
+    if (this.#bytes.u8 !== this.#buffer) this.#bytes = bytesOver(this.#buffer);
+    return this.#bytes;
+  }
+
+  /** Takes `length` bytes written at reserveLine()'s offset as one line; returns `length`. */
+  commitLine(length: number): number {
+    this.#used += length;
+    this.#lines++;
+    return length;
+  }
+
   /** Writes every buffered byte out (or, with a guard, drops what cannot be written). */
   flush(): void {
     if (this.#closed) throw sinkClosedError('flush');

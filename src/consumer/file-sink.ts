@@ -280,6 +280,18 @@ class FileSink implements Sink {
     this.#appended(this.#writer.appendBytes(bytes, length));
   }
 
+  reserveLine(maxBytes: number): number {
+    return this.#writer.reserveLine(maxBytes);
+  }
+
+  get lineBuffer(): Bytes {
+    return this.#writer.lineBuffer;
+  }
+
+  commitLine(length: number): void {
+    this.#appended(this.#writer.commitLine(length));
+  }
+
   /**
    * A line of `lineBytes` was just buffered: rotate first if it would overfill the live file or
    * its period is over. The clock is read only when time matters: with an interval (once a

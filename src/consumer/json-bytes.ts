@@ -14,12 +14,15 @@
  * - a merging value that is not an object, and anything that does not parse (the general
  *   path counts it as failed).
  *
- * Bindings are rendered from the record like fields, not cached per logger: a cache keyed by
- * thread missed on every record of a thread that interleaves child loggers (a child per request
- * is common), and a miss cost more than rendering a few bindings does.
+ * A logger's name and bindings are rendered once per distinct context (context-cache.ts, keyed
+ * by the context's bytes, not by thread: a thread that interleaves child loggers still hits),
+ * and kept joined to the line's header for the millisecond and level at hand, so the start of
+ * most lines is one copy. Lines are written wherever the caller says, with no bounds check per
+ * byte: `maxLineBytes()` bounds the line, and the router renders straight into the sink's
+ * buffer (`renderInto`), so a line is written once, where it is sent from.
  */
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
-import { copyBytes } from '../shared/copy.js';
+import { ContextCache, CONTEXT_INTS, RENDERED_MAX_BYTES, type ContextEntry } from './context-cache.js';
 import { renderProcessKeys, type JsonFormatContext } from './json-format.js';
 
 /** What `render()` returns for a record it leaves to the general formatter. */
@@ -29,6 +32,17 @@ const BAIL = -1;
 
 /** Binding keys remembered for the shadowing check; a record with more goes the general way. */
 const MAX_BINDINGS = 64;
+/** Binding keys a context-cache entry keeps (start and length each); more: not kept. */
+const CACHED_BINDINGS = CONTEXT_INTS / 2;
+/** ContextEntry.flags: the context has a name. */
+const HAS_NAME = 1;
+/**
+ * The most bytes a record byte becomes: `\u00XX` for a control character, `,false` for a FALSE
+ * in an array; every other value and frame byte takes fewer.
+ */
+const EXPANSION = 6;
+/** Copies longer than this go through one native set(); shorter ones through a loop. */
+const NATIVE_COPY_FROM = 24;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -38,13 +52,20 @@ const HEX = '0123456789abcdef';
 /** Short escapes JSON.stringify uses for these control characters; the rest are \u00XX. */
 const SHORT_ESCAPES: Readonly<Record<number, number>> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 
-const ascii = (text: string): Bytes => bytesOver(Buffer.from(text, 'latin1'));
+const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
 const NAME_KEY = ascii(',"name":');
 const MSG_KEY = ascii(',"msg":');
-const LINE_END = ascii('}\n');
 const NULL = ascii('null');
 const TRUE = ascii('true');
 const FALSE = ascii('false');
+
+/**
+ * 1 for a UTF-8 byte a JSON string takes as it is. Not: controls, `"` and `\`, which are
+ * escaped; 0xE2, which may start U+2028/U+2029 (escaped too); 0xEF, which may start U+FFFD.
+ */
+const PLAIN = new Uint8Array(256);
+for (let byte = 0x20; byte < 256; byte++) PLAIN[byte] = 1;
+for (const byte of [QUOTE, BACKSLASH, 0xe2, 0xef]) PLAIN[byte] = 0;
 
 /** Keys the line writes itself: a field or binding of that name is skipped (json-format.ts). */
 const LEVEL = Buffer.from('level', 'latin1');
@@ -61,9 +82,13 @@ const FIELDS = 2;
 type Level = typeof NESTED | typeof BINDINGS | typeof FIELDS;
 
 export class JsonLineRenderer {
-  /** The rendered line: `output[0 .. render()'s result)`. */
+  /** The line of the last `render()`: `output[0 .. render()'s result)`. */
   output: Bytes = bytesOver(Buffer.allocUnsafe(4096));
   readonly #processKeys: string;
+  /** What a line may take beyond EXPANSION bytes per record byte: the header's numbers, the process keys. */
+  readonly #fixedBytes: number;
+  /** Where the line goes, and the position in it. */
+  #out: Uint8Array = new Uint8Array(0);
   #at = 0;
   #src: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
@@ -73,51 +98,77 @@ export class JsonLineRenderer {
   /** How many keys `#bindingKeys` holds for the record being rendered. */
   #boundKeys = 0;
   /** Per level: the line's start for the last millisecond seen (see `#header`). */
-  readonly #headers: ({ time: number; bytes: Bytes } | undefined)[] = [];
+  readonly #headers: ({ time: number; bytes: Uint8Array } | undefined)[] = [];
   /** Set by `#string` when it copied U+FFFD (EF BF BD), what a lone surrogate turns into. */
   #replaced = false;
+  /** Set by `#context`: the context has a name. */
+  #hasName = false;
+  readonly #contexts = new ContextCache();
 
   constructor(context: JsonFormatContext) {
     this.#processKeys = renderProcessKeys(context);
+    // `{"level":255,"time":` + the longest number String() writes + the process keys + `}\n`.
+    this.#fixedBytes = 32 + 25 + Buffer.byteLength(this.#processKeys, 'utf8') + 2;
+  }
+
+  /** The most bytes the line of a record of `length` bytes can take. */
+  maxLineBytes(length: number): number {
+    return this.#fixedBytes + EXPANSION * length;
   }
 
   /** Renders the record at `index` into `output`; returns its byte length or NOT_RENDERED. */
   render(source: Bytes, index: number, length: number): number {
+    const bound = this.maxLineBytes(length);
+    if (bound > this.output.u8.length) {
+      let size = this.output.u8.length * 2;
+      while (size < bound) size *= 2;
+      this.output = bytesOver(Buffer.allocUnsafe(size));
+    }
+    return this.renderInto(source, index, length, this.output.u8, 0);
+  }
+
+  /**
+   * Renders the record at `index` into `out` from `start`, where at least `maxLineBytes(length)`
+   * bytes must be free; returns the line's byte length, or NOT_RENDERED (then what was written
+   * past `start` means nothing).
+   */
+  renderInto(source: Bytes, index: number, length: number, out: Uint8Array, start: number): number {
     if (length < HEADER_BYTES) return NOT_RENDERED;
     const { u8, view } = source;
     if (view.getUint16(index + RecordOffset.ARG_COUNT, true) !== 0) return NOT_RENDERED;
     this.#src = u8;
     this.#view = view;
+    this.#out = out;
     const end = index + length;
     this.#end = end;
-    this.#at = 0;
+    this.#at = start;
     this.#boundKeys = 0;
-    this.#copy(this.#header(u8[index + RecordOffset.LEVEL]!, view.getFloat64(index + RecordOffset.TIME, true)));
+    const level = u8[index + RecordOffset.LEVEL]!;
+    const time = view.getFloat64(index + RecordOffset.TIME, true);
 
     // One pass in record order: name, bindings, message, fields. The line puts the message
     // last, so only its place is noted on the way.
     let p = index + HEADER_BYTES;
-    let hasName = false;
-    if (p + 5 <= end && u8[p] === Tag.STRING) {
-      const nameBytes = this.#u32(p + 1);
-      if (p + 5 + nameBytes > end) return NOT_RENDERED;
-      hasName = true;
-      this.#copy(NAME_KEY);
-      this.#string(p + 5, nameBytes);
-      p += 5 + nameBytes;
-    } else if (p < end && u8[p] === Tag.UNDEFINED) {
-      p++;
+    let hasName: boolean;
+    const entry = this.#contexts.find(u8, p, end);
+    if (entry !== undefined) {
+      this.#put(this.#prefix(entry, level, time));
+      hasName = (entry.flags & HAS_NAME) !== 0;
+      const count = (this.#boundKeys = entry.flags >>> 1);
+      const keys = this.#bindingKeys;
+      for (let k = 0; k < count * 2; k += 2) {
+        keys[k] = p + entry.ints[k]!;
+        keys[k + 1] = entry.ints[k + 1]!;
+      }
+      p += entry.keyLength;
     } else {
-      return NOT_RENDERED;
-    }
-
-    if (p + 5 <= end && u8[p] === Tag.OBJECT) {
-      p = this.#members(p + 5, this.#u32(p + 1), BINDINGS, hasName, false);
+      const contextAt = p;
+      this.#put(this.#header(level, time));
+      const renderedAt = this.#at;
+      p = this.#context(p);
       if (p === BAIL) return NOT_RENDERED;
-    } else if (p < end && u8[p] === Tag.UNDEFINED) {
-      p++;
-    } else {
-      return NOT_RENDERED;
+      hasName = this.#hasName;
+      this.#remember(contextAt, p, renderedAt, hasName);
     }
 
     let msgStart = -1;
@@ -139,22 +190,81 @@ export class JsonLineRenderer {
     }
     if (p !== end) return NOT_RENDERED;
     if (msgStart >= 0) {
-      this.#copy(MSG_KEY);
+      this.#put(MSG_KEY);
       this.#string(msgStart, msgBytes);
     }
-    this.#copy(LINE_END);
-    return this.#at;
+    out[this.#at++] = 0x7d;
+    out[this.#at++] = 0x0a;
+    return this.#at - start;
+  }
+
+  /** The name and bindings at `p`, written; returns the position after them, or BAIL. */
+  #context(p: number): number {
+    const u8 = this.#src;
+    const end = this.#end;
+    this.#hasName = false;
+    if (p + 5 <= end && u8[p] === Tag.STRING) {
+      const nameBytes = this.#u32(p + 1);
+      if (p + 5 + nameBytes > end) return BAIL;
+      this.#hasName = true;
+      this.#put(NAME_KEY);
+      this.#string(p + 5, nameBytes);
+      p += 5 + nameBytes;
+    } else if (p < end && u8[p] === Tag.UNDEFINED) {
+      p++;
+    } else {
+      return BAIL;
+    }
+    if (p + 5 <= end && u8[p] === Tag.OBJECT) return this.#members(p + 5, this.#u32(p + 1), BINDINGS, this.#hasName, false);
+    if (p < end && u8[p] === Tag.UNDEFINED) return p + 1;
+    return BAIL;
+  }
+
+  /** Keeps the rendering of the context `[from, to)`, written from `renderedAt`, for the next records. */
+  #remember(from: number, to: number, renderedAt: number, hasName: boolean): void {
+    const entry = this.#contexts.replace(this.#src, from, to - from);
+    if (entry === undefined) return;
+    const renderedLength = this.#at - renderedAt;
+    const count = this.#boundKeys;
+    if (renderedLength > RENDERED_MAX_BYTES || count > CACHED_BINDINGS) {
+      this.#contexts.drop(entry);
+      return;
+    }
+    const out = this.#out;
+    const rendered = entry.rendered;
+    for (let i = 0; i < renderedLength; i++) rendered[i] = out[renderedAt + i]!;
+    entry.renderedLength = renderedLength;
+    const keys = this.#bindingKeys;
+    for (let k = 0; k < count * 2; k += 2) {
+      entry.ints[k] = keys[k]! - from;
+      entry.ints[k + 1] = keys[k + 1]!;
+    }
+    entry.flags = (count << 1) | (hasName ? HAS_NAME : 0);
+  }
+
+  /** The header and the context's rendering, joined once per level and millisecond. */
+  #prefix(entry: ContextEntry, level: number, time: number): Uint8Array {
+    if (entry.prefixLevel === level && entry.prefixTime === time) return entry.prefix;
+    const header = this.#header(level, time);
+    const prefix = new Uint8Array(header.length + entry.renderedLength);
+    prefix.set(header);
+    prefix.set(entry.rendered.subarray(0, entry.renderedLength), header.length);
+    entry.prefix = prefix;
+    entry.prefixLength = prefix.length;
+    entry.prefixLevel = level;
+    entry.prefixTime = time;
+    return prefix;
   }
 
   /**
    * `{"level":30,"time":1700000000123,"pid":123,"hostname":"h"`, kept per level: the records of
    * one millisecond share it.
    */
-  #header(level: number, time: number): Bytes {
+  #header(level: number, time: number): Uint8Array {
     const cached = this.#headers[level];
     if (cached !== undefined && cached.time === time) return cached.bytes;
     const start = `{"level":${level},"time":${Number.isFinite(time) ? String(time) : 'null'}`;
-    const bytes = bytesOver(Buffer.from(start + this.#processKeys, 'utf8'));
+    const bytes = Buffer.from(start + this.#processKeys, 'utf8');
     this.#headers[level] = { time, bytes };
     return bytes;
   }
@@ -162,16 +272,18 @@ export class JsonLineRenderer {
   // ---- objects -------------------------------------------------------------------------------
 
   /**
-   * Writes the `count` members of an object at `start`, each `,"key":value`, skipping undefined
-   * values. Returns the position after the object, or BAIL. At the top level (BINDINGS, FIELDS)
-   * it also skips the keys the line writes itself, and leaves the record to the general
-   * formatter where that one decides differently: a `msg` binding (kept or dropped depending on
-   * the message, which comes later in the record) and a field with the key of a binding written
-   * before it (the formatter drops the binding, here already written).
+   * Writes the `count` members of an object at `start`, each `,"key":value` (the first without
+   * its comma inside a value), skipping undefined values. Returns the position after the
+   * object, or BAIL. At the top level (BINDINGS, FIELDS) it also skips the keys the line writes
+   * itself, and leaves the record to the general formatter where that one decides differently:
+   * a `msg` binding (kept or dropped depending on the message, which comes later in the record)
+   * and a field with the key of a binding written before it (the formatter drops the binding,
+   * here already written).
    */
   #members(start: number, count: number, level: Level, hasName: boolean, hasMsg: boolean): number {
     const end = this.#end;
     const keys = this.#bindingKeys;
+    let comma = level !== NESTED;
     let p = start;
     for (let i = 0; i < count; i++) {
       if (p + 4 > end) return BAIL;
@@ -194,8 +306,9 @@ export class JsonLineRenderer {
           if (keys[k * 2 + 1] === keyBytes && this.#sameBytes(keys[k * 2]!, key, keyBytes)) return BAIL;
         }
       }
-      p = this.#member(key, keyBytes, value);
+      p = this.#member(key, keyBytes, value, comma);
       if (p === BAIL) return BAIL;
+      comma = true;
     }
     return p;
   }
@@ -231,14 +344,14 @@ export class JsonLineRenderer {
 
   // ---- values --------------------------------------------------------------------------------
 
-  /** `,"key":value`; returns the position after the value. */
-  #member(key: number, keyBytes: number, value: number): number {
-    this.#byte(COMMA);
+  /** `,"key":value` (without the comma when `comma` is false); returns the position after the value. */
+  #member(key: number, keyBytes: number, value: number, comma: boolean): number {
+    if (comma) this.#out[this.#at++] = COMMA;
     this.#replaced = false;
     this.#string(key, keyBytes);
     // Keys that had lone surrogates may have become the same key: decoding keeps one of them.
     if (this.#replaced) return BAIL;
-    this.#byte(COLON);
+    this.#out[this.#at++] = COLON;
     return this.#value(value);
   }
 
@@ -249,13 +362,13 @@ export class JsonLineRenderer {
     switch (src[p]) {
       case Tag.UNDEFINED:
       case Tag.NULL:
-        this.#copy(NULL);
+        this.#put(NULL);
         return p + 1;
       case Tag.FALSE:
-        this.#copy(FALSE);
+        this.#put(FALSE);
         return p + 1;
       case Tag.TRUE:
-        this.#copy(TRUE);
+        this.#put(TRUE);
         return p + 1;
       case Tag.INT32:
         if (p + 5 > end) return BAIL;
@@ -265,7 +378,7 @@ export class JsonLineRenderer {
         if (p + 9 > end) return BAIL;
         const number = this.#view.getFloat64(p + 1, true);
         if (Number.isFinite(number)) this.#latin1(String(number));
-        else this.#copy(NULL);
+        else this.#put(NULL);
         return p + 9;
       }
       case Tag.STRING: {
@@ -281,26 +394,23 @@ export class JsonLineRenderer {
         if (p + 5 > end) return BAIL;
         const count = this.#u32(p + 1);
         if (count > end - p - 5) return BAIL;
-        this.#byte(0x5b);
+        this.#out[this.#at++] = 0x5b;
         let q = p + 5;
         for (let i = 0; i < count; i++) {
-          if (i > 0) this.#byte(COMMA);
+          if (i > 0) this.#out[this.#at++] = COMMA;
           q = this.#value(q);
           if (q === BAIL) return BAIL;
         }
-        this.#byte(0x5d);
+        this.#out[this.#at++] = 0x5d;
         return q;
       }
       case Tag.OBJECT: {
         if (p + 5 > end) return BAIL;
         const count = this.#u32(p + 1);
-        this.#byte(0x7b);
-        const mark = this.#at;
+        this.#out[this.#at++] = 0x7b;
         const q = this.#members(p + 5, count, NESTED, false, false);
         if (q === BAIL) return BAIL;
-        // Members are written comma first: the object's first comma is dropped.
-        if (this.#at > mark) this.output.u8.copyWithin(mark, mark + 1, this.#at--);
-        this.#byte(0x7d);
+        this.#out[this.#at++] = 0x7d;
         return q;
       }
       default:
@@ -321,8 +431,7 @@ export class JsonLineRenderer {
     const digits = start + bytes - first;
     if (digits < 1 || (src[first] === 0x30 && (digits > 1 || negative))) return BAIL;
     for (let i = first; i < start + bytes; i++) if (src[i]! < 0x30 || src[i]! > 0x39) return BAIL;
-    this.#reserve(bytes);
-    const out = this.output.u8;
+    const out = this.#out;
     for (let i = 0; i < bytes; i++) out[this.#at++] = src[start + i]!;
     return start + bytes;
   }
@@ -381,31 +490,22 @@ export class JsonLineRenderer {
 
   // ---- output --------------------------------------------------------------------------------
 
-  #reserve(bytes: number): void {
-    if (this.#at + bytes <= this.output.u8.length) return;
-    let size = this.output.u8.length * 2;
-    while (size < this.#at + bytes) size *= 2;
-    const bigger = bytesOver(Buffer.allocUnsafe(size));
-    bigger.u8.set(this.output.u8.subarray(0, this.#at));
-    this.output = bigger;
-  }
-
-  #byte(byte: number): void {
-    this.#reserve(1);
-    this.output.u8[this.#at++] = byte;
-  }
-
-  #copy(bytes: Bytes): void {
-    const length = bytes.u8.length;
-    this.#reserve(length);
-    copyBytes(bytes, 0, this.output, this.#at, length);
-    this.#at += length;
+  #put(bytes: Uint8Array): void {
+    const length = bytes.length;
+    const out = this.#out;
+    if (length > NATIVE_COPY_FROM) {
+      out.set(bytes, this.#at);
+      this.#at += length;
+      return;
+    }
+    let at = this.#at;
+    for (let i = 0; i < length; i++) out[at++] = bytes[i]!;
+    this.#at = at;
   }
 
   /** Text known to be ASCII (numbers). */
   #latin1(text: string): void {
-    this.#reserve(text.length);
-    const out = this.output.u8;
+    const out = this.#out;
     let at = this.#at;
     for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
     this.#at = at;
@@ -413,8 +513,7 @@ export class JsonLineRenderer {
 
   /** An int32 in decimal; `>>> 0` division is exact for it, and twice as fast as Math.floor. */
   #digits(value: number): void {
-    this.#reserve(11);
-    const out = this.output.u8;
+    const out = this.#out;
     let at = this.#at;
     if (value < 0) {
       out[at++] = 0x2d;
@@ -436,15 +535,14 @@ export class JsonLineRenderer {
    * escapes them, and U+2028 / U+2029 (E2 80 A8 / A9) as json-format.ts does.
    */
   #string(start: number, length: number): void {
-    this.#reserve(2 + 6 * length);
     const src = this.#src;
-    const out = this.output.u8;
+    const out = this.#out;
     let at = this.#at;
     out[at++] = QUOTE;
     const end = start + length;
     for (let i = start; i < end; i++) {
       const byte = src[i]!;
-      if (byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH && byte !== 0xe2 && byte !== 0xef) {
+      if (PLAIN[byte] === 1) {
         out[at++] = byte;
       } else if (byte === 0xef) {
         if (i + 2 < end && src[i + 1] === 0xbf && src[i + 2] === 0xbd) this.#replaced = true;

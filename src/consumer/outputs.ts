@@ -7,6 +7,7 @@ import type { ResolvedSink } from '../config.js';
 import type { ResolvedOptions } from '../options.js';
 import { createFileSink, type CompressorPort, type FsPort } from './file-sink.js';
 import { createLineFormats, type FormatFailure, type LoadedModules } from './formats.js';
+import type { JsonFormatContext } from './json-format.js';
 import { Router } from './router.js';
 import type { Sink } from './sink.js';
 import { createStdoutSink } from './stdout-sink.js';
@@ -33,9 +34,14 @@ export interface OpenRouterOptions extends OpenSinkOptions {
   readonly onFormatFailure: FormatFailure;
 }
 
+/** What every line says of the process, in every thread that renders or writes lines. */
+export function processContext(): JsonFormatContext {
+  return { pid: process.pid, hostname: hostname() };
+}
+
 /** The sinks and formats of `options`, behind a Router. */
 export function openRouter(options: ResolvedOptions, how: OpenRouterOptions): Router {
-  const context = { pid: process.pid, hostname: hostname() };
+  const context = processContext();
   const formats = createLineFormats(options.formats, how.modules, context, how.onFormatFailure);
   return new Router(options.routes, openSinks(options.sinks, how), formats, options.sinks.map((sink) => sink.format));
 }

@@ -23,9 +23,10 @@
  *
  * It also stands for its sinks as a whole toward the consumer: flush, close, counters summed.
  */
-import { HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
+import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
 import type { LogRecord } from '../shared/record.js';
-import { sinksFor, type RouteTable } from '../shared/routes.js';
+import { copyBytes } from '../shared/copy.js';
+import { namesRoute, sinksFor, type RouteTable } from '../shared/routes.js';
 import { decodeRecord } from './decoder.js';
 import type { LineFormat } from './formats.js';
 import { NOT_RENDERED } from './json-bytes.js';
@@ -58,6 +59,12 @@ const MAX_ROUTES = 1024;
  * usually interleave in a batch (the cookbook's six), few enough that a miss costs little.
  */
 const RECENT_NAMES = 8;
+
+/**
+ * Lines rendered in the sink's own buffer when their bound is at most this; a larger record's
+ * bound (up to 6x a megabyte) would make the sink grow its buffer, so it is rendered apart.
+ */
+const IN_PLACE_MAX_BYTES = 64 * 1024;
 
 /** A format's state for the record at hand: its rendering failed. */
 const FAILED = -2;
@@ -102,7 +109,7 @@ export class Router {
     this.#renderedFor = new Float64Array(formats.length);
     this.#lengths = new Int32Array(formats.length);
     this.#lines = formats.map(() => undefined);
-    const uniform = table.sinks.every((sink) => sink.loggers.length === 0) && !Object.values(table.loggers).some((logger) => logger.propagate === false);
+    const uniform = !namesRoute(table);
     this.#root = this.#route(undefined);
     this.#uniform = uniform ? this.#root : undefined;
     this.#only = uniform && this.#outputs.length === 1 ? this.#outputs[0] : undefined;
@@ -113,7 +120,34 @@ export class Router {
    * returns how many did. A record that cannot be rendered is counted (see takeFailed()).
    */
   write(bytes: Bytes, index: number, length: number): number {
+    if (length > HEADER_BYTES && (bytes.u8[index + RecordOffset.FLAGS]! & Flag.LINE) !== 0) return this.#writeFinished(bytes, index, length);
     return this.#only === undefined ? this.#writeRouted(bytes, index, length) : this.#writeOnly(this.#only, bytes, index, length);
+  }
+
+  /**
+   * A line the producer finished (Flag.LINE, only asked for when names route nothing and every
+   * sink writes JSON lines): copied to every root sink whose level it meets, whatever its format.
+   * One that does not end its line is counted as failed.
+   */
+  #writeFinished(bytes: Bytes, index: number, length: number): number {
+    const u8 = bytes.u8;
+    if (u8[index + length - 1] !== NEWLINE) {
+      this.#failed++;
+      return 0;
+    }
+    const level = u8[index + RecordOffset.LEVEL]!;
+    const start = index + HEADER_BYTES;
+    const lineBytes = length - HEADER_BYTES;
+    let written = 0;
+    for (const output of this.#root.outputs) {
+      if (level < output.level) continue;
+      const sink = output.sink;
+      const at = sink.reserveLine(lineBytes);
+      copyBytes(bytes, start, sink.lineBuffer, at, lineBytes);
+      sink.commitLine(lineBytes);
+      written++;
+    }
+    return written;
   }
 
   /** As write(), for a record made in the consumer (the drop notice). */
@@ -140,18 +174,24 @@ export class Router {
   #writeOnly(output: Output, bytes: Bytes, index: number, length: number): number {
     if (output.level > 0 && bytes.u8[index + RecordOffset.LEVEL]! < output.level) return 0;
     const { format, renderer } = this.#formats[output.format]!;
+    const sink = output.sink;
+    // Straight into the sink's buffer when the bound is small: the line is then written once,
+    // where it is sent from.
+    const start = renderer !== undefined && renderer.maxLineBytes(length) <= IN_PLACE_MAX_BYTES ? sink.reserveLine(renderer.maxLineBytes(length)) : -1;
     let line: string | undefined;
     let lineBytes = NOT_RENDERED;
     try {
-      if (renderer !== undefined) lineBytes = renderer.render(bytes, index, length);
+      if (start >= 0) lineBytes = renderer!.renderInto(bytes, index, length, sink.lineBuffer.u8, start);
+      else if (renderer !== undefined) lineBytes = renderer.render(bytes, index, length);
       if (lineBytes === NOT_RENDERED) line = format(decodeRecord(bytes, index, length));
     } catch {
       // A record that does not decode or render is counted, and the rest of the batch goes on.
       this.#failed++;
       return 0;
     }
-    if (line === undefined) output.sink.writeBytes(renderer!.output, lineBytes);
-    else output.sink.writeLine(line);
+    if (line !== undefined) sink.writeLine(line);
+    else if (start >= 0) sink.commitLine(lineBytes);
+    else sink.writeBytes(renderer!.output, lineBytes);
     return 1;
   }
 
@@ -313,6 +353,8 @@ export class Router {
     return sum;
   }
 }
+
+const NEWLINE = 0x0a;
 
 /** Whether `u8[start ..]` holds the bytes of `name`. */
 function sameBytes(u8: Uint8Array, start: number, name: Uint8Array): boolean {

@@ -12,6 +12,17 @@ export interface Sink {
   writeLine(line: string): void;
   /** As writeLine, for a line already encoded: `bytes[0 .. length)`, ending with '\n'. */
   writeBytes(bytes: Bytes, length: number): void;
+  /**
+   * For a line rendered in place, so that it is written once, where it is sent from: makes room
+   * for `maxBytes` after the buffered bytes (writing them out first if need be) and returns
+   * where the line starts in `lineBuffer`. Then `commitLine()` takes it; without that call the
+   * bytes written there are not a line.
+   */
+  reserveLine(maxBytes: number): number;
+  /** The buffer `reserveLine()` made room in; valid until the next call on the sink. */
+  readonly lineBuffer: Bytes;
+  /** Takes the `length` bytes at reserveLine()'s offset as one line, ending with '\n', as writeBytes would. */
+  commitLine(length: number): void;
   /** Write every buffered byte out now, synchronously (handles partial writes, EAGAIN). */
   flush(): void;
   /** Flush and release the descriptor. Idempotent; writeLine after close throws. */

@@ -80,6 +80,18 @@ class StdoutSink implements Sink {
     this.#writer.appendBytes(bytes, length);
   }
 
+  reserveLine(maxBytes: number): number {
+    return this.#writer.reserveLine(maxBytes);
+  }
+
+  get lineBuffer(): Bytes {
+    return this.#writer.lineBuffer;
+  }
+
+  commitLine(length: number): void {
+    this.#writer.commitLine(length);
+  }
+
   flush(): void {
     this.#writer.flush();
   }

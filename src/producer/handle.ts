@@ -21,6 +21,12 @@ export interface LogHandle {
    * comes from here. Absent: one root sink that takes every level, so the threshold is `level`.
    */
   readonly routes?: RouteTable;
+  /**
+   * Present when every sink writes pino's JSON lines and names route nothing: producers then
+   * write those lines themselves (json-line.ts). The line's text after the time:
+   * `,"pid":123,"hostname":"h"`.
+   */
+  readonly lines?: string;
 }
 
 export function assertHandle(value: unknown): asserts value is LogHandle {
@@ -35,7 +41,8 @@ export function assertHandle(value: unknown): asserts value is LogHandle {
     !Number.isInteger(handle.maxRecordSize) ||
     handle.maxRecordSize! <= 0 ||
     handle.maxRecordSize! > handle.buffer.byteLength ||
-    (handle.routes !== undefined && !isRouteTable(handle.routes))
+    (handle.routes !== undefined && !isRouteTable(handle.routes)) ||
+    (handle.lines !== undefined && typeof handle.lines !== 'string')
   ) {
     throw new TypeError(
       `ringlog: connect(handle) expects the \`handle\` of a backend made by createLogBackend(), passed through workerData or postMessage; received ${show(value)}`,

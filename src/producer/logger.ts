@@ -18,6 +18,7 @@
 import { LEVEL_NAMES, LEVELS, levelNameOf, levelValue, type LevelName, type LevelOption } from '../levels.js';
 import { checkBindings, checkLevel, resolveConnectOptions, type ConnectOptions } from '../options.js';
 import { assertHandle } from './handle.js';
+import type { LineContext } from './json-line.js';
 import { Producer, type NameLevels } from './producer.js';
 
 /**
@@ -50,6 +51,8 @@ export class Logger {
   readonly #bindings: Bindings;
   /** `name` and `bindings` as encoded bytes, copied into every record. */
   readonly #context: Uint8Array;
+  /** `name` and `bindings` as the JSON line writes them, when the producer writes lines. */
+  readonly #line: LineContext | undefined;
   /** The level given to connect(), child() or the setter; undefined: the configured one. */
   #explicit: LevelOption | undefined;
   readonly #levels: NameLevels;
@@ -72,7 +75,9 @@ export class Logger {
     this.#producer = producer;
     this.#name = name;
     this.#bindings = bindings;
-    this.#context = producer.encodeContext(name, Object.keys(bindings).length === 0 ? undefined : bindings);
+    const bound = Object.keys(bindings).length === 0 ? undefined : bindings;
+    this.#context = producer.encodeContext(name, bound);
+    this.#line = producer.lineContext(name, bound);
     this.#explicit = level;
     this.#levels = levels;
     this.#threshold = threshold(level, levels);
@@ -137,15 +142,16 @@ export class Logger {
   #write(level: number, args: unknown[], method: Function): void {
     const first = args[0];
     const caller = this.#callSite ? callerOf(method) : undefined;
+    const line = this.#line;
     if (typeof first === 'string') {
-      this.#producer.emit(level, this.#context, first, args, 1, caller === undefined ? undefined : { caller });
+      this.#producer.emit(level, this.#context, first, args, 1, caller === undefined ? undefined : { caller }, line);
     } else if (typeof first === 'object' && first !== null) {
       const fields = withCaller(isError(first) ? { err: first } : first, caller);
       const second = args[1];
-      if (typeof second === 'string') this.#producer.emit(level, this.#context, second, args, 2, fields);
-      else this.#producer.emit(level, this.#context, undefined, args, 1, fields);
+      if (typeof second === 'string') this.#producer.emit(level, this.#context, second, args, 2, fields, line);
+      else this.#producer.emit(level, this.#context, undefined, args, 1, fields, line);
     } else {
-      this.#producer.emit(level, this.#context, undefined, args, 0, caller === undefined ? undefined : { caller });
+      this.#producer.emit(level, this.#context, undefined, args, 0, caller === undefined ? undefined : { caller }, line);
     }
   }
 }

@@ -13,6 +13,7 @@ import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../shared/ring.js';
 import { Encoder } from './encoder.js';
 import type { LogHandle } from './handle.js';
+import { JsonLineEncoder, LINE_REFUSED, type LineContext } from './json-line.js';
 
 /**
  * How long one wait for space lasts before a blocked producer looks again at the backend's
@@ -39,6 +40,8 @@ export class Producer {
   readonly #control: Int32Array;
   readonly #bytes: Bytes;
   readonly #encoder = new Encoder();
+  /** Writes finished JSON lines when the backend asks for them (handle.lines). */
+  readonly #lines: JsonLineEncoder | undefined;
   /** True while a log call walks its values (which may run user code that logs). */
   #walking = false;
   readonly #dropWhenFull: boolean;
@@ -62,6 +65,7 @@ export class Producer {
     this.#ring = new Ring(views, handle.maxRecordSize);
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
+    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines);
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control);
     this.#emptyContext = this.encodeContext(undefined, undefined);
@@ -96,8 +100,17 @@ export class Producer {
   }
 
   /**
+   * A logger's name and bindings as its JSON lines write them, when the backend asks for lines
+   * and this logger's records can be lines; undefined otherwise (its records are encoded).
+   */
+  lineContext(name: string | undefined, bindings: Readonly<Record<string, unknown>> | undefined): LineContext | undefined {
+    return this.#lines?.context(name, bindings);
+  }
+
+  /**
    * Encodes and commits one record: `msg` is the message or template, `args[argStart..]` its
-   * printf arguments, `fields` the merging object.
+   * printf arguments, `fields` the merging object. With the logger's `line` context, the
+   * record is written as its finished JSON line when json-line.ts takes the call.
    */
   emit(
     level: number,
@@ -106,13 +119,15 @@ export class Producer {
     args: readonly unknown[],
     argStart: number,
     fields: object | undefined,
+    line?: LineContext,
   ): void {
     const time = Date.now();
     // A getter or toJSON met by the walk may itself log: that nested call gets an encoder of its
     // own rather than resetting the one being filled.
     const nested = this.#walking;
-    const encoder = nested ? new Encoder() : this.#encoder;
     const argCount = Math.min(Math.max(args.length - argStart, 0), MAX_ARGS);
+    if (line !== undefined && argCount === 0 && !nested && this.#emitLine(level, time, line, msg, fields)) return;
+    const encoder = nested ? new Encoder() : this.#encoder;
     this.#walking = true;
     try {
       encoder.begin(this.#ring.maxPayloadBytes, HEADER_BYTES, context);
@@ -144,6 +159,30 @@ export class Producer {
     } finally {
       clearInterval(keepAlive);
     }
+  }
+
+  /** The record as its finished line; false when json-line.ts leaves the call to the encoder. */
+  #emitLine(level: number, time: number, line: LineContext, msg: string | undefined, fields: object | undefined): boolean {
+    const lines = this.#lines!;
+    this.#walking = true;
+    let payloadBytes: number;
+    try {
+      payloadBytes = lines.encode(this.#ring.maxPayloadBytes, level, time, line, msg, fields);
+    } finally {
+      this.#walking = false;
+    }
+    if (payloadBytes === LINE_REFUSED) return false;
+    const head = lines.view;
+    head.setFloat64(RecordOffset.TIME, time, true);
+    head.setUint32(RecordOffset.THREAD_ID, threadId, true);
+    head.setUint8(RecordOffset.LEVEL, level);
+    head.setUint8(RecordOffset.FLAGS, Flag.LINE);
+    head.setUint16(RecordOffset.ARG_COUNT, 0, true);
+    const index = this.#claim(payloadBytes);
+    if (index === NO_SPACE) return true;
+    lines.write(this.#bytes, index, payloadBytes);
+    this.#ring.commit(index, payloadBytes);
+    return true;
   }
 
   /** Writes the header into the encoding, claims a frame for all of it, copies it in, commits. */

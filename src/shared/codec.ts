@@ -13,7 +13,8 @@
  * ```
  * `context` is the logger's name (string or undefined) and its bindings (object or undefined),
  * encoded once when the logger is made and copied into each record as bytes. `fields` is present
- * when `flags & HAS_FIELDS`.
+ * when `flags & HAS_FIELDS`. With `flags & LINE`, the header is followed by a rendered line
+ * instead (producer/json-line.ts), and argCount is 0.
  *
  * A value is a tag byte and its body; numbers are little-endian and unaligned:
  * ```
@@ -56,6 +57,11 @@ export const HEADER_BYTES = RecordOffset.CONTEXT;
 
 export const Flag = Object.freeze({
   HAS_FIELDS: 1,
+  /**
+   * The payload after the header is a finished line, ending with '\n' (producer/json-line.ts),
+   * not context and values: the consumer copies it.
+   */
+  LINE: 2,
 });
 
 /** At most this many printf arguments are kept (argCount is a u16); the rest are dropped. */
@@ -67,6 +73,8 @@ export interface Bytes {
   readonly view: DataView;
   /** The same bytes as a Buffer, for Node's native UTF-8 write and slice. */
   readonly buffer: Buffer;
+  /** The same bytes as whole int32s, when they start 4-byte aligned (copy.ts copies by them). */
+  readonly words: Int32Array | undefined;
 }
 
 export function bytesOver(u8: Uint8Array): Bytes {
@@ -74,5 +82,6 @@ export function bytesOver(u8: Uint8Array): Bytes {
     u8,
     view: new DataView(u8.buffer, u8.byteOffset, u8.byteLength),
     buffer: Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength),
+    words: (u8.byteOffset & 3) === 0 ? new Int32Array(u8.buffer, u8.byteOffset, u8.byteLength >> 2) : undefined,
   };
 }

@@ -37,6 +37,14 @@ export interface RouteTable {
   readonly loggers: Readonly<Record<string, LoggerRoute>>;
 }
 
+/**
+ * Whether a record's logger name can change where it goes: some sink is attached to loggers, or
+ * some logger stops propagation. When not, every record goes to the root sinks, by level alone.
+ */
+export function namesRoute(table: RouteTable): boolean {
+  return table.sinks.some((sink) => sink.loggers.length > 0) || Object.values(table.loggers).some((logger) => logger.propagate === false);
+}
+
 /** `foo.bar.baz`, `foo.bar`, `foo`, then the root (''); an unnamed logger is the root. */
 export function lineage(name: string | undefined): string[] {
   const names: string[] = [];

@@ -1,0 +1,400 @@
+/**
+ * pino's JSON line, written by the producer straight from a log call's values: the record in
+ * the ring is then the finished line (Flag.LINE), and the consumer only copies it to the file.
+ *
+ * Why the producer: rendering a line from the values costs the producer about what encoding
+ * the values for later rendering does (one walk, bytes out, either way), while rendering in the
+ * consumer costs a second walk over the encoding there. With one consumer thread for many
+ * producers, that second walk was the ceiling of the whole design (README, Performance: the
+ * drain rate and the CPU per record with and without it). So the backend asks for lines
+ * (handle.lines) when every sink writes JSON lines and names do not route; then the producer
+ * writes lines for the calls this module takes, and encodes the others as before.
+ *
+ * json-format.ts is the specification: the line is byte for byte what it writes for the record
+ * the encoder would have made of the same call (a property test holds the two together). What
+ * is not taken (`LINE_REFUSED`, and the call goes the encoded way):
+ * - values other than strings, numbers, booleans, null, undefined, bigints, arrays and plain
+ *   objects (prototype Object.prototype or null, no toJSON): errors (pino's `err` shape), Maps,
+ *   Sets, Dates, class instances, functions and symbols;
+ *   nesting deeper than MAX_DEPTH (which is also how a cycle ends here);
+ * - a key with a lone surrogate (decoding may merge such keys), a field with the key of a
+ *   binding (json-format drops the binding), and loggers with a binding named `msg` (kept or
+ *   not depending on the message): those never get a LineContext;
+ * - a getter that throws, or anything else that throws while the values are read. The encoded
+ *   way then reads the values again (a getter may run twice for such a call).
+ */
+import { bytesOver, HEADER_BYTES, type Bytes } from '../shared/codec.js';
+import { copyBytes } from '../shared/copy.js';
+
+/** What `encode()` returns for a call it leaves to the encoder. */
+export const LINE_REFUSED = -1;
+
+/** Deeper values are refused; well below the encoder's MAX_DEPTH, whose markers differ from JSON. */
+const MAX_DEPTH = 6;
+/** Arrays longer than this are refused: the encoder decides about huge ones. */
+const MAX_ARRAY = 4096;
+const INITIAL_SCRATCH = 4096;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const HEX = '0123456789abcdef';
+/** The escapes JSON.stringify writes for these control characters; the others are \u00XX. */
+const SHORT_ESCAPES: readonly number[] = (() => {
+  const escapes: number[] = [];
+  escapes[8] = 0x62;
+  escapes[9] = 0x74;
+  escapes[10] = 0x6e;
+  escapes[12] = 0x66;
+  escapes[13] = 0x72;
+  return escapes;
+})();
+
+/** A logger's name and bindings as the line writes them, made once per logger. */
+export interface LineContext {
+  /** `,"name":"api","worker":1`: after the process keys, before the fields. */
+  readonly bytes: Uint8Array;
+  /** The binding keys written, which a field must not repeat. */
+  readonly keys: readonly string[];
+  readonly hasName: boolean;
+}
+
+/** Thrown inside the walk to leave the call to the encoder. */
+const REFUSED = Symbol('refused');
+
+export class JsonLineEncoder {
+  /** Own memory, so that the copy into the ring (copy.ts) goes word by word from offset 0. */
+  #scratch = new Uint8Array(new ArrayBuffer(INITIAL_SCRATCH));
+  #bytes = bytesOver(this.#scratch);
+  #at = 0;
+  #limit = 0;
+  /** `,"pid":1,"hostname":"h"` as bytes. */
+  readonly #processKeys: Uint8Array;
+  /** The line start in the scratch buffer from the last call, and what it was made of. */
+  #startContext: LineContext | undefined;
+  #startLevel = -1;
+  #startTime = Number.NaN;
+  #startBytes = 0;
+
+  constructor(processKeys: string) {
+    this.#processKeys = Buffer.from(processKeys, 'utf8');
+  }
+
+  /** The scratch buffer: the record header goes in its first HEADER_BYTES (through `view`). */
+  get view(): DataView {
+    return this.#bytes.view;
+  }
+
+  /** Copies the record encoded last, `bytes` long, to `offset` of `target`. */
+  write(target: Bytes, offset: number, bytes: number): void {
+    copyBytes(this.#bytes, 0, target, offset, bytes);
+  }
+
+  /**
+   * Renders a logger's name and bindings, or returns undefined when its records cannot be
+   * lines (a binding named msg, a value this module refuses).
+   */
+  context(name: string | undefined, bindings: Readonly<Record<string, unknown>> | undefined): LineContext | undefined {
+    const keys: string[] = [];
+    const hasName = name !== undefined;
+    this.#at = 0;
+    this.#limit = Number.MAX_SAFE_INTEGER;
+    try {
+      if (name !== undefined) {
+        this.#ascii(',"name":');
+        this.#string(name, false);
+      }
+      if (bindings !== undefined) {
+        for (const key of Object.keys(bindings)) {
+          const value = bindings[key];
+          if (value === undefined || isOurs(key, hasName, false)) continue;
+          if (key === 'msg') return undefined;
+          keys.push(key);
+          this.#member(key, value, 1);
+        }
+      }
+    } catch {
+      // REFUSED, or a getter or Proxy trap that threw: this logger's records are encoded.
+      return undefined;
+    } finally {
+      this.#startContext = undefined;
+    }
+    return { bytes: this.#scratch.slice(0, this.#at), keys, hasName };
+  }
+
+  /**
+   * The record of `info(fields, msg)` with its line after HEADER_BYTES of header (not written
+   * here) in the scratch buffer: returns the payload's byte length, at most `limit`, or
+   * LINE_REFUSED.
+   */
+  encode(limit: number, level: number, time: number, context: LineContext, msg: string | undefined, fields: object | undefined): number {
+    this.#limit = limit;
+    try {
+      this.#start(context, level, time);
+      const hasMsg = msg !== undefined;
+      if (fields !== undefined) this.#fields(fields, context, hasMsg);
+      if (hasMsg) {
+        this.#ascii(',"msg":');
+        this.#string(msg, false);
+      }
+      this.#room(2);
+      this.#scratch[this.#at++] = 0x7d;
+      this.#scratch[this.#at++] = 0x0a;
+      return this.#at;
+    } catch {
+      // REFUSED, or a getter or Proxy trap that threw: the encoder reads the values its own way.
+      return LINE_REFUSED;
+    }
+  }
+
+  /**
+   * `{"level":30,"time":1700000000123,"pid":1,"hostname":"h"` and the context: left in place
+   * from the last call when that was of the same logger, level and millisecond.
+   */
+  #start(context: LineContext, level: number, time: number): void {
+    if (context === this.#startContext && level === this.#startLevel && time === this.#startTime) {
+      this.#at = this.#startBytes;
+      return;
+    }
+    this.#startContext = undefined;
+    this.#at = HEADER_BYTES;
+    this.#ascii(`{"level":${level},"time":${Number.isFinite(time) ? String(time) : 'null'}`);
+    this.#put(this.#processKeys);
+    this.#put(context.bytes);
+    this.#startContext = context;
+    this.#startLevel = level;
+    this.#startTime = time;
+    this.#startBytes = this.#at;
+  }
+
+  /** The merging object's members, as json-format writes fields. */
+  #fields(fields: object, context: LineContext, hasMsg: boolean): void {
+    if (!isPlain(fields)) throw REFUSED;
+    const bound = context.keys;
+    const hasName = context.hasName;
+    const record = fields as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const value = record[key];
+      if (value === undefined || isOurs(key, hasName, hasMsg)) continue;
+      if (bound.length > 0 && bound.includes(key)) throw REFUSED;
+      this.#member(key, value, 1);
+    }
+  }
+
+  /** `,"key":value`. */
+  #member(key: string, value: unknown, depth: number): void {
+    this.#room(1);
+    this.#scratch[this.#at++] = 0x2c;
+    this.#string(key, true);
+    this.#room(1);
+    this.#scratch[this.#at++] = 0x3a;
+    this.#value(value, depth);
+  }
+
+  #value(value: unknown, depth: number): void {
+    switch (typeof value) {
+      case 'string':
+        return this.#string(value, false);
+      case 'number':
+        if ((value | 0) === value) return this.#int(value);
+        return this.#ascii(Number.isFinite(value) ? String(value) : 'null');
+      case 'boolean':
+        return this.#ascii(value ? 'true' : 'false');
+      case 'undefined':
+        return this.#ascii('null');
+      case 'bigint':
+        return this.#ascii(value.toString());
+      case 'object':
+        if (value === null) return this.#ascii('null');
+        if (depth >= MAX_DEPTH) throw REFUSED;
+        if (Array.isArray(value)) return this.#array(value, depth);
+        return this.#object(value, depth);
+      default:
+        throw REFUSED;
+    }
+  }
+
+  #array(array: readonly unknown[], depth: number): void {
+    const length = array.length;
+    if (length > MAX_ARRAY) throw REFUSED;
+    this.#room(2 + length);
+    this.#scratch[this.#at++] = 0x5b;
+    for (let i = 0; i < length; i++) {
+      if (i > 0) {
+        this.#room(1);
+        this.#scratch[this.#at++] = 0x2c;
+      }
+      this.#value(array[i], depth + 1);
+    }
+    this.#room(1);
+    this.#scratch[this.#at++] = 0x5d;
+  }
+
+  #object(object: object, depth: number): void {
+    if (!isPlain(object)) throw REFUSED;
+    const record = object as Record<string, unknown>;
+    this.#room(1);
+    this.#scratch[this.#at++] = 0x7b;
+    let first = true;
+    for (const key of Object.keys(record)) {
+      const value = record[key];
+      if (value === undefined) continue;
+      if (first) {
+        first = false;
+        this.#string(key, true);
+        this.#room(1);
+        this.#scratch[this.#at++] = 0x3a;
+        this.#value(value, depth + 1);
+      } else {
+        this.#member(key, value, depth + 1);
+      }
+    }
+    this.#room(1);
+    this.#scratch[this.#at++] = 0x7d;
+  }
+
+  // ---- bytes ---------------------------------------------------------------------------------
+
+  /** Makes room for `bytes` more, growing the scratch buffer; refuses past the limit. */
+  #room(bytes: number): void {
+    const end = this.#at + bytes;
+    if (end <= this.#scratch.length) {
+      if (end > this.#limit) throw REFUSED;
+      return;
+    }
+    if (end > this.#limit) throw REFUSED;
+    let size = this.#scratch.length * 2;
+    while (size < end) size *= 2;
+    const bigger = new Uint8Array(new ArrayBuffer(size));
+    bigger.set(this.#scratch.subarray(0, this.#at));
+    this.#scratch = bigger;
+    this.#bytes = bytesOver(bigger);
+  }
+
+  #put(bytes: Uint8Array): void {
+    this.#room(bytes.length);
+    this.#scratch.set(bytes, this.#at);
+    this.#at += bytes.length;
+  }
+
+  /** Text known to be ASCII. */
+  #ascii(text: string): void {
+    const length = text.length;
+    this.#room(length);
+    const scratch = this.#scratch;
+    let at = this.#at;
+    for (let i = 0; i < length; i++) scratch[at++] = text.charCodeAt(i);
+    this.#at = at;
+  }
+
+  /** An int32 in decimal; `>>> 0` division is exact for it. */
+  #int(value: number): void {
+    this.#room(11);
+    const scratch = this.#scratch;
+    let at = this.#at;
+    if (value < 0) {
+      scratch[at++] = 0x2d;
+      value = -value;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = (rest / 10) >>> 0) digits++;
+    at += digits;
+    this.#at = at;
+    do {
+      const tenth = (value / 10) >>> 0;
+      scratch[--at] = 0x30 + value - tenth * 10;
+      value = tenth;
+    } while (value > 0);
+  }
+
+  /**
+   * A JSON string as json-format.ts writes it for the record's string: escapes as
+   * JSON.stringify makes them, U+2028/9 escaped, UTF-8 for the rest, and a lone surrogate as
+   * U+FFFD (what the encoder's UTF-8 makes of it). In a key a lone surrogate is refused.
+   */
+  #string(text: string, key: boolean): void {
+    const length = text.length;
+    // At most 6 bytes per UTF-16 unit (\u00XX), and the quotes.
+    this.#room(2 + 6 * length);
+    const scratch = this.#scratch;
+    let at = this.#at;
+    scratch[at++] = QUOTE;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x80) {
+        if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) {
+          scratch[at++] = code;
+        } else if (code >= 0x20) {
+          scratch[at++] = BACKSLASH;
+          scratch[at++] = code;
+        } else {
+          scratch[at++] = BACKSLASH;
+          const short = SHORT_ESCAPES[code];
+          if (short !== undefined) {
+            scratch[at++] = short;
+          } else {
+            scratch[at++] = 0x75;
+            scratch[at++] = 0x30;
+            scratch[at++] = 0x30;
+            scratch[at++] = HEX.charCodeAt(code >> 4);
+            scratch[at++] = HEX.charCodeAt(code & 15);
+          }
+        }
+      } else if (code < 0x800) {
+        scratch[at++] = 0xc0 | (code >> 6);
+        scratch[at++] = 0x80 | (code & 0x3f);
+      } else if (code >= 0xd800 && code <= 0xdfff) {
+        const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+        if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          const point = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+          scratch[at++] = 0xf0 | (point >> 18);
+          scratch[at++] = 0x80 | ((point >> 12) & 0x3f);
+          scratch[at++] = 0x80 | ((point >> 6) & 0x3f);
+          scratch[at++] = 0x80 | (point & 0x3f);
+          i++;
+        } else {
+          if (key) throw REFUSED;
+          scratch[at++] = 0xef;
+          scratch[at++] = 0xbf;
+          scratch[at++] = 0xbd;
+        }
+      } else if (code === 0x2028 || code === 0x2029) {
+        scratch[at++] = BACKSLASH;
+        scratch[at++] = 0x75;
+        scratch[at++] = 0x32;
+        scratch[at++] = 0x30;
+        scratch[at++] = 0x32;
+        scratch[at++] = code === 0x2028 ? 0x38 : 0x39;
+      } else {
+        scratch[at++] = 0xe0 | (code >> 12);
+        scratch[at++] = 0x80 | ((code >> 6) & 0x3f);
+        scratch[at++] = 0x80 | (code & 0x3f);
+      }
+    }
+    scratch[at++] = QUOTE;
+    this.#at = at;
+  }
+}
+
+/** Keys the line writes itself (json-format.ts's isOurs). */
+function isOurs(key: string, hasName: boolean, hasMsg: boolean): boolean {
+  switch (key) {
+    case 'level':
+    case 'time':
+    case 'pid':
+    case 'hostname':
+      return true;
+    case 'name':
+      return hasName;
+    case 'msg':
+      return hasMsg;
+    default:
+      return false;
+  }
+}
+
+/** A plain object: what the encoder writes as an OBJECT of its own keys, and nothing else does. */
+function isPlain(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
