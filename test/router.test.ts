@@ -12,7 +12,7 @@ import { createJsonFormatter } from '../src/consumer/json-format.js';
 import { Router } from '../src/consumer/router.js';
 import type { Sink } from '../src/consumer/sink.js';
 import { LEVELS } from '../src/levels.js';
-import { bytesOver, type Bytes } from '../src/shared/codec.js';
+import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../src/shared/codec.js';
 import type { LogRecord } from '../src/shared/record.js';
 import { singleSinkTable, sinksFor, type RouteTable } from '../src/shared/routes.js';
 import { encodeRecord } from './support/records.js';
@@ -39,8 +39,8 @@ function captureSink(closeThrows = false): Capture {
       how.push('line');
       pending++;
     },
-    writeBytes(bytes: Bytes, length) {
-      lines.push(bytes.buffer.toString('utf8', 0, length));
+    writeBytes(bytes: Bytes, length, start = 0) {
+      lines.push(bytes.buffer.toString('utf8', start, start + length));
       how.push('bytes');
       pending++;
     },
@@ -151,6 +151,43 @@ describe('routing', () => {
     expect(write(router, 'a', warn)).toBe(1);
     expect(write(router, 'a', error)).toBe(2);
     expect(text.calls).toHaveLength(2);
+  });
+});
+
+/** A record as a producer that writes lines lays it out: the header, then the finished line. */
+function finished(level: number, line: string): { source: Bytes; index: number; length: number } {
+  const index = 8;
+  const body = Buffer.from(line, 'utf8');
+  const source = bytesOver(new Uint8Array(index + HEADER_BYTES + body.length + 16));
+  source.view.setFloat64(index + RecordOffset.TIME, 1700000000000, true);
+  source.u8[index + RecordOffset.LEVEL] = level;
+  source.u8[index + RecordOffset.FLAGS] = Flag.LINE;
+  source.u8.set(body, index + HEADER_BYTES);
+  return { source, index, length: HEADER_BYTES + body.length };
+}
+
+describe('finished lines (Flag.LINE)', () => {
+  it('are copied as they are to every sink whose level they meet, rendering nothing', () => {
+    const sinks = [captureSink(), captureSink(), captureSink()];
+    const text = counting('t');
+    const table: RouteTable = { level: 0, sinks: [{ level: 0, loggers: [] }, { level: warn, loggers: [] }, { level: error, loggers: [] }], loggers: {} };
+    const router = new Router(table, sinks, [text], [0, 0, 0]);
+    for (const [level, count] of [[info, 1], [warn, 2], [error, 3]] as const) {
+      const { source, index, length } = finished(level, `{"level":${level},"msg":"é"}\n`);
+      expect(router.write(source, index, length)).toBe(count);
+    }
+    expect(sinks.map((sink) => sink.lines.length)).toEqual([3, 2, 1]);
+    expect(sinks[2]!.lines).toEqual([`{"level":${error},"msg":"é"}\n`]);
+    expect(text.calls).toHaveLength(0);
+  });
+
+  it('one that does not end its line is counted as failed, and written nowhere', () => {
+    const sinks = [captureSink()];
+    const router = new Router(singleSinkTable(0), sinks, [json()], [0]);
+    const { source, index, length } = finished(info, '{"level":30}');
+    expect(router.write(source, index, length)).toBe(0);
+    expect(router.takeFailed()).toBe(1);
+    expect(sinks[0]!.lines).toEqual([]);
   });
 });
 

@@ -171,12 +171,12 @@ export class FdWriter {
     return bytes;
   }
 
-  /** As append(), for a line already encoded: `bytes[0 .. length)`, ending with '\n'. */
-  appendBytes(bytes: Bytes, length: number): number {
+  /** As append(), for a line already encoded: `bytes[start .. start + length)`, ending with '\n'. */
+  appendBytes(bytes: Bytes, length: number, start = 0): number {
     if (this.#closed) throw sinkClosedError('writeBytes');
     if (length > this.#buffer.length - this.#used) this.#makeRoom(length);
     if (this.#bytes.u8 !== this.#buffer) this.#bytes = bytesOver(this.#buffer);
-    copyBytes(bytes, 0, this.#bytes, this.#used, length);
+    copyBytes(bytes, start, this.#bytes, this.#used, length);
     this.#used += length;
     this.#lines++;
     return length;

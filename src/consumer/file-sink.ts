@@ -276,8 +276,8 @@ class FileSink implements Sink {
     this.#appended(this.#writer.append(line));
   }
 
-  writeBytes(bytes: Bytes, length: number): void {
-    this.#appended(this.#writer.appendBytes(bytes, length));
+  writeBytes(bytes: Bytes, length: number, start = 0): void {
+    this.#appended(this.#writer.appendBytes(bytes, length, start));
   }
 
   reserveLine(maxBytes: number): number {

@@ -25,7 +25,6 @@
  */
 import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
 import type { LogRecord } from '../shared/record.js';
-import { copyBytes } from '../shared/copy.js';
 import { namesRoute, sinksFor, type RouteTable } from '../shared/routes.js';
 import { decodeRecord } from './decoder.js';
 import type { LineFormat } from './formats.js';
@@ -141,10 +140,7 @@ export class Router {
     let written = 0;
     for (const output of this.#root.outputs) {
       if (level < output.level) continue;
-      const sink = output.sink;
-      const at = sink.reserveLine(lineBytes);
-      copyBytes(bytes, start, sink.lineBuffer, at, lineBytes);
-      sink.commitLine(lineBytes);
+      output.sink.writeBytes(bytes, lineBytes, start);
       written++;
     }
     return written;

@@ -10,8 +10,8 @@ export interface Sink {
   /** Buffer one rendered line; `line` ends with '\n'. May write earlier buffered lines out first
    *  (buffer full, or rotation). A line never straddles two files. */
   writeLine(line: string): void;
-  /** As writeLine, for a line already encoded: `bytes[0 .. length)`, ending with '\n'. */
-  writeBytes(bytes: Bytes, length: number): void;
+  /** As writeLine, for a line already encoded: `bytes[start .. start + length)`, ending with '\n'. */
+  writeBytes(bytes: Bytes, length: number, start?: number): void;
   /**
    * For a line rendered in place, so that it is written once, where it is sent from: makes room
    * for `maxBytes` after the buffered bytes (writing them out first if need be) and returns

@@ -76,8 +76,8 @@ class StdoutSink implements Sink {
     this.#writer.append(line);
   }
 
-  writeBytes(bytes: Bytes, length: number): void {
-    this.#writer.appendBytes(bytes, length);
+  writeBytes(bytes: Bytes, length: number, start = 0): void {
+    this.#writer.appendBytes(bytes, length, start);
   }
 
   reserveLine(maxBytes: number): number {

@@ -23,8 +23,9 @@
  * - a getter that throws, or anything else that throws while the values are read. The encoded
  *   way then reads the values again (a getter may run twice for such a call).
  */
-import { bytesOver, HEADER_BYTES, type Bytes } from '../shared/codec.js';
+import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../shared/codec.js';
 import { copyBytes } from '../shared/copy.js';
+import { writeInt32 } from '../shared/digits.js';
 
 /** What `encode()` returns for a call it leaves to the encoder. */
 export const LINE_REFUSED = -1;
@@ -74,14 +75,16 @@ export class JsonLineEncoder {
   #startLevel = -1;
   #startTime = Number.NaN;
   #startBytes = 0;
+  /** The message of the last calls, and `,"msg":"..."}\n` for it (see `#end`). */
+  #msg: string | undefined;
+  #msgBytes = new Uint8Array(0);
+  /** A message seen once: the next call with it keeps its ending. */
+  #seen: string | undefined;
+  readonly #threadId: number;
 
-  constructor(processKeys: string) {
+  constructor(processKeys: string, threadId: number) {
     this.#processKeys = Buffer.from(processKeys, 'utf8');
-  }
-
-  /** The scratch buffer: the record header goes in its first HEADER_BYTES (through `view`). */
-  get view(): DataView {
-    return this.#bytes.view;
+    this.#threadId = threadId;
   }
 
   /** Copies the record encoded last, `bytes` long, to `offset` of `target`. */
@@ -122,23 +125,15 @@ export class JsonLineEncoder {
   }
 
   /**
-   * The record of `info(fields, msg)` with its line after HEADER_BYTES of header (not written
-   * here) in the scratch buffer: returns the payload's byte length, at most `limit`, or
-   * LINE_REFUSED.
+   * The record of `info(fields, msg)`, header and line, in the scratch buffer: returns the
+   * payload's byte length, at most `limit`, or LINE_REFUSED.
    */
   encode(limit: number, level: number, time: number, context: LineContext, msg: string | undefined, fields: object | undefined): number {
     this.#limit = limit;
     try {
       this.#start(context, level, time);
-      const hasMsg = msg !== undefined;
-      if (fields !== undefined) this.#fields(fields, context, hasMsg);
-      if (hasMsg) {
-        this.#ascii(',"msg":');
-        this.#string(msg, false);
-      }
-      this.#room(2);
-      this.#scratch[this.#at++] = 0x7d;
-      this.#scratch[this.#at++] = 0x0a;
+      if (fields !== undefined) this.#fields(fields, context, msg !== undefined);
+      this.#end(msg);
       return this.#at;
     } catch {
       // REFUSED, or a getter or Proxy trap that threw: the encoder reads the values its own way.
@@ -147,8 +142,9 @@ export class JsonLineEncoder {
   }
 
   /**
-   * `{"level":30,"time":1700000000123,"pid":1,"hostname":"h"` and the context: left in place
-   * from the last call when that was of the same logger, level and millisecond.
+   * The record header, then `{"level":30,"time":1700000000123,"pid":1,"hostname":"h"` and the
+   * context: all left in place from the last call when that was of the same logger, level and
+   * millisecond, as most calls are.
    */
   #start(context: LineContext, level: number, time: number): void {
     if (context === this.#startContext && level === this.#startLevel && time === this.#startTime) {
@@ -156,6 +152,12 @@ export class JsonLineEncoder {
       return;
     }
     this.#startContext = undefined;
+    const head = this.#bytes.view;
+    head.setFloat64(RecordOffset.TIME, time, true);
+    head.setUint32(RecordOffset.THREAD_ID, this.#threadId, true);
+    head.setUint8(RecordOffset.LEVEL, level);
+    head.setUint8(RecordOffset.FLAGS, Flag.LINE);
+    head.setUint16(RecordOffset.ARG_COUNT, 0, true);
     this.#at = HEADER_BYTES;
     this.#ascii(`{"level":${level},"time":${Number.isFinite(time) ? String(time) : 'null'}`);
     this.#put(this.#processKeys);
@@ -164,6 +166,28 @@ export class JsonLineEncoder {
     this.#startLevel = level;
     this.#startTime = time;
     this.#startBytes = this.#at;
+  }
+
+  /**
+   * `,"msg":"..."}\n`, or `}\n` without a message. Messages are mostly literals, the same string
+   * call after call: the ending of one that came twice in a row is kept and copied.
+   */
+  #end(msg: string | undefined): void {
+    if (msg !== undefined && msg === this.#msg) return this.#put(this.#msgBytes);
+    const from = this.#at;
+    if (msg !== undefined) {
+      this.#ascii(',"msg":');
+      this.#string(msg, false);
+    }
+    this.#room(2);
+    this.#scratch[this.#at++] = 0x7d;
+    this.#scratch[this.#at++] = 0x0a;
+    if (msg === undefined) return;
+    if (msg === this.#seen) {
+      this.#msg = msg;
+      this.#msgBytes = this.#scratch.slice(from, this.#at);
+    }
+    this.#seen = msg;
   }
 
   /** The merging object's members, as json-format writes fields. */
@@ -271,9 +295,18 @@ export class JsonLineEncoder {
   }
 
   #put(bytes: Uint8Array): void {
-    this.#room(bytes.length);
-    this.#scratch.set(bytes, this.#at);
-    this.#at += bytes.length;
+    const length = bytes.length;
+    this.#room(length);
+    const scratch = this.#scratch;
+    let at = this.#at;
+    // Short runs (a message's ending) by a loop, which costs less than a native call here.
+    if (length > 8) {
+      scratch.set(bytes, at);
+      at += length;
+    } else {
+      for (let i = 0; i < length; i++) scratch[at++] = bytes[i]!;
+    }
+    this.#at = at;
   }
 
   /** Text known to be ASCII. */
@@ -286,24 +319,9 @@ export class JsonLineEncoder {
     this.#at = at;
   }
 
-  /** An int32 in decimal; `>>> 0` division is exact for it. */
   #int(value: number): void {
     this.#room(11);
-    const scratch = this.#scratch;
-    let at = this.#at;
-    if (value < 0) {
-      scratch[at++] = 0x2d;
-      value = -value;
-    }
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = (rest / 10) >>> 0) digits++;
-    at += digits;
-    this.#at = at;
-    do {
-      const tenth = (value / 10) >>> 0;
-      scratch[--at] = 0x30 + value - tenth * 10;
-      value = tenth;
-    } while (value > 0);
+    this.#at = writeInt32(this.#scratch, this.#at, value);
   }
 
   /**

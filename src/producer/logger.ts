@@ -87,8 +87,14 @@ export class Logger {
   static {
     for (const name of LEVEL_NAMES) {
       const level = LEVELS[name];
-      const log = function (this: Logger, ...args: unknown[]): void {
-        if (level >= this.#threshold) this.#write(level, args, log);
+      // Named parameters, not a rest array: `info(msg)` and `info(obj, msg)`, most calls, take
+      // #emitCommon and allocate nothing here; the other shapes gather their arguments.
+      const log = function (this: Logger, first?: unknown, second?: unknown): void {
+        if (level < this.#threshold) return;
+        const count = arguments.length;
+        if (count <= 2 && !this.#callSite && this.#emitCommon(level, first, second, count)) return;
+        // eslint-disable-next-line prefer-rest-params
+        this.#write(level, Array.prototype.slice.call(arguments) as unknown[], log);
       };
       Object.defineProperty(log, 'name', { value: name });
       Object.defineProperty(this.prototype, name, { value: log, writable: true, configurable: true });
@@ -136,6 +142,23 @@ export class Logger {
   /** Resolves once every record this thread committed before the call is written by the consumer. */
   flush(): Promise<void> {
     return this.#producer.flush();
+  }
+
+  /**
+   * `info(msg)`, `info(obj)` and `info(obj, msg)` without callSite, as #write would emit them;
+   * false for any other shape, which #write takes.
+   */
+  #emitCommon(level: number, first: unknown, second: unknown, count: number): boolean {
+    if (typeof first === 'string') {
+      if (count !== 1) return false;
+      this.#producer.emit(level, this.#context, first, NO_ARGS, 0, undefined, this.#line);
+      return true;
+    }
+    if (typeof first !== 'object' || first === null) return false;
+    if (count === 2 && typeof second !== 'string') return false;
+    const fields = isError(first) ? { err: first } : first;
+    this.#producer.emit(level, this.#context, count === 2 ? (second as string) : undefined, NO_ARGS, 0, fields, this.#line);
+    return true;
   }
 
   /** `method`: the level method called, where the caller's stack frame starts. */
@@ -204,10 +227,16 @@ function threshold(explicit: LevelOption | undefined, { configured, floor }: Nam
   return Math.max(explicit === undefined ? configured : levelValue(explicit), floor);
 }
 
-/** `instanceof` runs a Proxy's getPrototypeOf trap, which may throw; a log call must not. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * `instanceof` runs a Proxy's getPrototypeOf trap, which may throw; a log call must not. A
+ * plain object, what most calls pass, is known not to be an Error without walking the chain.
+ */
 function isError(value: object): boolean {
   try {
-    return value instanceof Error;
+    const proto: unknown = Object.getPrototypeOf(value);
+    return proto !== Object.prototype && proto !== null && value instanceof Error;
   } catch {
     return false;
   }

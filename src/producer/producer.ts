@@ -65,7 +65,7 @@ export class Producer {
     this.#ring = new Ring(views, handle.maxRecordSize);
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
-    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines);
+    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId);
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control);
     this.#emptyContext = this.encodeContext(undefined, undefined);
@@ -172,12 +172,6 @@ export class Producer {
       this.#walking = false;
     }
     if (payloadBytes === LINE_REFUSED) return false;
-    const head = lines.view;
-    head.setFloat64(RecordOffset.TIME, time, true);
-    head.setUint32(RecordOffset.THREAD_ID, threadId, true);
-    head.setUint8(RecordOffset.LEVEL, level);
-    head.setUint8(RecordOffset.FLAGS, Flag.LINE);
-    head.setUint16(RecordOffset.ARG_COUNT, 0, true);
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return true;
     lines.write(this.#bytes, index, payloadBytes);

@@ -117,8 +117,11 @@ export class Ring {
       index = 0;
     }
     data32[(index >> 2) + 1] = producerId;
-    // The claim is now visible as "being written": a consumer waits here instead of reading zeros.
-    Atomics.store(data32, index >> 2, -(FRAME_HEADER_BYTES + payloadBytes));
+    // The claim is now "being written", for unblock() to size it. A plain store: only unblock(),
+    // a second after the claim, tells it from 0 (the read loop stops at either), and commit()'s
+    // Atomics.store publishes it with the record in any case. An Atomics.store here is a full
+    // barrier (x86 xchg) paid by every log call: ~25 ns of the ~135 ns claim + commit took.
+    data32[index >> 2] = -(FRAME_HEADER_BYTES + payloadBytes);
     return index + FRAME_HEADER_BYTES;
   }
 
