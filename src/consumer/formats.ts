@@ -4,7 +4,8 @@
  *
  * - `json`: pino's line (json-format.ts), with the byte renderer (json-bytes.ts) as its fast
  *   path: most records go from ring bytes to line bytes without a string in between.
- * - `text`: Python-style lines (text-format.ts).
+ * - `text`: Python-style lines (text-format.ts), with the byte renderer (text-bytes.ts) as its
+ *   fast path, as for JSON.
  * - `module`: a custom formatter (formatter-module.ts). Modules are imported asynchronously,
  *   before the consumer says it is ready, so a module that does not load rejects
  *   createLogBackend. A record the formatter fails on (it throws, or returns no string) is
@@ -13,11 +14,13 @@
  *   a formatter would be worse than one line in another format.
  */
 import type { ResolvedFormat } from '../config.js';
+import type { Bytes } from '../shared/codec.js';
 import { Stat } from '../shared/layout.js';
 import type { LogRecord } from '../shared/record.js';
 import { loadFormatterModule, withFallback, type FormatterError, type RecordFormatter } from './formatter-module.js';
 import { JsonLineRenderer } from './json-bytes.js';
 import { createJsonFormatter, type JsonFormatContext } from './json-format.js';
+import { TextLineRenderer } from './text-bytes.js';
 import { createTextFormatter } from './text-format.js';
 
 export type Formatter = (record: LogRecord) => string;
@@ -29,7 +32,22 @@ export type Formatter = (record: LogRecord) => string;
  */
 export interface LineFormat {
   readonly format: Formatter;
-  readonly renderer?: JsonLineRenderer;
+  readonly renderer?: LineRenderer;
+}
+
+/**
+ * Renders records from their bytes (json-bytes.ts, text-bytes.ts): a line of the same bytes as
+ * its format's formatter writes, or NOT_RENDERED for a record left to the formatter.
+ */
+export interface LineRenderer {
+  /** The line of the last `render()`: `output[0 .. render()'s result)`. */
+  readonly output: Bytes;
+  /** The most bytes the line of a record of `length` bytes can take. */
+  maxLineBytes(length: number): number;
+  /** Renders the record at `index` into `output`; returns its byte length or NOT_RENDERED. */
+  render(source: Bytes, index: number, length: number): number;
+  /** Renders into `out` from `start`, where `maxLineBytes(length)` bytes are free; the byte length or NOT_RENDERED. */
+  renderInto(source: Bytes, index: number, length: number, out: Uint8Array, start: number): number;
 }
 
 /** The custom formatters, by the index of their format; undefined for the built-in ones. */
@@ -58,7 +76,7 @@ export function createLineFormats(
       case 'json':
         return { format: createJsonFormatter(context), renderer: new JsonLineRenderer(context) };
       case 'text':
-        return { format: createTextFormatter(format.text, context) };
+        return { format: createTextFormatter(format.text, context), renderer: new TextLineRenderer(format.text, context) };
       case 'module': {
         const loaded = modules[index];
         if (loaded === undefined) throw new Error(`ringlog: formatter module ${format.module} was not loaded`);
