@@ -233,6 +233,19 @@ function rebuildError(info: ErrorInfo): Error {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+/** The handle of a backend of `options` over `buffer`: what its producers are told. */
+export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): LogHandle {
+  return Object.freeze({
+    ringlog: 1,
+    buffer,
+    level: options.level,
+    onFull: options.onFull,
+    maxRecordSize: options.maxRecordBytes,
+    routes: options.routes,
+    ...(writesJsonLines(options) ? { lines: renderProcessKeys(processContext()) } : {}),
+  });
+}
+
 /**
  * Whether producers write the lines (handle.lines): every sink writes pino's JSON line, and
  * names route nothing, so one line serves every sink a record reaches.
@@ -280,15 +293,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     this.#buffer = buffer;
     this.#views = viewShared(buffer);
     this.bufferSize = options.bufferBytes;
-    this.handle = Object.freeze({
-      ringlog: 1,
-      buffer,
-      level: options.level,
-      onFull: options.onFull,
-      maxRecordSize: options.maxRecordBytes,
-      routes: options.routes,
-      ...(writesJsonLines(options) ? { lines: renderProcessKeys(processContext()) } : {}),
-    });
+    this.handle = handleFor(options, buffer);
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });

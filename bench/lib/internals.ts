@@ -16,6 +16,7 @@ import { openRouter } from '../../src/consumer/outputs.js';
 import type { SinkMonitor } from '../../src/consumer/write-failure.js';
 import { describeEvent } from '../../src/consumer/write-failure.js';
 import type { BackendOptions, LogHandle } from '../../src/index.js';
+import { handleFor } from '../../src/backend.js';
 import { resolveOptions } from '../../src/options.js';
 import { allocateShared, Slot, Stat, viewShared } from '../../src/shared/layout.js';
 
@@ -75,14 +76,8 @@ export async function openDrainRig(options: BackendOptions): Promise<DrainRig> {
   };
   const router = openRouter(resolved, { monitor, modules, onFormatFailure: countFormatFailures(stats, stderr) });
   const consumer = new Consumer(views, router, resolved.closeTimeoutMs / 2);
-  const handle: LogHandle = Object.freeze({
-    ringlog: 1,
-    buffer,
-    level: resolved.level,
-    onFull: resolved.onFull,
-    maxRecordSize: resolved.maxRecordBytes,
-    routes: resolved.routes,
-  });
+  // As createLogBackend makes it: producers write finished JSON lines when the options allow.
+  const handle: LogHandle = handleFor(resolved, buffer);
   const counts = (): DrainCounts => ({
     linesWritten: Number(Atomics.load(stats, Stat.RECORDS_WRITTEN)),
     bytesWritten: Number(Atomics.load(stats, Stat.BYTES_WRITTEN)),
