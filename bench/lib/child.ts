@@ -41,8 +41,8 @@ export function inChild<R>(spec: ChildSpec, timeoutMs: number): Promise<R> {
 }
 
 /** Runs `use` with a fresh directory under os.tmpdir(), deleted afterwards whatever happens. */
-export async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'ringlog-bench-'));
+export async function withTempDir<T>(use: (dir: string) => Promise<T>, parent = tmpdir()): Promise<T> {
+  const dir = mkdtempSync(join(parent, 'ringlog-bench-'));
   try {
     return await use(dir);
   } finally {

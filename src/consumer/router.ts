@@ -137,6 +137,12 @@ export class Router {
     const level = u8[index + RecordOffset.LEVEL]!;
     const start = index + HEADER_BYTES;
     const lineBytes = length - HEADER_BYTES;
+    const only = this.#only;
+    if (only !== undefined) {
+      if (level < only.level) return 0;
+      only.sink.writeBytes(bytes, lineBytes, start);
+      return 1;
+    }
     let written = 0;
     for (const output of this.#root.outputs) {
       if (level < output.level) continue;
