@@ -31,7 +31,7 @@
 import { LEVELS, LEVEL_NAMES, type LevelName } from '../levels.js';
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
 import { ErrorValue, type Value } from '../shared/record.js';
-import { ContextCache, CONTEXT_INTS, RENDERED_MAX_BYTES } from './context-cache.js';
+import { ContextCache, CONTEXT_ENTRIES, CONTEXT_INTS, RENDERED_MAX_BYTES, type ContextEntry } from './context-cache.js';
 import { decodeValues } from './decoder.js';
 import { NOT_RENDERED } from './json-bytes.js';
 import { appendJsonValue, type JsonFormatContext } from './json-format.js';
@@ -104,6 +104,8 @@ const S_MESSAGE = 4;
 const S_THREAD = 5;
 const S_NUMBER = 6;
 const S_KEY = 7;
+/** Steps whose bytes depend on the context, level, second and thread alone: a line's start. */
+const STARTS: ReadonlySet<number> = new Set([S_BYTES, S_LEVELS, S_ASCTIME, S_NAME, S_THREAD]);
 
 /** One step of a compiled template; one class, so that the loop over steps stays monomorphic. */
 class Step {
@@ -127,17 +129,65 @@ class Step {
   findable = true;
   /** S_THREAD: the thread id `bytes` is for. */
   thread = -1;
-  /** S_ASCTIME: the second `bytes` is for (NaN: none yet), and where its millisecond digits go. */
-  second = Number.NaN;
-  /** Whether `bytes` can be used for `second` (false: its rendering was unexpected or too long). */
-  usable = false;
-  digitAt = new Int32Array(0);
-  /** Per entry of digitAt: 0 hundreds, 1 tens, 2 units. */
-  digitOf = new Uint8Array(0);
+  /** S_ASCTIME: the renderings of the last two seconds, the last used first. */
+  text = new AsctimeText();
+  other = new AsctimeText();
   /** The most bytes this step writes, beyond EXPANSION per record byte. */
   maxBytes = 0;
   constructor(readonly kind: number) {}
 }
+
+/** asctime's text for one second, and where its millisecond digits go. */
+class AsctimeText {
+  /** NaN: none yet. */
+  second = Number.NaN;
+  /** Whether `bytes` can be used for `second` (false: its rendering was unexpected or too long). */
+  usable = false;
+  bytes: Uint8Array = EMPTY;
+  digitAt = new Int32Array(0);
+  /** Per entry of digitAt: 0 hundreds, 1 tens, 2 units. */
+  digitOf = new Uint8Array(0);
+}
+
+/**
+ * A line's start as rendered for one context entry, level, second and thread (the steps
+ * before the first that changes per record), with the places of its millisecond digits; and
+ * the extras' opening, ` {` and the bindings, word-aligned after it.
+ */
+class LineStart {
+  entry: ContextEntry | undefined = undefined;
+  level = -1;
+  second = Number.NaN;
+  thread = -1;
+  ready = false;
+  bytes = new Uint8Array(256);
+  words = new Int32Array(this.bytes.buffer);
+  length = 0;
+  openAt = 0;
+  openLength = 0;
+  digits = 0;
+  digitAt = new Int32Array(8);
+  digitOf = new Uint8Array(8);
+
+  addDigit(at: number, which: number): void {
+    if (this.digits === this.digitAt.length) {
+      const digitAt = new Int32Array(this.digits * 2);
+      const digitOf = new Uint8Array(this.digits * 2);
+      digitAt.set(this.digitAt);
+      digitOf.set(this.digitOf);
+      this.digitAt = digitAt;
+      this.digitOf = digitOf;
+    }
+    this.digitAt[this.digits] = at;
+    this.digitOf[this.digits] = which;
+    this.digits++;
+  }
+}
+
+/** Line starts kept: as many as contexts. */
+const LINE_STARTS = CONTEXT_ENTRIES;
+/** Int32Array elements are in the machine's byte order; a DataView is told which that is. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 const EMPTY = new Uint8Array(0);
 const SPACE = Uint8Array.of(0x20);
@@ -203,7 +253,32 @@ export class TextLineRenderer {
   /** How many times the record's data may be written (fields naming it, and the extras). */
   readonly #dataFactor: number;
 
+  /** How many steps make a line's start (see LineStart), and whether it depends on the second or the thread. */
+  readonly #startSteps: number;
+  readonly #startSecond: boolean;
+  readonly #startThread: boolean;
+  readonly #hasAsctime: boolean;
+  readonly #starts: LineStart[] = Array.from({ length: LINE_STARTS }, () => new LineStart());
+  #lastStart = 0;
+  #nextStart = 0;
+  /** While a line start is rendered: where its millisecond digits go are noted in it. */
+  #capture: LineStart | undefined = undefined;
+  #captureStart = 0;
+
+  // The record at hand.
+  #level = 0;
+  #time = 0;
+  #thread = 0;
+  #second = 0;
+  #milli = 0;
+  #msgStart = -1;
+  #msgBytes = 0;
+  #fieldsAt = -1;
+  #fieldCount = 0;
+
   #out: Uint8Array = EMPTY;
+  #outFor: Uint8Array | undefined = undefined;
+  #outView: DataView = new DataView(new ArrayBuffer(0));
   #at = 0;
   #source: Bytes = bytesOver(EMPTY);
   #src: Uint8Array = EMPTY;
@@ -341,6 +416,12 @@ export class TextLineRenderer {
     this.#scratchInts = new Int32Array(this.#keysAt + 2 * MAX_BINDINGS);
     this.#ctxInts = this.#scratchInts;
     this.#dataFactor = Math.max(1, dataFactor);
+    let startSteps = 0;
+    while (startSteps < steps.length && STARTS.has(steps[startSteps]!.kind)) startSteps++;
+    this.#startSteps = startSteps;
+    this.#startSecond = steps.slice(0, startSteps).some((step) => step.kind === S_ASCTIME);
+    this.#startThread = steps.slice(0, startSteps).some((step) => step.kind === S_THREAD);
+    this.#hasAsctime = steps.some((step) => step.kind === S_ASCTIME);
     // The steps, ` {`, `}` and `\n`.
     this.#fixedBytes = steps.reduce((sum, step) => sum + step.maxBytes, 0) + 8;
   }
@@ -378,6 +459,30 @@ export class TextLineRenderer {
     const end = index + length;
     this.#end = end;
 
+    const level = u8[index + RecordOffset.LEVEL]!;
+    const time = view.getFloat64(index + RecordOffset.TIME, true);
+    const thread = view.getUint32(index + RecordOffset.THREAD_ID, true);
+    this.#level = level;
+    this.#time = time;
+    this.#thread = thread;
+    if (this.#hasAsctime) {
+      if (!(time >= -TIME_LIMIT && time <= TIME_LIMIT)) return NOT_RENDERED;
+      // As `new Date(time)`: the time is truncated to whole milliseconds.
+      const ms = Math.trunc(time);
+      let second = Math.floor(ms / 1000);
+      let milli = ms - second * 1000;
+      // The division may round up near a second's end.
+      if (milli < 0) {
+        second--;
+        milli += 1000;
+      } else if (milli >= 1000) {
+        second++;
+        milli -= 1000;
+      }
+      this.#second = second;
+      this.#milli = milli;
+    }
+
     // The context: name and bindings, rendered before or now.
     let p = index + HEADER_BYTES;
     this.#contextAt = p;
@@ -392,14 +497,15 @@ export class TextLineRenderer {
       if (p === BAIL) return NOT_RENDERED;
     }
 
-    let msgStart = -1;
-    let msgBytes = 0;
     if (p + 5 <= end && u8[p] === Tag.STRING) {
-      msgBytes = view.getUint32(p + 1, true);
-      msgStart = p + 5;
-      p = msgStart + msgBytes;
+      const msgBytes = view.getUint32(p + 1, true);
+      this.#msgStart = p + 5;
+      this.#msgBytes = msgBytes;
+      p += 5 + msgBytes;
       if (p > end) return NOT_RENDERED;
     } else if (p < end && u8[p] === Tag.UNDEFINED) {
+      this.#msgStart = -1;
+      this.#msgBytes = 0;
       p++;
     } else {
       return NOT_RENDERED;
@@ -412,61 +518,69 @@ export class TextLineRenderer {
       fieldCount = view.getUint32(p + 1, true);
       fieldsAt = p + 5;
     }
+    this.#fieldsAt = fieldsAt;
+    this.#fieldCount = fieldCount;
 
+    if (out !== this.#outFor) {
+      this.#outFor = out;
+      this.#outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    }
     this.#out = out;
     this.#at = start;
-    const level = u8[index + RecordOffset.LEVEL]!;
-    const time = view.getFloat64(index + RecordOffset.TIME, true);
     const steps = this.#steps;
-    for (let s = 0; s < steps.length; s++) {
-      const step = steps[s]!;
-      switch (step.kind) {
-        case S_BYTES:
-          this.#put(step.bytes, 0, step.bytes.length);
-          break;
-        case S_LEVELS: {
-          const bytes = step.levels[level]!;
-          this.#put(bytes, 0, bytes.length);
-          break;
-        }
-        case S_ASCTIME:
-          if (!this.#asctime(step, time)) return NOT_RENDERED;
-          break;
-        case S_NAME: {
-          const ints = this.#ctxInts;
-          const at = I_NAMES + 2 * step.slot;
-          this.#put(this.#ctx, ints[at]!, ints[at + 1]!);
-          break;
-        }
-        case S_MESSAGE:
-          this.#stringField(step, msgStart, msgBytes);
-          break;
-        case S_THREAD: {
-          const thread = view.getUint32(index + RecordOffset.THREAD_ID, true);
-          if (step.thread !== thread) {
-            step.bytes = Buffer.from(formatField(step.source === THREAD ? thread : thread === 0 ? 'MainThread' : `Thread-${thread}`, step.spec), 'utf8');
-            step.thread = thread;
+    let s = 0;
+    let lineStart: LineStart | undefined;
+    if (entry !== undefined) {
+      // The line's start (the steps before the first that changes per record) and the extras'
+      // opening, kept per context, level, second and thread: one copy, and the milliseconds.
+      lineStart = this.#lineStart(entry, this.#startSecond ? this.#second : 0, this.#startThread ? thread : 0);
+      if (lineStart.ready) {
+        this.#copyWords(lineStart, 0, lineStart.length);
+        const count = lineStart.digits;
+        if (count > 0) {
+          const milli = this.#milli;
+          const tenths = (milli / 10) | 0;
+          const hundreds = (milli / 100) | 0;
+          const d0 = 0x30 + hundreds;
+          const d1 = 0x30 + tenths - hundreds * 10;
+          const d2 = 0x30 + milli - tenths * 10;
+          const digitAt = lineStart.digitAt;
+          const digitOf = lineStart.digitOf;
+          for (let k = 0; k < count; k++) {
+            const which = digitOf[k]!;
+            out[start + digitAt[k]!] = which === 0 ? d0 : which === 1 ? d1 : d2;
           }
-          this.#put(step.bytes, 0, step.bytes.length);
-          break;
         }
-        case S_NUMBER:
-          this.#text(formatField(step.source === CREATED ? time / 1000 : step.source === MSECS ? ((Math.floor(time) % 1000) + 1000) % 1000 : time, step.spec));
-          break;
-        default:
-          if (!this.#keyField(step, fieldsAt, fieldCount)) return NOT_RENDERED;
+        s = this.#startSteps;
+      } else {
+        lineStart.digits = 0;
+        this.#capture = lineStart;
+        this.#captureStart = start;
+        for (; s < this.#startSteps; s++) {
+          if (!this.#step(steps[s]!)) {
+            this.#capture = undefined;
+            return NOT_RENDERED;
+          }
+        }
+        this.#capture = undefined;
+        this.#keepStart(lineStart, start);
       }
     }
+    for (; s < steps.length; s++) if (!this.#step(steps[s]!)) return NOT_RENDERED;
 
     // The extras, and the rest of the record checked.
     if (this.#extras) {
       const at0 = this.#at;
-      out[this.#at++] = 0x20;
-      out[this.#at++] = 0x7b;
       const ints = this.#ctxInts;
       const fragmentLength = ints[I_FRAGMENT_LENGTH]!;
+      if (lineStart !== undefined) {
+        this.#copyWords(lineStart, lineStart.openAt, lineStart.openLength);
+      } else {
+        out[this.#at++] = 0x20;
+        out[this.#at++] = 0x7b;
+        if (fragmentLength > 0) this.#put(this.#ctx, ints[I_FRAGMENT]!, fragmentLength);
+      }
       this.#wrote = fragmentLength > 0;
-      if (fragmentLength > 0) this.#put(this.#ctx, ints[I_FRAGMENT]!, fragmentLength);
       if (fieldsAt >= 0) p = this.#members(fieldsAt, fieldCount, FIELDS);
       if (this.#wrote) out[this.#at++] = 0x7d;
       else this.#at = at0;
@@ -476,6 +590,118 @@ export class TextLineRenderer {
     if (p !== end) return NOT_RENDERED;
     out[this.#at++] = 0x0a;
     return this.#at - start;
+  }
+
+  /** Writes one step of the template for the record at hand; false when the record goes the general way. */
+  #step(step: Step): boolean {
+    switch (step.kind) {
+      case S_BYTES:
+        this.#put(step.bytes, 0, step.bytes.length);
+        return true;
+      case S_LEVELS: {
+        const bytes = step.levels[this.#level]!;
+        this.#put(bytes, 0, bytes.length);
+        return true;
+      }
+      case S_ASCTIME:
+        return this.#asctime(step);
+      case S_NAME: {
+        const ints = this.#ctxInts;
+        const at = I_NAMES + 2 * step.slot;
+        this.#put(this.#ctx, ints[at]!, ints[at + 1]!);
+        return true;
+      }
+      case S_MESSAGE:
+        this.#stringField(step, this.#msgStart, this.#msgBytes);
+        return true;
+      case S_THREAD: {
+        const thread = this.#thread;
+        if (step.thread !== thread) {
+          step.bytes = Buffer.from(formatField(step.source === THREAD ? thread : thread === 0 ? 'MainThread' : `Thread-${thread}`, step.spec), 'utf8');
+          step.thread = thread;
+        }
+        this.#put(step.bytes, 0, step.bytes.length);
+        return true;
+      }
+      case S_NUMBER: {
+        const time = this.#time;
+        this.#text(formatField(step.source === CREATED ? time / 1000 : step.source === MSECS ? ((Math.floor(time) % 1000) + 1000) % 1000 : time, step.spec));
+        return true;
+      }
+      default:
+        return this.#keyField(step, this.#fieldsAt, this.#fieldCount);
+    }
+  }
+
+  // ---- line starts -------------------------------------------------------------------------------
+
+  /** The line start for the record's context entry and these keys: one kept, or one claimed (not ready). */
+  #lineStart(entry: ContextEntry, second: number, thread: number): LineStart {
+    const starts = this.#starts;
+    const level = this.#level;
+    const last = starts[this.#lastStart]!;
+    if (last.entry === entry && last.level === level && last.second === second && last.thread === thread) return last;
+    for (let i = 0; i < starts.length; i++) {
+      const start = starts[i]!;
+      if (start.entry === entry && start.level === level && start.second === second && start.thread === thread) {
+        this.#lastStart = i;
+        return start;
+      }
+    }
+    const index = this.#nextStart;
+    this.#nextStart = (index + 1) % starts.length;
+    this.#lastStart = index;
+    const start = starts[index]!;
+    start.entry = entry;
+    start.level = level;
+    start.second = second;
+    start.thread = thread;
+    start.ready = false;
+    return start;
+  }
+
+  /** Keeps `out[from .. #at)`, the start just rendered, and the extras' opening in `start`. */
+  #keepStart(start: LineStart, from: number): void {
+    const length = this.#at - from;
+    const ints = this.#ctxInts;
+    const fragmentLength = this.#extras ? ints[I_FRAGMENT_LENGTH]! : 0;
+    const openAt = (length + 3) & ~3;
+    const need = openAt + 2 + fragmentLength + 4;
+    if (need > start.bytes.length) {
+      let size = start.bytes.length * 2;
+      while (size < need) size *= 2;
+      start.bytes = new Uint8Array(size);
+      start.words = new Int32Array(start.bytes.buffer);
+    }
+    const bytes = start.bytes;
+    const out = this.#out;
+    for (let i = 0; i < length; i++) bytes[i] = out[from + i]!;
+    start.length = length;
+    start.openAt = openAt;
+    bytes[openAt] = 0x20;
+    bytes[openAt + 1] = 0x7b;
+    const ctx = this.#ctx;
+    const fragment = ints[I_FRAGMENT]!;
+    for (let i = 0; i < fragmentLength; i++) bytes[openAt + 2 + i] = ctx[fragment + i]!;
+    start.openLength = 2 + fragmentLength;
+    start.ready = true;
+  }
+
+  /** Copies `start.bytes[from .. from + length)` (from on a word) to the line, by words. */
+  #copyWords(start: LineStart, from: number, length: number): void {
+    const view = this.#outView;
+    const words = start.words;
+    let at = this.#at;
+    const whole = length >> 2;
+    const first = from >> 2;
+    for (let i = 0; i < whole; i++) {
+      view.setInt32(at, words[first + i]!, LITTLE_ENDIAN);
+      at += 4;
+    }
+    const bytes = start.bytes;
+    const out = this.#out;
+    for (let i = whole << 2; i < length; i++) out[at++] = bytes[from + i]!;
+    this.#at = at;
   }
 
   // ---- the context -----------------------------------------------------------------------------
@@ -552,6 +778,7 @@ export class TextLineRenderer {
     if (q !== to) q = BAIL;
 
     const entry = this.#contexts.replace(u8, from, to - from);
+    if (entry !== undefined) for (const start of this.#starts) if (start.entry === entry) start.entry = undefined;
     const intsUsed = this.#keysAt + 2 * ints[I_BOUND]!;
     if (q === BAIL) {
       // Parsed, but not this renderer's: every record of this context goes the general way.
@@ -615,31 +842,27 @@ export class TextLineRenderer {
   }
 
   /**
-   * asctime: the second's rendering, made once per distinct second, with the record's
-   * millisecond digits put in. False when the time is not one this renderer takes.
+   * asctime: the second's rendering, made once per distinct second (the last two are kept:
+   * threads' records interleave around a second's end), with the record's millisecond digits
+   * put in. False when the second's rendering is not one this renderer takes.
    */
-  #asctime(step: Step, time: number): boolean {
-    if (!(time >= -TIME_LIMIT && time <= TIME_LIMIT)) return false;
-    // As `new Date(time)`: the time is truncated to whole milliseconds.
-    const ms = Math.trunc(time);
-    let second = Math.floor(ms / 1000);
-    let milli = ms - second * 1000;
-    // The division may round up near a second's end.
-    if (milli < 0) {
-      second--;
-      milli += 1000;
-    } else if (milli >= 1000) {
-      second++;
-      milli -= 1000;
+  #asctime(step: Step): boolean {
+    const second = this.#second;
+    let text = step.text;
+    if (text.second !== second) {
+      text = step.other;
+      if (text.second !== second) this.#newSecond(step, text, second);
+      step.other = step.text;
+      step.text = text;
     }
-    if (step.second !== second) this.#newSecond(step, second);
-    if (!step.usable) return false;
+    if (!text.usable) return false;
     const start = this.#at;
-    const bytes = step.bytes;
+    const bytes = text.bytes;
     this.#put(bytes, 0, bytes.length);
-    const digitAt = step.digitAt;
-    const digitOf = step.digitOf;
+    const digitAt = text.digitAt;
+    const digitOf = text.digitOf;
     if (digitAt.length > 0) {
+      const milli = this.#milli;
       const hundreds = (milli / 100) | 0;
       const tens = ((milli / 10) | 0) - hundreds * 10;
       const units = milli - ((milli / 10) | 0) * 10;
@@ -647,6 +870,10 @@ export class TextLineRenderer {
       for (let k = 0; k < digitAt.length; k++) {
         const which = digitOf[k]!;
         out[start + digitAt[k]!] = 0x30 + (which === 0 ? hundreds : which === 1 ? tens : units);
+      }
+      const capture = this.#capture;
+      if (capture !== undefined) {
+        for (let k = 0; k < digitAt.length; k++) capture.addDigit(start - this.#captureStart + digitAt[k]!, digitOf[k]!);
       }
     }
     return true;
@@ -657,9 +884,9 @@ export class TextLineRenderer {
    * are the millisecond digits (1, 2, 3 say which); a third rendering, at 987, checks the
    * result. Anything unexpected leaves the second unusable: its records go the general way.
    */
-  #newSecond(step: Step, second: number): void {
-    step.second = second;
-    step.usable = false;
+  #newSecond(step: Step, text: AsctimeText, second: number): void {
+    text.second = second;
+    text.usable = false;
     const base = second * 1000;
     const zero = Buffer.from(formatField(this.#formatDate(base), step.spec), 'utf8');
     const probe = Buffer.from(formatField(this.#formatDate(base + 123), step.spec), 'utf8');
@@ -677,10 +904,10 @@ export class TextLineRenderer {
     const made = Buffer.from(zero);
     for (let k = 0; k < at.length; k++) made[at[k]!] = 0x30 + [9, 8, 7][of[k]!]!;
     if (!made.equals(check)) return;
-    step.bytes = zero;
-    step.digitAt = Int32Array.from(at);
-    step.digitOf = Uint8Array.from(of);
-    step.usable = true;
+    text.bytes = zero;
+    text.digitAt = Int32Array.from(at);
+    text.digitOf = Uint8Array.from(of);
+    text.usable = true;
   }
 
   /** A key the template names: the field's value, else the binding's, else `missing`. */
