@@ -182,6 +182,23 @@ describe('TextLineRenderer: the lines it writes are the formatter\'s', () => {
     }
   });
 
+  it('escapes a character at every place of a word, after runs that need nothing', () => {
+    const specials = ['\n', '\t', '\u001f', '\u0000', '\u007f', '\u0080', '\u009f', '\u2028', '\u2029', '"', '\\', '~', ' ', 'é', '\ufffd', '😀'];
+    for (const layout of [TEMPLATES[0]!, TEMPLATES[5]!, TEMPLATES[6]!]) {
+      const p = pairFor(optionsOf({ layout, datefmt: undefined, utc: true, extras: 'json' }));
+      for (let before = 0; before < 9; before++) {
+        for (const special of specials) {
+          const s = `${'abcdefghi'.slice(0, before)}${special}${'jklmnopqrstu'.slice(0, before + 3)}${special}`;
+          // (A key with U+FFFD goes the general way.)
+          const input = { ...base, name: s, msg: s, fields: special === '\ufffd' ? { a: s } : { a: s, [s]: 1 } };
+          const line = rendered(p, input);
+          expect(line).not.toBe(NOT_RENDERED);
+          expectSame(line as Buffer, expected(p, input));
+        }
+      }
+    }
+  });
+
   it('holds for arbitrary records, templates, datefmts and extras (UTC and local time)', () => {
     const taken = holds(1500);
     // The rest have a key with a lone surrogate (the arbitraries are rich in them), an error-free
@@ -237,6 +254,18 @@ describe('TextLineRenderer: the lines it writes are the formatter\'s', () => {
       );
       holds(300, zoned);
     });
+  });
+
+  it('keeps rendering correctly when one logger\'s records come from several threads, levels and seconds', () => {
+    for (const layout of TEMPLATES) {
+      const p = pair({ ...layout, utc: false });
+      for (let i = 0; i < 40; i++) {
+        const input = { ...base, threadId: i % 3, level: [30, 40, 30, 50, 7][i % 5]!, time: base.time + [0, 1, 999, -1000, 1000][i % 7 % 5]! + i };
+        const line = rendered(p, input);
+        expect(line).not.toBe(NOT_RENDERED);
+        expectSame(line as Buffer, expected(p, input));
+      }
+    }
   });
 
   it('keeps rendering correctly when a thread alternates between loggers and seconds', () => {

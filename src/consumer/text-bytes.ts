@@ -290,6 +290,7 @@ export class TextLineRenderer {
   #contextAt = 0;
   /** Where a miss renders the context. */
   #scratch = new Uint8Array(4096);
+  #scratchView = new DataView(this.#scratch.buffer);
   readonly #scratchInts: Int32Array;
   /** Set by `#json` when it copied U+FFFD (EF BF BD). */
   #replaced = false;
@@ -748,10 +749,13 @@ export class TextLineRenderer {
       let size = this.#scratch.length * 2;
       while (size < bound) size *= 2;
       this.#scratch = new Uint8Array(size);
+      this.#scratchView = new DataView(this.#scratch.buffer);
     }
     const out = this.#out;
+    const outView = this.#outView;
     const at = this.#at;
     this.#out = this.#scratch;
+    this.#outView = this.#scratchView;
     this.#at = 0;
     const ints = this.#scratchInts;
     ints[I_FLAGS] = 0;
@@ -774,6 +778,7 @@ export class TextLineRenderer {
     ints[I_FRAGMENT_LENGTH] = this.#at - ints[I_FRAGMENT]!;
     const renderedLength = this.#at;
     this.#out = out;
+    this.#outView = outView;
     this.#at = at;
     if (q !== to) q = BAIL;
 
@@ -1312,45 +1317,59 @@ export class TextLineRenderer {
     const out = this.#out;
     let at = this.#at;
     const end = start + length;
-    for (let i = start; i < end; i++) {
-      const byte = src[i]!;
-      if (TEXT_PLAIN[byte] === 1) {
-        out[at++] = byte;
-      } else if (byte === 0xc2) {
-        const next = i + 1 < end ? src[i + 1]! : 0;
-        if (next >= 0x80 && next <= 0x9f) {
-          out[at++] = BACKSLASH;
-          out[at++] = 0x78;
-          out[at++] = HEX[next >> 4]!;
-          out[at++] = HEX[next & 15]!;
-          i++;
-        } else {
+    const view = this.#view;
+    const outView = this.#outView;
+    let i = start;
+    while (i < end) {
+      // Runs of four bytes that need nothing, by words.
+      while (i + 4 <= end) {
+        const word = view.getInt32(i, true);
+        if (((((word - 0x20202020) & ~word) | (word + 0x01010101) | word) & 0x80808080) !== 0) break;
+        outView.setInt32(at, word, true);
+        i += 4;
+        at += 4;
+      }
+      const stop = i + 4 < end ? i + 4 : end;
+      for (; i < stop; i++) {
+        const byte = src[i]!;
+        if (TEXT_PLAIN[byte] === 1) {
           out[at++] = byte;
-        }
-      } else if (byte === 0xe2) {
-        if (i + 2 < end && src[i + 1] === 0x80 && (src[i + 2] === 0xa8 || src[i + 2] === 0xa9)) {
+        } else if (byte === 0xc2) {
+          const next = i + 1 < end ? src[i + 1]! : 0;
+          if (next >= 0x80 && next <= 0x9f) {
+            out[at++] = BACKSLASH;
+            out[at++] = 0x78;
+            out[at++] = HEX[next >> 4]!;
+            out[at++] = HEX[next & 15]!;
+            i++;
+          } else {
+            out[at++] = byte;
+          }
+        } else if (byte === 0xe2) {
+          if (i + 2 < end && src[i + 1] === 0x80 && (src[i + 2] === 0xa8 || src[i + 2] === 0xa9)) {
+            out[at++] = BACKSLASH;
+            out[at++] = 0x75;
+            out[at++] = 0x32;
+            out[at++] = 0x30;
+            out[at++] = 0x32;
+            out[at++] = src[i + 2] === 0xa8 ? 0x38 : 0x39;
+            i += 2;
+          } else {
+            out[at++] = byte;
+          }
+        } else {
           out[at++] = BACKSLASH;
-          out[at++] = 0x75;
-          out[at++] = 0x32;
-          out[at++] = 0x30;
-          out[at++] = 0x32;
-          out[at++] = src[i + 2] === 0xa8 ? 0x38 : 0x39;
-          i += 2;
-        } else {
-          out[at++] = byte;
-        }
-      } else {
-        out[at++] = BACKSLASH;
-        if (byte === 0x0a) {
-          out[at++] = 0x6e;
-        } else if (byte === 0x0d) {
-          out[at++] = 0x72;
-        } else if (byte === 0x09) {
-          out[at++] = 0x74;
-        } else {
-          out[at++] = 0x78;
-          out[at++] = HEX[byte >> 4]!;
-          out[at++] = HEX[byte & 15]!;
+          if (byte === 0x0a) {
+            out[at++] = 0x6e;
+          } else if (byte === 0x0d) {
+            out[at++] = 0x72;
+          } else if (byte === 0x09) {
+            out[at++] = 0x74;
+          } else {
+            out[at++] = 0x78;
+            out[at++] = HEX[byte >> 4]!;
+            out[at++] = HEX[byte & 15]!;
+          }
         }
       }
     }
@@ -1367,43 +1386,60 @@ export class TextLineRenderer {
     let at = this.#at;
     out[at++] = QUOTE;
     const end = start + length;
-    for (let i = start; i < end; i++) {
-      const byte = src[i]!;
-      if (JSON_PLAIN[byte] === 1) {
-        out[at++] = byte;
-      } else if (byte === QUOTE || byte === BACKSLASH) {
-        out[at++] = BACKSLASH;
-        out[at++] = byte;
-      } else if (byte === 0xc2) {
-        const next = i + 1 < end ? src[i + 1]! : 0;
-        if (next >= 0x80 && next <= 0x9f) {
-          at = unicodeEscape(out, at, next);
-          i++;
-        } else {
+    const view = this.#view;
+    const outView = this.#outView;
+    let i = start;
+    while (i < end) {
+      // Runs of four bytes that need nothing, by words.
+      while (i + 4 <= end) {
+        const word = view.getInt32(i, true);
+        const quote = word ^ 0x22222222;
+        const backslash = word ^ 0x5c5c5c5c;
+        const odd = ((word - 0x20202020) & ~word) | (word + 0x01010101) | word | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash);
+        if ((odd & 0x80808080) !== 0) break;
+        outView.setInt32(at, word, true);
+        i += 4;
+        at += 4;
+      }
+      const stop = i + 4 < end ? i + 4 : end;
+      for (; i < stop; i++) {
+        const byte = src[i]!;
+        if (JSON_PLAIN[byte] === 1) {
           out[at++] = byte;
-        }
-      } else if (byte === 0xe2) {
-        if (i + 2 < end && src[i + 1] === 0x80 && (src[i + 2] === 0xa8 || src[i + 2] === 0xa9)) {
+        } else if (byte === QUOTE || byte === BACKSLASH) {
           out[at++] = BACKSLASH;
-          out[at++] = 0x75;
-          out[at++] = 0x32;
-          out[at++] = 0x30;
-          out[at++] = 0x32;
-          out[at++] = src[i + 2] === 0xa8 ? 0x38 : 0x39;
-          i += 2;
-        } else {
           out[at++] = byte;
-        }
-      } else if (byte === 0xef) {
-        if (i + 2 < end && src[i + 1] === 0xbf && src[i + 2] === 0xbd) this.#replaced = true;
-        out[at++] = byte;
-      } else {
-        const short = SHORT_ESCAPES[byte];
-        if (short !== undefined) {
-          out[at++] = BACKSLASH;
-          out[at++] = short;
+        } else if (byte === 0xc2) {
+          const next = i + 1 < end ? src[i + 1]! : 0;
+          if (next >= 0x80 && next <= 0x9f) {
+            at = unicodeEscape(out, at, next);
+            i++;
+          } else {
+            out[at++] = byte;
+          }
+        } else if (byte === 0xe2) {
+          if (i + 2 < end && src[i + 1] === 0x80 && (src[i + 2] === 0xa8 || src[i + 2] === 0xa9)) {
+            out[at++] = BACKSLASH;
+            out[at++] = 0x75;
+            out[at++] = 0x32;
+            out[at++] = 0x30;
+            out[at++] = 0x32;
+            out[at++] = src[i + 2] === 0xa8 ? 0x38 : 0x39;
+            i += 2;
+          } else {
+            out[at++] = byte;
+          }
+        } else if (byte === 0xef) {
+          if (i + 2 < end && src[i + 1] === 0xbf && src[i + 2] === 0xbd) this.#replaced = true;
+          out[at++] = byte;
         } else {
-          at = unicodeEscape(out, at, byte);
+          const short = SHORT_ESCAPES[byte];
+          if (short !== undefined) {
+            out[at++] = BACKSLASH;
+            out[at++] = short;
+          } else {
+            at = unicodeEscape(out, at, byte);
+          }
         }
       }
     }
