@@ -800,7 +800,8 @@ export class TextLineRenderer {
         const scratch = this.#scratch;
         for (let i = 0; i < renderedLength; i++) rendered[i] = scratch[i]!;
         entry.renderedLength = renderedLength;
-        entry.ints.set(ints.subarray(0, intsUsed));
+        const kept = entry.ints;
+        for (let i = 0; i < intsUsed; i++) kept[i] = ints[i]!;
       }
     }
     return to;
