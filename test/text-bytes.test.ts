@@ -77,6 +77,8 @@ const TEMPLATES: readonly Pick<TextFormatOptions, 'template' | 'style'>[] = [
   { template: '{message} a={a} worker={worker!r} i={i:>6} {i:05d} x={x:.3} {é}', style: '{' },
   { template: '%(asctime)s [%(threadName)s] %(levelno)03d %(message)-20s|%(name)10s %(lineno)d %(i)s %(a)r', style: '%' },
   { template: '%(msecs)03d %(created)f %(message)r %(name).2s %(time)d %(thread)5d%%', style: '%' },
+  { template: '→ {name:😀>9}|{message:é^15}|{message:020}|{name:<3}|{time!r}|{levelno!r} {{x}} ☃', style: '{' },
+  { template: '%(name)-010s|%(message)30s|%(a)-5s|%(i)08.3f|%(worker)5d', style: '%' },
 ];
 const DATEFMTS = [undefined, 'iso', '%d/%m/%Y %H:%M:%S', '%a %A %b %B %e %I:%M:%S %p %j %y %f %z %Z %w %u %%', '%F %T.%f'];
 
@@ -117,10 +119,25 @@ const formats = fc.record({
   datefmt: fc.constantFrom(...DATEFMTS),
   utc: fc.boolean(),
   extras: fc.constantFrom('json' as const, 'none' as const),
+  missing: fc.constantFrom(undefined, '', 'n/a', 'ünknown 😀'),
 });
 
-function optionsOf(f: { layout: Pick<TextFormatOptions, 'template' | 'style'>; datefmt: string | undefined; utc: boolean; extras: 'json' | 'none' }): TextFormatOptions {
-  return { ...f.layout, ...(f.datefmt === undefined ? {} : { datefmt: f.datefmt }), utc: f.utc, extras: f.extras };
+interface Choice {
+  readonly layout: Pick<TextFormatOptions, 'template' | 'style'>;
+  readonly datefmt: string | undefined;
+  readonly utc: boolean;
+  readonly extras: 'json' | 'none';
+  readonly missing?: string | undefined;
+}
+
+function optionsOf(f: Choice): TextFormatOptions {
+  return {
+    ...f.layout,
+    ...(f.datefmt === undefined ? {} : { datefmt: f.datefmt }),
+    ...(f.missing === undefined ? {} : { missing: f.missing }),
+    utc: f.utc,
+    extras: f.extras,
+  };
 }
 
 /** The property: whatever the renderer takes is the formatter's line. Returns how many it took. */
