@@ -21,6 +21,11 @@
  *   value is not a string: through the formatter's rules on the JavaScript value;
  * - the extras: bindings, then fields, not named by the template, as one compact JSON object
  *   (appendJsonValue's JSON, with jsonSafe's escapes of DEL and the C1 controls).
+ * The steps before the first that changes per record (in the usual templates: asctime, name,
+ * the padded level) are kept rendered per context, level, second and thread, with the places
+ * of their millisecond digits and the extras' opening beside them (LineStart): most of a
+ * line is then one copy by words, three digits, the message (copied four bytes at a time
+ * where it needs no escaping) and the fields.
  *
  * It leaves to the general formatter (NOT_RENDERED): printf arguments; errors anywhere in the
  * record (their continuation lines); a field that shadows a binding written in the extras; a
