@@ -52,6 +52,7 @@ export class Consumer {
   #stalledHead = 0;
   #stalledSince = 0;
   readonly #idle = new IdleBackoff();
+  #drainedSinceNap = 0;
 
   constructor(views: SharedViews, router: Router, closeRetryMs = Number.POSITIVE_INFINITY) {
     this.#ring = new Ring(views);
@@ -97,8 +98,12 @@ export class Consumer {
       }
       this.#unlock();
       if (drained > 0) {
-        this.#idle.reset();
+        // Everything found since the last nap, however many batches it took, says how fast
+        // the producers fill the ring (idle.ts).
+        this.#drainedSinceNap += drained;
+        this.#idle.reset(this.#drainedSinceNap, this.#ring.capacity);
       } else {
+        this.#drainedSinceNap = 0;
         const nap = this.#idle.next();
         if (nap === SLEEP) this.#ring.awaitCommitted(IDLE_WAIT_MS);
         else this.#ring.nap(nap);
