@@ -33,17 +33,19 @@
  * merging value of an unexpected type; a time the Date cannot hold; a datefmt rendering longer
  * than its bound; anything that does not parse (the general path counts it as failed).
  */
-import { LEVELS, LEVEL_NAMES, type LevelName } from '../levels.js';
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
-import { ErrorValue, type Value } from '../shared/record.js';
+import type { Value } from '../shared/record.js';
 import { ContextCache, CONTEXT_ENTRIES, CONTEXT_INTS, RENDERED_MAX_BYTES, type ContextEntry } from './context-cache.js';
 import { decodeValues } from './decoder.js';
 import { NOT_RENDERED } from './json-bytes.js';
-import { appendJsonValue, type JsonFormatContext } from './json-format.js';
+import type { JsonFormatContext } from './json-format.js';
 import { createDateFormatter } from './strftime.js';
-import { escapeText, jsonSafe } from './text-escape.js';
+import { escapeText } from './text-escape.js';
 import type { ResolvedTextFormat } from './text-format.js';
 import { parseTemplate, type FieldSpec } from './text-template.js';
+import {
+  ASCTIME, formatField, headerValue, HOSTNAME, KEY, LEVEL, LEVELNAME, LEVELNO, MESSAGE, NAME, pad, PROCESS, ROOT_NAME, SOURCES, THREAD, THREAD_NAME,
+} from './text-values.js';
 
 export { NOT_RENDERED };
 
@@ -65,40 +67,6 @@ const MAX_BINDINGS = 64;
 const NATIVE_COPY_FROM = 64;
 /** The largest time a Date holds, less a second: the second's rendering must be a valid Date too. */
 const TIME_LIMIT = 8.64e15 - 1000;
-
-// Where a field's value comes from (as text-format.ts's SOURCES).
-const KEY = 0;
-const ASCTIME = 1;
-const CREATED = 2;
-const MSECS = 3;
-const TIME = 4;
-const LEVELNAME = 5;
-const LEVEL = 6;
-const LEVELNO = 7;
-const NAME = 8;
-const THREAD = 9;
-const THREAD_NAME = 10;
-const PROCESS = 11;
-const HOSTNAME = 12;
-const MESSAGE = 13;
-
-const SOURCES: ReadonlyMap<string, number> = new Map([
-  ['asctime', ASCTIME], ['created', CREATED], ['msecs', MSECS], ['time', TIME],
-  ['levelname', LEVELNAME], ['level', LEVEL], ['levelno', LEVELNO], ['name', NAME],
-  ['thread', THREAD], ['threadName', THREAD_NAME], ['process', PROCESS], ['pid', PROCESS],
-  ['hostname', HOSTNAME], ['message', MESSAGE], ['msg', MESSAGE],
-]);
-
-const PYTHON_NAMES: Readonly<Record<LevelName, string>> = {
-  trace: 'TRACE',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARNING',
-  error: 'ERROR',
-  fatal: 'CRITICAL',
-};
-const LEVEL_NAME_OF = new Map<number, string>(LEVEL_NAMES.map((name) => [LEVELS[name], PYTHON_NAMES[name]]));
-const LEVEL_LABEL_OF = new Map<number, string>(LEVEL_NAMES.map((name) => [LEVELS[name], name]));
 
 // Step kinds.
 const S_BYTES = 0;
@@ -342,15 +310,9 @@ export class TextLineRenderer {
       const spec = part.spec;
       switch (source) {
         case LEVELNAME:
-          pending.push((level) => formatField(LEVEL_NAME_OF.get(level) ?? `Level ${level}`, spec));
-          pendingLevels = true;
-          continue;
         case LEVEL:
-          pending.push((level) => formatField(LEVEL_LABEL_OF.get(level) ?? String(level), spec));
-          pendingLevels = true;
-          continue;
         case LEVELNO:
-          pending.push((level) => formatField(level, spec));
+          pending.push((level) => formatField(headerValue(source, level, 0, 0), spec));
           pendingLevels = true;
           continue;
         case PROCESS: {
@@ -417,7 +379,7 @@ export class TextLineRenderer {
     this.#steps = steps;
     this.#usedKeys = usedKeys;
     this.#nameSlots = nameSlots;
-    this.#rootNames = nameSlots.map((step) => Buffer.from(formatField('root', step.spec), 'utf8'));
+    this.#rootNames = nameSlots.map((step) => Buffer.from(formatField(ROOT_NAME, step.spec), 'utf8'));
     this.#keysAt = I_NAMES + 2 * nameSlots.length;
     this.#scratchInts = new Int32Array(this.#keysAt + 2 * MAX_BINDINGS);
     this.#ctxInts = this.#scratchInts;
@@ -623,15 +585,14 @@ export class TextLineRenderer {
       case S_THREAD: {
         const thread = this.#thread;
         if (step.thread !== thread) {
-          step.bytes = Buffer.from(formatField(step.source === THREAD ? thread : thread === 0 ? 'MainThread' : `Thread-${thread}`, step.spec), 'utf8');
+          step.bytes = Buffer.from(formatField(headerValue(step.source, 0, 0, thread), step.spec), 'utf8');
           step.thread = thread;
         }
         this.#put(step.bytes, 0, step.bytes.length);
         return true;
       }
       case S_NUMBER: {
-        const time = this.#time;
-        this.#text(formatField(step.source === CREATED ? time / 1000 : step.source === MSECS ? ((Math.floor(time) % 1000) + 1000) % 1000 : time, step.spec));
+        this.#text(formatField(headerValue(step.source, 0, this.#time, 0), step.spec));
         return true;
       }
       default:
@@ -1487,82 +1448,4 @@ function unicodeEscape(out: Uint8Array, at: number, code: number): number {
   out[at++] = HEX[code >> 4]!;
   out[at++] = HEX[code & 15]!;
   return at;
-}
-
-// ---- text-format.ts's rules for a value, for the fields not written from bytes ------------------
-// (the same functions as there, which it does not export; the property test holds them equal)
-
-/** A field's text: as text-format.ts writes `value` under `spec`. */
-function formatField(value: Value, spec: FieldSpec | undefined): string {
-  return spec === undefined ? escapeText(plainText(value)) : formatValue(value, spec);
-}
-
-function plainText(value: Value): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    case 'undefined':
-      return '';
-    default:
-      if (value === null) return 'null';
-      if (value instanceof ErrorValue) return headline(value);
-      return appendJsonValue('', value);
-  }
-}
-
-function formatValue(value: Value, spec: FieldSpec): string {
-  const { type, precision } = spec;
-  const isNumber = typeof value === 'number' || typeof value === 'bigint';
-  if (isNumber && (type === 'd' || type === 'f' || type === undefined)) {
-    let text: string;
-    if (type === 'd') text = typeof value === 'bigint' ? value.toString() : integerText(value as number);
-    else if (type === 'f') text = fixedText(Number(value), precision ?? 6);
-    else text = precision === undefined ? String(value) : String(value).slice(0, precision);
-    return pad(text, spec, true);
-  }
-  let text = type === 'r' ? jsonSafe(appendJsonValue('', value)) : plainText(value);
-  if (precision !== undefined && type !== 'f') text = text.slice(0, precision);
-  return pad(escapeText(text), spec, false);
-}
-
-function integerText(n: number): string {
-  if (!Number.isFinite(n)) return nonFiniteText(n);
-  const int = Math.trunc(n);
-  return Math.abs(int) < 1e21 ? String(int + 0) : BigInt(int).toString();
-}
-
-function fixedText(n: number, digits: number): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : nonFiniteText(n);
-}
-
-function nonFiniteText(n: number): string {
-  return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
-}
-
-function pad(text: string, spec: FieldSpec, numeric: boolean): string {
-  const room = spec.width - text.length;
-  if (room <= 0) return text;
-  if (numeric && spec.zero) {
-    return text.startsWith('-') ? `-${'0'.repeat(room)}${text.slice(1)}` : '0'.repeat(room) + text;
-  }
-  const { fill } = spec;
-  switch (spec.align ?? (numeric ? '>' : '<')) {
-    case '<':
-      return text + fill.repeat(room);
-    case '>':
-      return fill.repeat(room) + text;
-    default: {
-      const left = room >> 1;
-      return fill.repeat(left) + text + fill.repeat(room - left);
-    }
-  }
-}
-
-function headline(error: ErrorValue): string {
-  if (error.type === '') return error.message;
-  return error.message === '' ? error.type : `${error.type}: ${error.message}`;
 }

@@ -42,13 +42,13 @@
  * Runs in the consumer thread for every record: the template is parsed once, and a record costs
  * a walk over its parts, the record's keys once, and one regex test per value for escaping.
  */
-import { LEVELS, LEVEL_NAMES, type LevelName } from '../levels.js';
 import { fail, show } from '../checks.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../shared/record.js';
 import { appendJsonValue, messageOf, type JsonFormatContext } from './json-format.js';
 import { createDateFormatter, dateFormatProblem } from './strftime.js';
 import { escapeText, firstUnsafe, jsonSafe } from './text-escape.js';
 import { parseTemplate, TemplateError, type FieldSpec, type TemplatePart } from './text-template.js';
+import { ASCTIME, formatField, headerValue, headline, HOSTNAME, jsonText, KEY, MESSAGE, NAME, pad, PROCESS, ROOT_NAME, SOURCES } from './text-values.js';
 
 /** Timestamp, level padded to the longest name so messages align, logger name, message. */
 export const DEFAULT_TEMPLATE = '{asctime} {levelname:<8} {name}: {message}';
@@ -168,46 +168,12 @@ export function resolveTextFormat(options: unknown, optionPath: string): Resolve
   });
 }
 
-// Where a field's value comes from. KEY: the record's bindings and fields.
-const KEY = 0;
-const ASCTIME = 1;
-const CREATED = 2;
-const MSECS = 3;
-const TIME = 4;
-const LEVELNAME = 5;
-const LEVEL = 6;
-const LEVELNO = 7;
-const NAME = 8;
-const THREAD = 9;
-const THREAD_NAME = 10;
-const PROCESS = 11;
-const HOSTNAME = 12;
-const MESSAGE = 13;
-
-const SOURCES: ReadonlyMap<string, number> = new Map([
-  ['asctime', ASCTIME], ['created', CREATED], ['msecs', MSECS], ['time', TIME],
-  ['levelname', LEVELNAME], ['level', LEVEL], ['levelno', LEVELNO], ['name', NAME],
-  ['thread', THREAD], ['threadName', THREAD_NAME], ['process', PROCESS], ['pid', PROCESS],
-  ['hostname', HOSTNAME], ['message', MESSAGE], ['msg', MESSAGE],
-]);
-
 interface Field {
   readonly source: number;
   /** The binding or field key, for KEY. */
   readonly key: string;
   readonly spec: FieldSpec | undefined;
 }
-
-const PYTHON_NAMES: Readonly<Record<LevelName, string>> = {
-  trace: 'TRACE',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARNING',
-  error: 'ERROR',
-  fatal: 'CRITICAL',
-};
-const LEVEL_NAME_OF = new Map<number, string>(LEVEL_NAMES.map((name) => [LEVELS[name], PYTHON_NAMES[name]]));
-const LEVEL_LABEL_OF = new Map<number, string>(LEVEL_NAMES.map((name) => [LEVELS[name], name]));
 
 /** Builds the formatter for options from {@link resolveTextFormat}. */
 export function createTextFormatter(options: ResolvedTextFormat, context: TextFormatContext): (record: LogRecord) => string {
@@ -226,30 +192,16 @@ export function createTextFormatter(options: ResolvedTextFormat, context: TextFo
     switch (source) {
       case ASCTIME:
         return formatDate(record.time);
-      case CREATED:
-        return record.time / 1000;
-      case MSECS:
-        return ((Math.floor(record.time) % 1000) + 1000) % 1000;
-      case TIME:
-        return record.time;
-      case LEVELNAME:
-        return LEVEL_NAME_OF.get(record.level) ?? `Level ${record.level}`;
-      case LEVEL:
-        return LEVEL_LABEL_OF.get(record.level) ?? String(record.level);
-      case LEVELNO:
-        return record.level;
       case NAME:
-        return record.name ?? 'root';
-      case THREAD:
-        return record.threadId;
-      case THREAD_NAME:
-        return record.threadId === 0 ? 'MainThread' : `Thread-${record.threadId}`;
+        return record.name ?? ROOT_NAME;
       case PROCESS:
         return pid;
       case HOSTNAME:
         return hostname;
-      default:
+      case MESSAGE:
         return message;
+      default:
+        return headerValue(source, record.level, record.time, record.threadId);
     }
   }
 
@@ -273,7 +225,7 @@ export function createTextFormatter(options: ResolvedTextFormat, context: TextFo
       } else {
         value = builtin(part.source, record, message);
       }
-      line += part.spec === undefined ? escapeText(plainText(value)) : formatValue(value, part.spec);
+      line += formatField(value, part.spec);
     }
 
     // One pass over the record's keys: errors for the continuation lines, the rest for extras.
@@ -328,83 +280,6 @@ function lookup(object: ObjectValue | undefined, key: string): Value {
   return object !== undefined && Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
-// --- values as text ------------------------------------------------------------------------------
-
-/** A value's text before escaping. */
-function plainText(value: Value): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    case 'undefined':
-      return '';
-    default:
-      if (value === null) return 'null';
-      if (value instanceof ErrorValue) return headline(value);
-      return appendJsonValue('', value);
-  }
-}
-
-/** Applies a format spec: conversion, precision, then padding to the width. */
-function formatValue(value: Value, spec: FieldSpec): string {
-  const { type, precision } = spec;
-  const isNumber = typeof value === 'number' || typeof value === 'bigint';
-  if (isNumber && (type === 'd' || type === 'f' || type === undefined)) {
-    let text: string;
-    if (type === 'd') text = typeof value === 'bigint' ? value.toString() : integerText(value as number);
-    else if (type === 'f') text = fixedText(Number(value), precision ?? 6);
-    else text = precision === undefined ? String(value) : String(value).slice(0, precision);
-    return pad(text, spec, true);
-  }
-  // Text: a non-number under d or f is written as text, not refused (a record must not fail).
-  let text = type === 'r' ? jsonText(value) : plainText(value);
-  if (precision !== undefined && type !== 'f') text = text.slice(0, precision);
-  return pad(escapeText(text), spec, false);
-}
-
-function integerText(n: number): string {
-  if (!Number.isFinite(n)) return nonFiniteText(n);
-  const int = Math.trunc(n);
-  // String(1e21) is '1e+21'; an integer conversion should print digits, as Python does.
-  return Math.abs(int) < 1e21 ? String(int + 0) : BigInt(int).toString();
-}
-
-function fixedText(n: number, digits: number): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : nonFiniteText(n);
-}
-
-/** Python's spelling, which is what a `%d`/`%f` user expects. */
-function nonFiniteText(n: number): string {
-  return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
-}
-
-function pad(text: string, spec: FieldSpec, numeric: boolean): string {
-  const room = spec.width - text.length;
-  if (room <= 0) return text;
-  if (numeric && spec.zero) {
-    return text.startsWith('-') ? `-${'0'.repeat(room)}${text.slice(1)}` : '0'.repeat(room) + text;
-  }
-  const { fill } = spec;
-  switch (spec.align ?? (numeric ? '>' : '<')) {
-    case '<':
-      return text + fill.repeat(room);
-    case '>':
-      return fill.repeat(room) + text;
-    default: {
-      const left = room >> 1;
-      return fill.repeat(left) + text + fill.repeat(room - left);
-    }
-  }
-}
-
-function headline(error: ErrorValue): string {
-  if (error.type === '') return error.message;
-  return error.message === '' ? error.type : `${error.type}: ${error.message}`;
-}
-
 // --- errors --------------------------------------------------------------------------------------
 
 /**
@@ -442,10 +317,6 @@ function appendError(out: string, value: Value, label: string, level: number, de
 }
 
 // --- helpers -----------------------------------------------------------------------------------
-
-function jsonText(value: Value): string {
-  return jsonSafe(appendJsonValue('', value));
-}
 
 function jsonKey(key: string): string {
   return appendJsonValue('', key);
