@@ -11,17 +11,26 @@
  * writes lines for the calls this module takes, and encodes the others as before.
  *
  * json-format.ts is the specification: the line is byte for byte what it writes for the record
- * the encoder would have made of the same call (a property test holds the two together). What
- * is not taken (`LINE_REFUSED`, and the call goes the encoded way):
- * - values other than strings, numbers, booleans, null, undefined, bigints, arrays and plain
- *   objects (prototype Object.prototype or null, no toJSON): errors (pino's `err` shape), Maps,
- *   Sets, Dates, class instances, functions and symbols;
- *   nesting deeper than MAX_DEPTH (which is also how a cycle ends here);
+ * the encoder would have made of the same call (property tests hold the two together). Taken:
+ * - strings, numbers, booleans, null, undefined, bigints, arrays, plain objects (prototype
+ *   Object.prototype or null, no toJSON), and errors (`instanceof Error`: pino's err object as
+ *   appendError writes it, with the encoder's reads: errorType, message, stack, own enumerable
+ *   fields, aggregateErrors, cause); `log.error(err)`'s message is then err.message (messageOf);
+ * - printf calls (`info('took %d ms', 12)`, printf.ts's formatMessage): the message is formatted
+ *   here, each template slice and argument escaped as the record's strings would be.
+ * What is not taken (`LINE_REFUSED`, and the call goes the encoded way):
+ * - Maps, Sets, Dates and other toJSON, class instances, functions and symbols, anywhere
+ *   (printf arguments included: `%d` of a Date would read its toJSON string);
+ * - nesting deeper than MAX_DEPTH, counted as the encoder counts it (which is also how a cycle
+ *   ends here, an error's cause chain included);
+ * - an error whose message is not a string, or an AggregateError with an own
+ *   `aggregateErrors` field;
  * - a key with a lone surrogate (decoding may merge such keys), a field with the key of a
  *   binding (json-format drops the binding), and loggers with a binding named `msg` (kept or
  *   not depending on the message): those never get a LineContext;
- * - a getter that throws, or anything else that throws while the values are read. The encoded
- *   way then reads the values again (a getter may run twice for such a call).
+ * - a getter that throws, or anything else that throws while the values are read (the encoder
+ *   writes '[Throws]' and the like). The encoded way then reads the values again (a getter may
+ *   run twice for such a call).
  */
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../shared/codec.js';
 import { copyBytes } from '../shared/copy.js';
@@ -36,7 +45,10 @@ const MAX_DEPTH = 6;
 const MAX_ARRAY = 4096;
 const INITIAL_SCRATCH = 4096;
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 const QUOTE = 0x22;
+const PERCENT = 0x25;
 const BACKSLASH = 0x5c;
 const HEX = '0123456789abcdef';
 /** The escapes JSON.stringify writes for these control characters; the others are \u00XX. */
@@ -125,15 +137,35 @@ export class JsonLineEncoder {
   }
 
   /**
-   * The record of `info(fields, msg)`, header and line, in the scratch buffer: returns the
-   * payload's byte length, at most `limit`, or LINE_REFUSED.
+   * The record of `info(fields, msg, ...args)`, header and line, in the scratch buffer: returns
+   * the payload's byte length, at most `limit`, or LINE_REFUSED. `args[argStart..]`, `argCount`
+   * of them, are the printf arguments (as many as the encoder would keep).
    */
-  encode(limit: number, level: number, time: number, context: LineContext, msg: string | undefined, fields: object | undefined): number {
+  encode(
+    limit: number,
+    level: number,
+    time: number,
+    context: LineContext,
+    msg: string | undefined,
+    fields: object | undefined,
+    args: readonly unknown[] = NO_ARGS,
+    argStart = 0,
+    argCount = 0,
+  ): number {
     this.#limit = limit;
     try {
       this.#start(context, level, time);
-      if (fields !== undefined) this.#fields(fields, context, msg !== undefined);
-      this.#end(msg);
+      if (argCount > 0) {
+        // A printf call always has a message (formatMessage's, the template filled in).
+        if (fields !== undefined) this.#fields(fields, context, true);
+        this.#printf(msg, args, argStart, argCount);
+      } else if (msg !== undefined || fields === undefined) {
+        if (fields !== undefined) this.#fields(fields, context, true);
+        this.#end(msg);
+      } else {
+        // No message: an `err` field that is an error gives it (`log.error(err)`).
+        this.#end(this.#fieldsWithErr(fields, context));
+      }
       return this.#at;
     } catch {
       // REFUSED, or a getter or Proxy trap that threw: the encoder reads the values its own way.
@@ -204,6 +236,37 @@ export class JsonLineEncoder {
     }
   }
 
+  /**
+   * The fields of a call without a message or arguments: as #fields, except that an own `err`
+   * that is an error (what the encoder makes an ErrorValue) makes the line's message its
+   * message, and the `msg` key ours (messageOf). `err` is read once, before the others, to know.
+   * Returns the message, or undefined when there is none.
+   */
+  #fieldsWithErr(fields: object, context: LineContext): string | undefined {
+    if (!isPlain(fields)) throw REFUSED;
+    const bound = context.keys;
+    const hasName = context.hasName;
+    const record = fields as Record<string, unknown>;
+    const keys = Object.keys(record);
+    const errAt = keys.indexOf('err');
+    const err = errAt < 0 ? undefined : record['err'];
+    const hasMsg = isErrorKind(err);
+    let message: string | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value = i === errAt ? err : record[key];
+      if (value === undefined || isOurs(key, hasName, hasMsg)) continue;
+      if (bound.length > 0 && bound.includes(key)) throw REFUSED;
+      if (i === errAt && hasMsg) {
+        this.#ascii(',"err":');
+        message = this.#error(value as Error, 1);
+      } else {
+        this.#member(key, value, 1);
+      }
+    }
+    return message;
+  }
+
   /** `,"key":value`. */
   #member(key: string, value: unknown, depth: number): void {
     this.#room(1);
@@ -231,7 +294,12 @@ export class JsonLineEncoder {
         if (value === null) return this.#ascii('null');
         if (depth >= MAX_DEPTH) throw REFUSED;
         if (Array.isArray(value)) return this.#array(value, depth);
-        return this.#object(value, depth);
+        if (isPlain(value)) return this.#object(value, depth);
+        if (value instanceof Error) {
+          this.#error(value, depth);
+          return;
+        }
+        throw REFUSED;
       default:
         throw REFUSED;
     }
@@ -253,8 +321,8 @@ export class JsonLineEncoder {
     this.#scratch[this.#at++] = 0x5d;
   }
 
+  /** A plain object (isPlain), as appendObject writes it. */
   #object(object: object, depth: number): void {
-    if (!isPlain(object)) throw REFUSED;
     const record = object as Record<string, unknown>;
     this.#room(1);
     this.#scratch[this.#at++] = 0x7b;
@@ -274,6 +342,212 @@ export class JsonLineEncoder {
     }
     this.#room(1);
     this.#scratch[this.#at++] = 0x7d;
+  }
+
+  /**
+   * pino's err object, as json-format's appendError writes the ErrorValue the encoder makes of
+   * `error` (encoder.ts #error), reading what it reads: `{"type":..,"message":..,"stack":..,
+   * <own enumerable fields>,"aggregateErrors":..,"cause":..}`. Depths as the encoder counts
+   * them (fields two below the error, the cause one below), so the depth limit here always
+   * comes before the encoder's markers. Returns the message (the `err` rule of messageOf).
+   *
+   * Refused where the encoder would write a marker or a conversion of its own: a message that
+   * is not a string, an AggregateError with an own `aggregateErrors` field (the two keys would
+   * merge), and whatever throws (the encoder's '[Throws]').
+   */
+  #error(error: Error, depth: number): string {
+    const type = errorType(error);
+    const message = error.message;
+    if (typeof message !== 'string') throw REFUSED;
+    const stack = error.stack;
+    this.#ascii('{"type":');
+    this.#string(type, false);
+    this.#ascii(',"message":');
+    this.#string(message, false);
+    // A stack that is not a string is encoded as undefined, and left out.
+    if (typeof stack === 'string') {
+      this.#ascii(',"stack":');
+      this.#string(stack, false);
+    }
+    const keys = Object.keys(error);
+    const aggregated = error instanceof AggregateError ? (error as AggregateError).errors : undefined;
+    if (aggregated !== undefined && keys.includes('aggregateErrors')) throw REFUSED;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      // message, stack and cause are not encoded as fields; type is encoded and not written.
+      if (key === 'message' || key === 'stack' || key === 'cause' || key === 'type') continue;
+      const value = (error as unknown as Record<string, unknown>)[key];
+      if (value !== undefined) this.#member(key, value, depth + 2);
+    }
+    if (aggregated !== undefined) this.#member('aggregateErrors', aggregated, depth + 2);
+    if (Object.hasOwn(error, 'cause')) {
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause !== undefined) {
+        this.#ascii(',"cause":');
+        this.#value(cause, depth + 1);
+      }
+    }
+    this.#room(1);
+    this.#scratch[this.#at++] = 0x7d;
+    return message;
+  }
+
+  // ---- printf (consumer/printf.ts's formatMessage, then json-format's jsonString) -----------
+
+  /**
+   * `,"msg":"<the template filled in>"}\n`, written piece by piece: each template slice and each
+   * argument is escaped on its own, as each is a string of its own in the record (a lone
+   * surrogate at the edge of one stays lone, U+FFFD, and never pairs with the next piece).
+   * Not kept as a message ending: the same template makes other messages.
+   */
+  #printf(template: string | undefined, args: readonly unknown[], argStart: number, argCount: number): void {
+    this.#ascii(',"msg":"');
+    let next = 0;
+    if (template !== undefined) {
+      const length = template.length;
+      let copied = 0;
+      let i = template.indexOf('%');
+      while (i !== -1 && i + 1 < length) {
+        const code = template.charCodeAt(i + 1);
+        if (code === PERCENT) {
+          this.#chars(template, copied, i + 1);
+          copied = i + 2;
+        } else if (next < argCount && isPlaceholder(code)) {
+          this.#chars(template, copied, i);
+          this.#placeholder(code, args[argStart + next]);
+          copied = i + 2;
+          next++;
+        }
+        i = template.indexOf('%', i + 2);
+      }
+      this.#chars(template, copied, length);
+    }
+    // Arguments left over, each after a space (without a template, the first without one).
+    for (; next < argCount; next++) {
+      if (template !== undefined || next > 0) {
+        this.#room(1);
+        this.#scratch[this.#at++] = 0x20;
+      }
+      this.#asString(args[argStart + next]);
+    }
+    this.#ascii('"}\n');
+  }
+
+  /** printf.ts's renderPlaceholder, for a code isPlaceholder took. */
+  #placeholder(code: number, value: unknown): void {
+    switch (code) {
+      case 115: // s
+        return this.#asString(value);
+      case 100: // d
+        return this.#asNumber(value, false);
+      case 105: // i
+        return this.#asNumber(value, true);
+      case 102: // f
+        if (typeof value === 'number') return this.#numberText(value);
+        if (typeof value === 'string') return this.#numberText(parseFloat(value));
+        if (typeof value === 'bigint') return this.#numberText(parseFloat(value.toString()));
+        if (typeof value === 'object' && value !== null) this.#checkOpaque(value);
+        else if (typeof value === 'symbol' || typeof value === 'function') throw REFUSED;
+        return this.#ascii('NaN');
+      default: // j o O
+        if (value === undefined) return this.#ascii('undefined');
+        return this.#json(value, 0);
+    }
+  }
+
+  /** printf.ts's asString. */
+  #asString(value: unknown): void {
+    switch (typeof value) {
+      case 'string':
+        return this.#chars(value, 0, value.length);
+      case 'number':
+        return this.#numberText(value);
+      case 'bigint':
+        this.#ascii(value.toString());
+        return this.#ascii('n');
+      case 'boolean':
+        return this.#ascii(value ? 'true' : 'false');
+      case 'undefined':
+        return this.#ascii('undefined');
+      case 'object':
+        if (value === null) return this.#ascii('null');
+        if (!Array.isArray(value) && !isPlain(value) && value instanceof Error) {
+          // `${type}: ${message}`, two strings of the record.
+          const message = value.message;
+          if (typeof message !== 'string') throw REFUSED;
+          const type = errorType(value);
+          this.#chars(type, 0, type.length);
+          this.#ascii(': ');
+          return this.#chars(message, 0, message.length);
+        }
+        return this.#json(value, 0);
+      default:
+        throw REFUSED;
+    }
+  }
+
+  /** printf.ts's asNumber. */
+  #asNumber(value: unknown, truncate: boolean): void {
+    if (typeof value === 'number') return this.#numberText(truncate ? Math.trunc(value) : value);
+    if (typeof value === 'bigint') {
+      this.#ascii(value.toString());
+      return this.#ascii('n');
+    }
+    if (typeof value === 'object' && value !== null) {
+      this.#checkOpaque(value);
+      return this.#ascii('NaN');
+    }
+    if (typeof value === 'symbol' || typeof value === 'function') throw REFUSED;
+    const n = Number(value);
+    this.#numberText(truncate ? Math.trunc(n) : n);
+  }
+
+  /**
+   * A value printf renders as 'NaN' whatever it holds, once decoded: an array, a plain object
+   * or an error.
+   * Anything the encoder would turn into something else (a string, through toJSON or a
+   * function's name; a number) is refused.
+   */
+  #checkOpaque(value: object): void {
+    if (Array.isArray(value) || isPlain(value)) return;
+    if (!(value instanceof Error)) throw REFUSED;
+  }
+
+  /** printf.ts's numberText: String(n), but -0 keeps its sign. */
+  #numberText(n: number): void {
+    if ((n | 0) === n) {
+      if (n === 0 && 1 / n < 0) return this.#ascii('-0');
+      return this.#int(n);
+    }
+    this.#ascii(String(n));
+  }
+
+  /**
+   * The JSON of `value` (appendJsonValue's, what #value writes for a field) as the characters
+   * of a JSON string: written as JSON, then its quotes and backslashes escaped in place. That is
+   * all the escaping it needs: #value's bytes hold no control character, no raw U+2028/9 and
+   * no lone surrogate (each already written as an escape or as U+FFFD).
+   */
+  #json(value: unknown, depth: number): void {
+    const from = this.#at;
+    this.#value(value, depth);
+    const end = this.#at;
+    let scratch = this.#scratch;
+    let count = 0;
+    for (let p = from; p < end; p++) {
+      const byte = scratch[p];
+      if (byte === QUOTE || byte === BACKSLASH) count++;
+    }
+    if (count === 0) return;
+    this.#room(count);
+    scratch = this.#scratch;
+    let write = end + count;
+    for (let read = end; read > from; ) {
+      const byte = scratch[--read]!;
+      scratch[--write] = byte;
+      if (byte === QUOTE || byte === BACKSLASH) scratch[--write] = BACKSLASH;
+    }
+    this.#at = end + count;
   }
 
   // ---- bytes ---------------------------------------------------------------------------------
@@ -330,13 +604,23 @@ export class JsonLineEncoder {
    * U+FFFD (what the encoder's UTF-8 makes of it). In a key a lone surrogate is refused.
    */
   #string(text: string, key: boolean): void {
-    const length = text.length;
-    // At most 6 bytes per UTF-16 unit (\u00XX), and the quotes.
-    this.#room(2 + 6 * length);
+    this.#room(1);
+    this.#scratch[this.#at++] = QUOTE;
+    this.#chars(text, 0, text.length, key);
+    this.#room(1);
+    this.#scratch[this.#at++] = QUOTE;
+  }
+
+  /**
+   * `text[from..to]` as the characters of a JSON string (see #string), without the quotes:
+   * `to` is the end of the string for a surrogate pair, as if the slice were a string of its own.
+   */
+  #chars(text: string, from: number, length: number, key = false): void {
+    // At most 6 bytes per UTF-16 unit (\u00XX).
+    this.#room(6 * (length - from));
     const scratch = this.#scratch;
     let at = this.#at;
-    scratch[at++] = QUOTE;
-    for (let i = 0; i < length; i++) {
+    for (let i = from; i < length; i++) {
       const code = text.charCodeAt(i);
       if (code < 0x80) {
         if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) {
@@ -388,7 +672,6 @@ export class JsonLineEncoder {
         scratch[at++] = 0x80 | (code & 0x3f);
       }
     }
-    scratch[at++] = QUOTE;
     this.#at = at;
   }
 }
@@ -408,6 +691,32 @@ function isOurs(key: string, hasName: boolean, hasMsg: boolean): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * encoder.ts's errorType: the constructor's name, else `name`, else 'Error'. (A read that
+ * throws, which the encoder makes '[Throws]', throws here, and the call is refused.)
+ */
+function errorType(error: Error): string {
+  const ctor: unknown = error.constructor;
+  if (typeof ctor === 'function') {
+    const name: unknown = ctor.name;
+    if (typeof name === 'string' && name !== '') return name;
+  }
+  const name: unknown = error.name;
+  return typeof name === 'string' ? name : 'Error';
+}
+
+/** What the encoder writes as an ERROR (encoder.ts kindOf): not an array, not plain, an Error. */
+function isErrorKind(value: unknown): value is Error {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto !== Object.prototype && proto !== null && value instanceof Error;
+}
+
+/** `%s %d %i %f %j %o %O`: the placeholders printf.ts fills in (any other `%x` stays as written). */
+function isPlaceholder(code: number): boolean {
+  return code === 115 || code === 100 || code === 105 || code === 102 || code === 106 || code === 111 || code === 79;
 }
 
 /** A plain object: what the encoder writes as an OBJECT of its own keys, and nothing else does. */

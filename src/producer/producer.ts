@@ -44,6 +44,14 @@ export class Producer {
   readonly #lines: JsonLineEncoder | undefined;
   /** True while a log call walks its values (which may run user code that logs). */
   #walking = false;
+  /**
+   * True while json-line.ts walks a call's values: the records of calls made meanwhile (from a
+   * getter or toJSON) wait in #deferred until the line is taken (they go first, as they would
+   * have) or refused (they are dropped: the encoder's walk runs the same code again, and its
+   * records are the ones kept, so that each is written once).
+   */
+  #deferring = false;
+  readonly #deferred: (() => unknown)[] = [];
   readonly #dropWhenFull: boolean;
   /** Tells a dead or hung consumer from a busy one while waiting on a full ring. */
   readonly #stall: StallWatch;
@@ -126,7 +134,7 @@ export class Producer {
     // own rather than resetting the one being filled.
     const nested = this.#walking;
     const argCount = Math.min(Math.max(args.length - argStart, 0), MAX_ARGS);
-    if (line !== undefined && argCount === 0 && !nested && this.#emitLine(level, time, line, msg, fields)) return;
+    if (line !== undefined && !nested && this.#emitLine(level, time, line, msg, args, argStart, argCount, fields)) return;
     const encoder = nested ? new Encoder() : this.#encoder;
     this.#walking = true;
     try {
@@ -137,8 +145,18 @@ export class Producer {
     } finally {
       this.#walking = nested;
     }
+    const flags = fields === undefined ? 0 : Flag.HAS_FIELDS;
+    if (nested && this.#deferring) {
+      // A new Encoder of its own (nested): it holds the record until #emitLine decides.
+      this.#deferred.push(
+        encoder.oversized
+          ? () => this.#emitOversized(encoder, level, time, encoder.byteLength)
+          : () => this.#publish(encoder, time, level, flags, argCount),
+      );
+      return;
+    }
     if (encoder.oversized) return this.#emitOversized(encoder, level, time, encoder.byteLength);
-    this.#publish(encoder, time, level, fields === undefined ? 0 : Flag.HAS_FIELDS, argCount);
+    this.#publish(encoder, time, level, flags, argCount);
   }
 
   /** Resolves once every record committed before the call has been handed to the OS. */
@@ -162,14 +180,29 @@ export class Producer {
   }
 
   /** The record as its finished line; false when json-line.ts leaves the call to the encoder. */
-  #emitLine(level: number, time: number, line: LineContext, msg: string | undefined, fields: object | undefined): boolean {
+  #emitLine(
+    level: number,
+    time: number,
+    line: LineContext,
+    msg: string | undefined,
+    args: readonly unknown[],
+    argStart: number,
+    argCount: number,
+    fields: object | undefined,
+  ): boolean {
     const lines = this.#lines!;
     this.#walking = true;
+    this.#deferring = true;
     let payloadBytes: number;
     try {
-      payloadBytes = lines.encode(this.#ring.maxPayloadBytes, level, time, line, msg, fields);
+      payloadBytes = lines.encode(this.#ring.maxPayloadBytes, level, time, line, msg, fields, args, argStart, argCount);
     } finally {
       this.#walking = false;
+      this.#deferring = false;
+    }
+    if (this.#deferred.length > 0) {
+      const deferred = this.#deferred.splice(0);
+      if (payloadBytes !== LINE_REFUSED) for (const publish of deferred) publish();
     }
     if (payloadBytes === LINE_REFUSED) return false;
     const index = this.#claim(payloadBytes);
