@@ -109,6 +109,29 @@ describe('JsonLineEncoder: the lines it writes are the formatter\'s', () => {
     expect(taken).toBeGreaterThan(400);
   });
 
+  it('holds for long strings, escaped a word at a time: every escape at every offset', () => {
+    // Runs of plain ASCII of every length mod 4 between the characters that need care.
+    const unit = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom('a', 'ab', 'abc', 'abcd', 'x'.repeat(9)) },
+      fc.constantFrom('\n', '\0', '\x1f', '\x7f', '"', '\\', '\u2028', '\u2029', '\u2027', '\u202a', '…', '€', 'é', '😀', '\ud800', '\udc00', '\ud83d', '\u00e2'),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }),
+    );
+    const long = fc.array(unit, { minLength: 8, maxLength: 60 }).map((units) => units.join('')).filter((s) => s.length >= 32);
+    const encoder = new JsonLineEncoder(renderProcessKeys(context), base.threadId);
+    fc.assert(
+      fc.property(long, long, fc.boolean(), (a, b, printf) => {
+        const error = withOwn(new Error(a), { stack: b }, true);
+        const input: RecordInput = printf
+          ? { ...base, msg: `${a}%s`, args: [b, error], fields: { s: a } }
+          : { ...base, msg: a, fields: { s: b, err: error } };
+        const line = produced(input, encoder);
+        expect(line).not.toBe(LINE_REFUSED);
+        expect(line).toBe(expected(input));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('takes every call with plain keys, no shadowed binding and shallow values', () => {
     const plainKey = fc.string({ maxLength: 8 }).filter((k) => k.isWellFormed());
     const plainJson = jsonWith(plainKey, { maxDepth: 3 }).json;
