@@ -235,6 +235,30 @@ describe('JsonLineEncoder: printf calls', () => {
     expect(taken).toBeGreaterThan(800);
   });
 
+  it('a kept template and others: each line is its own', () => {
+    const encoder = new JsonLineEncoder(renderProcessKeys(context), base.threadId);
+    const calls: [string | undefined, unknown[]][] = [
+      ['%s-%d', ['a', 1]], ['%s-%d', ['b', 2]], ['%s-%d', ['c', 3]], ['%s-%d', ['d']], ['%s-%d', ['e', 5, 'x']], ['%s-%d', ['e', 5, 'x']],
+      ['%s-%d', ['e', 5, 'y']], ['%s-%d', ['f', 6]], [undefined, ['g']], ['%s-%d', ['h', 8]], ['%%%s', ['i']], ['%%%s', ['j']], ['%%%s', ['k']],
+      ['é😀"%j\n', [{ a: '"' }]], ['é😀"%j\n', [{ b: '\\' }]], ['é😀"%j\n', [[1]]], ['%s-%d', [Symbol('refused'), 1]], ['%s-%d', ['l', 9]],
+    ];
+    for (const [msg, args] of calls) {
+      const input = { ...base, msg, args };
+      const line = produced(input, encoder);
+      if (typeof args[0] === 'symbol') expect(line).toBe(LINE_REFUSED);
+      else expect(line).toBe(expected(input));
+    }
+  });
+
+  it('a template used with and without arguments: the kept ending is the plain message\'s', () => {
+    const encoder = new JsonLineEncoder(renderProcessKeys(context), base.threadId);
+    const calls: [string, unknown[]][] = [['a %s', []], ['a %s', []], ['a %s', ['x']], ['a %s', []], ['a %s', ['y']], ['a %s', ['y']], ['a %s', []]];
+    for (const [msg, args] of calls) {
+      const input = { ...base, msg, args };
+      expect(produced(input, encoder)).toBe(expected(input));
+    }
+  });
+
   it.each<[string, string | undefined, readonly unknown[]]>([
     ['a symbol argument', '%s', [Symbol('s')]],
     ['a function argument', '%s', [() => 1]],

@@ -76,6 +76,16 @@ export interface LineContext {
   readonly hasName: boolean;
 }
 
+/** A printf template as #printf keeps it, for calls with `argCount` arguments. */
+interface PrintfTemplate {
+  readonly template: string;
+  readonly argCount: number;
+  /** The escaped slices around the placeholders filled (`,"msg":"` starts the first): codes + 1 of them. */
+  readonly slices: readonly Uint8Array[];
+  /** The codes of the placeholders filled, in order (the first `argCount` placeholders at most). */
+  readonly codes: readonly number[];
+}
+
 /** Thrown inside the walk to leave the call to the encoder. */
 const REFUSED = Symbol('refused');
 
@@ -97,6 +107,14 @@ export class JsonLineEncoder {
   #msgBytes = new Uint8Array(0);
   /** A message seen once: the next call with it keeps its ending. */
   #seen: string | undefined;
+  /** The printf template kept (see #printf), and the one seen last, with its argument count. */
+  #template: PrintfTemplate | undefined;
+  #templateSeen: string | undefined;
+  #templateSeenArgs = -1;
+  /** From #printfTemplate: where its slices start and end in the scratch buffer, and the codes. */
+  readonly #marks: number[] = [];
+  readonly #codes: number[] = [];
+  #filled = 0;
   /** A long string's UTF-8 before it is escaped (#long), as bytes and as the same bytes' words. */
   #utf8 = Buffer.allocUnsafe(INITIAL_SCRATCH);
   #utf8Words = new Int32Array(this.#utf8.buffer, this.#utf8.byteOffset, this.#utf8.length >> 2);
@@ -406,29 +424,28 @@ export class JsonLineEncoder {
    * `,"msg":"<the template filled in>"}\n`, written piece by piece: each template slice and each
    * argument is escaped on its own, as each is a string of its own in the record (a lone
    * surrogate at the edge of one stays lone, U+FFFD, and never pairs with the next piece).
-   * Not kept as a message ending: the same template makes other messages.
+   *
+   * The filled-in message is not kept (the same template makes other messages), but a template
+   * that comes twice in a row with as many arguments is: its escaped slices between the
+   * placeholders it fills, and their codes (PrintfTemplate). Then only the arguments are
+   * rendered; the slices are copied.
    */
   #printf(template: string | undefined, args: readonly unknown[], argStart: number, argCount: number): void {
-    this.#ascii(',"msg":"');
     let next = 0;
-    if (template !== undefined) {
-      const length = template.length;
-      let copied = 0;
-      let i = template.indexOf('%');
-      while (i !== -1 && i + 1 < length) {
-        const code = template.charCodeAt(i + 1);
-        if (code === PERCENT) {
-          this.#chars(template, copied, i + 1);
-          copied = i + 2;
-        } else if (next < argCount && isPlaceholder(code)) {
-          this.#chars(template, copied, i);
-          this.#placeholder(code, args[argStart + next]);
-          copied = i + 2;
-          next++;
-        }
-        i = template.indexOf('%', i + 2);
+    const kept = this.#template;
+    if (template === undefined) {
+      this.#ascii(',"msg":"');
+    } else if (kept !== undefined && kept.template === template && kept.argCount === argCount) {
+      const { slices, codes } = kept;
+      const filled = codes.length;
+      for (; next < filled; next++) {
+        this.#put(slices[next]!);
+        this.#placeholder(codes[next]!, args[argStart + next]);
       }
-      this.#chars(template, copied, length);
+      this.#put(slices[filled]!);
+    } else {
+      this.#printfTemplate(template, args, argStart, argCount);
+      next = this.#filled;
     }
     // Arguments left over, each after a space (without a template, the first without one).
     for (; next < argCount; next++) {
@@ -439,6 +456,49 @@ export class JsonLineEncoder {
       this.#asString(args[argStart + next]);
     }
     this.#ascii('"}\n');
+  }
+
+  /**
+   * `,"msg":"` and the template with the placeholders it fills (#filled of them) filled in,
+   * as formatMessage's loop: the second time in a row, the template is kept (#printf).
+   */
+  #printfTemplate(template: string, args: readonly unknown[], argStart: number, argCount: number): void {
+    const marks = this.#marks;
+    const codes = this.#codes;
+    marks[0] = this.#at;
+    this.#ascii(',"msg":"');
+    let next = 0;
+    const length = template.length;
+    let copied = 0;
+    let i = template.indexOf('%');
+    while (i !== -1 && i + 1 < length) {
+      const code = template.charCodeAt(i + 1);
+      if (code === PERCENT) {
+        this.#chars(template, copied, i + 1);
+        copied = i + 2;
+      } else if (next < argCount && isPlaceholder(code)) {
+        this.#chars(template, copied, i);
+        // A slice ends where a placeholder starts, and the next starts after its argument.
+        marks[2 * next + 1] = this.#at;
+        codes[next] = code;
+        this.#placeholder(code, args[argStart + next]);
+        next++;
+        marks[2 * next] = this.#at;
+        copied = i + 2;
+      }
+      i = template.indexOf('%', i + 2);
+    }
+    this.#chars(template, copied, length);
+    marks[2 * next + 1] = this.#at;
+    this.#filled = next;
+    if (template !== this.#templateSeen || argCount !== this.#templateSeenArgs) {
+      this.#templateSeen = template;
+      this.#templateSeenArgs = argCount;
+      return;
+    }
+    const slices: Uint8Array[] = [];
+    for (let j = 0; j <= next; j++) slices.push(this.#scratch.slice(marks[2 * j], marks[2 * j + 1]));
+    this.#template = { template, argCount, slices, codes: codes.slice(0, next) };
   }
 
   /** printf.ts's renderPlaceholder, for a code isPlaceholder took. */
