@@ -49,6 +49,8 @@ const INITIAL_SCRATCH = 4096;
  * one native write, then escaped four bytes at a time; shorter ones by the loop of #chars.
  */
 const LONG_STRING = 32;
+/** Int32Array elements are in the machine's byte order; a DataView is told which that is. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
@@ -713,7 +715,7 @@ export class JsonLineEncoder {
         const slash = word ^ 0x5c5c5c5c;
         const e2 = word ^ 0xe2e2e2e2;
         if (((low | ((quote - 0x01010101) & ~quote) | ((slash - 0x01010101) & ~slash) | ((e2 - 0x01010101) & ~e2)) & 0x80808080) === 0) {
-          view.setInt32(at, word, true);
+          view.setInt32(at, word, LITTLE_ENDIAN);
           at += 4;
           read += 4;
           continue;
