@@ -513,12 +513,25 @@ describe('producers write the lines when the backend asks for them', () => {
       },
       ...(refused ? { m: new Map([[1, 2]]) } : {}),
     });
+    // A getter that logs only the first time it runs, in a call the line refuses (the Map).
+    let first = true;
+    const once = {
+      get inner(): string {
+        if (first) log.warn('only the first run logs');
+        first = false;
+        return 'v';
+      },
+      m: new Map([[3, 4]]),
+    };
     log.info(sneaky(false), 'outer %s', 'taken');
     log.info(sneaky(true), 'outer %s', 'refused');
     log.info(sneaky(false), 'outer');
+    log.info(once, 'once');
     await backend.close();
     const lines = readFileSync(path, 'utf8').split('\n').slice(0, -1).map((text) => JSON.parse(text) as Record<string, unknown>);
-    expect(lines.map((line) => line['msg'])).toEqual(['nested taken', 'outer taken', 'nested refused', 'outer refused', 'nested taken', 'outer']);
+    expect(lines.map((line) => line['msg'])).toEqual([
+      'nested taken', 'outer taken', 'nested refused', 'outer refused', 'nested taken', 'outer', 'only the first run logs', 'once',
+    ]);
     expect(lines[3]).toMatchObject({ inner: 'outer value', m: { 1: 2 } });
     // The refused call's getter ran twice (the line's walk, then the encoder's); the others once.
     expect(runs).toBe(4);

@@ -46,12 +46,15 @@ export class Producer {
   #walking = false;
   /**
    * True while json-line.ts walks a call's values: the records of calls made meanwhile (from a
-   * getter or toJSON) wait in #deferred until the line is taken (they go first, as they would
-   * have) or refused (they are dropped: the encoder's walk runs the same code again, and its
-   * records are the ones kept, so that each is written once).
+   * getter or toJSON) wait in #deferred until the walk ends, and then go first, as they would
+   * have with the encoder. When the line is refused, the encoder walks the same values again, in
+   * the same order, and runs the same code up to where the line's walk stopped: #replayed
+   * drops as many of its first nested calls as were written already, so that each is written
+   * once; the calls past that point (the line's walk never got there) are written as usual.
    */
   #deferring = false;
   readonly #deferred: (() => unknown)[] = [];
+  #replayed = 0;
   readonly #dropWhenFull: boolean;
   /** Tells a dead or hung consumer from a busy one while waiting on a full ring. */
   readonly #stall: StallWatch;
@@ -135,6 +138,10 @@ export class Producer {
     const nested = this.#walking;
     const argCount = Math.min(Math.max(args.length - argStart, 0), MAX_ARGS);
     if (line !== undefined && !nested && this.#emitLine(level, time, line, msg, args, argStart, argCount, fields)) return;
+    if (nested && this.#replayed > 0) {
+      this.#replayed--;
+      return;
+    }
     const encoder = nested ? new Encoder() : this.#encoder;
     this.#walking = true;
     try {
@@ -144,6 +151,7 @@ export class Producer {
       if (fields !== undefined) encoder.add(fields);
     } finally {
       this.#walking = nested;
+      if (!nested) this.#replayed = 0;
     }
     const flags = fields === undefined ? 0 : Flag.HAS_FIELDS;
     if (nested && this.#deferring) {
@@ -202,7 +210,9 @@ export class Producer {
     }
     if (this.#deferred.length > 0) {
       const deferred = this.#deferred.splice(0);
-      if (payloadBytes !== LINE_REFUSED) for (const publish of deferred) publish();
+      for (const publish of deferred) publish();
+      // The encoder's walk, next, would make these records again.
+      if (payloadBytes === LINE_REFUSED) this.#replayed = deferred.length;
     }
     if (payloadBytes === LINE_REFUSED) return false;
     const index = this.#claim(payloadBytes);
