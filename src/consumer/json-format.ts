@@ -22,6 +22,7 @@
  *   its fields with those names are skipped.
  * Keys whose value is undefined are omitted (as JSON.stringify does) and so never collide.
  */
+import { isOurs } from '../shared/json-keys.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../shared/record.js';
 import { formatMessage } from './printf.js';
 
@@ -79,22 +80,6 @@ export function messageOf(record: LogRecord): string | undefined {
     if (err instanceof ErrorValue && Object.hasOwn(fields, 'err')) return err.message;
   }
   return msg;
-}
-
-function isOurs(key: string, hasName: boolean, hasMsg: boolean): boolean {
-  switch (key) {
-    case 'level':
-    case 'time':
-    case 'pid':
-    case 'hostname':
-      return true;
-    case 'name':
-      return hasName;
-    case 'msg':
-      return hasMsg;
-    default:
-      return false;
-  }
 }
 
 /**

@@ -35,6 +35,7 @@
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../shared/codec.js';
 import { copyBytes } from '../shared/copy.js';
 import { writeInt32 } from '../shared/digits.js';
+import { isOurs } from '../shared/json-keys.js';
 
 /** What `encode()` returns for a call it leaves to the encoder. */
 export const LINE_REFUSED = -1;
@@ -819,23 +820,6 @@ export class JsonLineEncoder {
       }
     }
     this.#at = at;
-  }
-}
-
-/** Keys the line writes itself (json-format.ts's isOurs). */
-function isOurs(key: string, hasName: boolean, hasMsg: boolean): boolean {
-  switch (key) {
-    case 'level':
-    case 'time':
-    case 'pid':
-    case 'hostname':
-      return true;
-    case 'name':
-      return hasName;
-    case 'msg':
-      return hasMsg;
-    default:
-      return false;
   }
 }
 
