@@ -726,33 +726,16 @@ export class JsonLineEncoder {
       if (byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH && byte !== 0xe2) {
         scratch[at++] = byte;
       } else if (byte === 0xe2) {
+        // U+2028/9 is E2 80 A8/A9; any other E2 leads a character written as it is.
         const third = utf8[read + 1];
         if (utf8[read] === 0x80 && (third === 0xa8 || third === 0xa9)) {
-          scratch[at++] = BACKSLASH;
-          scratch[at++] = 0x75;
-          scratch[at++] = 0x32;
-          scratch[at++] = 0x30;
-          scratch[at++] = 0x32;
-          scratch[at++] = third === 0xa8 ? 0x38 : 0x39;
+          at = escapeLineSeparator(scratch, at, third === 0xa8 ? 0x2028 : 0x2029);
           read += 2;
         } else {
           scratch[at++] = byte;
         }
-      } else if (byte >= 0x20) {
-        scratch[at++] = BACKSLASH;
-        scratch[at++] = byte;
       } else {
-        scratch[at++] = BACKSLASH;
-        const short = SHORT_ESCAPES[byte];
-        if (short !== undefined) {
-          scratch[at++] = short;
-        } else {
-          scratch[at++] = 0x75;
-          scratch[at++] = 0x30;
-          scratch[at++] = 0x30;
-          scratch[at++] = HEX.charCodeAt(byte >> 4);
-          scratch[at++] = HEX.charCodeAt(byte & 15);
-        }
+        at = escapeAscii(scratch, at, byte);
       }
     }
     this.#at = at;
@@ -770,24 +753,8 @@ export class JsonLineEncoder {
     for (let i = from; i < length; i++) {
       const code = text.charCodeAt(i);
       if (code < 0x80) {
-        if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) {
-          scratch[at++] = code;
-        } else if (code >= 0x20) {
-          scratch[at++] = BACKSLASH;
-          scratch[at++] = code;
-        } else {
-          scratch[at++] = BACKSLASH;
-          const short = SHORT_ESCAPES[code];
-          if (short !== undefined) {
-            scratch[at++] = short;
-          } else {
-            scratch[at++] = 0x75;
-            scratch[at++] = 0x30;
-            scratch[at++] = 0x30;
-            scratch[at++] = HEX.charCodeAt(code >> 4);
-            scratch[at++] = HEX.charCodeAt(code & 15);
-          }
-        }
+        if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) scratch[at++] = code;
+        else at = escapeAscii(scratch, at, code);
       } else if (code < 0x800) {
         scratch[at++] = 0xc0 | (code >> 6);
         scratch[at++] = 0x80 | (code & 0x3f);
@@ -807,12 +774,7 @@ export class JsonLineEncoder {
           scratch[at++] = 0xbd;
         }
       } else if (code === 0x2028 || code === 0x2029) {
-        scratch[at++] = BACKSLASH;
-        scratch[at++] = 0x75;
-        scratch[at++] = 0x32;
-        scratch[at++] = 0x30;
-        scratch[at++] = 0x32;
-        scratch[at++] = code === 0x2028 ? 0x38 : 0x39;
+        at = escapeLineSeparator(scratch, at, code);
       } else {
         scratch[at++] = 0xe0 | (code >> 12);
         scratch[at++] = 0x80 | ((code >> 6) & 0x3f);
@@ -821,6 +783,43 @@ export class JsonLineEncoder {
     }
     this.#at = at;
   }
+}
+
+/**
+ * The escape of an ASCII `code` that JSON escapes (a quote, a backslash, a control character),
+ * as JSON.stringify writes it, at `at`; returns the end. The caller has made room for 6 bytes.
+ */
+function escapeAscii(scratch: Uint8Array, at: number, code: number): number {
+  scratch[at++] = BACKSLASH;
+  if (code >= 0x20) {
+    scratch[at++] = code;
+    return at;
+  }
+  const short = SHORT_ESCAPES[code];
+  if (short !== undefined) {
+    scratch[at++] = short;
+    return at;
+  }
+  scratch[at++] = 0x75;
+  scratch[at++] = 0x30;
+  scratch[at++] = 0x30;
+  scratch[at++] = HEX.charCodeAt(code >> 4);
+  scratch[at++] = HEX.charCodeAt(code & 15);
+  return at;
+}
+
+/**
+ * `\u2028` or `\u2029` for `separator`, at `at`; returns the end. JSON.stringify leaves the two
+ * raw, but JavaScript and some editors break lines at them, and a line is one line.
+ */
+function escapeLineSeparator(scratch: Uint8Array, at: number, separator: number): number {
+  scratch[at++] = BACKSLASH;
+  scratch[at++] = 0x75;
+  scratch[at++] = 0x32;
+  scratch[at++] = 0x30;
+  scratch[at++] = 0x32;
+  scratch[at++] = separator === 0x2028 ? 0x38 : 0x39;
+  return at;
 }
 
 /**
