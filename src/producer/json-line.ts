@@ -36,6 +36,7 @@ import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../shar
 import { copyBytes } from '../shared/copy.js';
 import { writeInt32 } from '../shared/digits.js';
 import { isOurs } from '../shared/json-keys.js';
+import { ESCAPED_BYTES_MAX, KEY_REFUSED, LONG_STRING, writeJsonChars, writeLongJsonChars } from './json-line-string.js';
 
 /** What `encode()` returns for a call it leaves to the encoder. */
 export const LINE_REFUSED = -1;
@@ -45,30 +46,12 @@ const MAX_DEPTH = 6;
 /** Arrays longer than this are refused: the encoder decides about huge ones. */
 const MAX_ARRAY = 4096;
 const INITIAL_SCRATCH = 4096;
-/**
- * Whole strings this long or longer (a stack, a long message) are written by #long: UTF-8 by
- * one native write, then escaped four bytes at a time; shorter ones by the loop of #chars.
- */
-const LONG_STRING = 32;
-/** Int32Array elements are in the machine's byte order; a DataView is told which that is. */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 const QUOTE = 0x22;
 const PERCENT = 0x25;
 const BACKSLASH = 0x5c;
-const HEX = '0123456789abcdef';
-/** The escapes JSON.stringify writes for these control characters; the others are \u00XX. */
-const SHORT_ESCAPES: readonly number[] = (() => {
-  const escapes: number[] = [];
-  escapes[8] = 0x62;
-  escapes[9] = 0x74;
-  escapes[10] = 0x6e;
-  escapes[12] = 0x66;
-  escapes[13] = 0x72;
-  return escapes;
-})();
 
 /** A logger's name and bindings as the line writes them, made once per logger. */
 export interface LineContext {
@@ -118,9 +101,6 @@ export class JsonLineEncoder {
   readonly #marks: number[] = [];
   readonly #codes: number[] = [];
   #filled = 0;
-  /** A long string's UTF-8 before it is escaped (#long), as bytes and as the same bytes' words. */
-  #utf8 = Buffer.allocUnsafe(INITIAL_SCRATCH);
-  #utf8Words = new Int32Array(this.#utf8.buffer, this.#utf8.byteOffset, this.#utf8.length >> 2);
   readonly #threadId: number;
 
   constructor(processKeys: string, threadId: number) {
@@ -670,9 +650,8 @@ export class JsonLineEncoder {
   }
 
   /**
-   * A JSON string as json-format.ts writes it for the record's string: escapes as
-   * JSON.stringify makes them, U+2028/9 escaped, UTF-8 for the rest, and a lone surrogate as
-   * U+FFFD (what the encoder's UTF-8 makes of it). In a key a lone surrogate is refused.
+   * A JSON string as json-format.ts writes it for the record's string (json-line-string.ts).
+   * In a key a lone surrogate is refused.
    */
   #string(text: string, key: boolean): void {
     this.#room(1);
@@ -683,143 +662,19 @@ export class JsonLineEncoder {
     this.#scratch[this.#at++] = QUOTE;
   }
 
-  /**
-   * What #chars writes for the whole of `text`, which is long: V8 writes its UTF-8 (a lone
-   * surrogate as U+FFFD, as #chars and the encoder do), then whole words of four bytes that
-   * need no escape (no byte below 0x20, no quote, no backslash, no 0xE2, the lead byte of
-   * U+2028/9) are copied as words, and the bytes of any other word one at a time.
-   * (A stack of 560 characters: 3.1 µs by the loop of #chars, 0.9 µs this way.)
-   */
+  /** What #chars writes for the whole of `text`, which is long, by writeLongJsonChars. */
   #long(text: string): void {
-    const length = text.length;
-    // At most 6 bytes out per UTF-16 unit, as #chars; at most 3 bytes of UTF-8 per unit.
-    this.#room(6 * length);
-    if (this.#utf8.length < 3 * length) {
-      let size = this.#utf8.length * 2;
-      while (size < 3 * length) size *= 2;
-      this.#utf8 = Buffer.allocUnsafe(size);
-      this.#utf8Words = new Int32Array(this.#utf8.buffer, this.#utf8.byteOffset, size >> 2);
-    }
-    const utf8 = this.#utf8;
-    const words = this.#utf8Words;
-    const bytes = (utf8 as Buffer & { utf8Write(text: string, offset: number): number }).utf8Write(text, 0);
-    const scratch = this.#scratch;
-    const view = this.#bytes.view;
-    let at = this.#at;
-    let read = 0;
-    while (read < bytes) {
-      if ((read & 3) === 0 && read + 4 <= bytes) {
-        const word = words[read >> 2]!;
-        // Per byte, exactly (the bit tricks' "has a byte less than n" and "has a zero byte").
-        const low = (word - 0x20202020) & ~word;
-        const quote = word ^ 0x22222222;
-        const slash = word ^ 0x5c5c5c5c;
-        const e2 = word ^ 0xe2e2e2e2;
-        if (((low | ((quote - 0x01010101) & ~quote) | ((slash - 0x01010101) & ~slash) | ((e2 - 0x01010101) & ~e2)) & 0x80808080) === 0) {
-          view.setInt32(at, word, LITTLE_ENDIAN);
-          at += 4;
-          read += 4;
-          continue;
-        }
-      }
-      const byte = utf8[read++]!;
-      if (byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH && byte !== 0xe2) {
-        scratch[at++] = byte;
-      } else if (byte === 0xe2) {
-        // U+2028/9 is E2 80 A8/A9; any other E2 leads a character written as it is.
-        const third = utf8[read + 1];
-        if (utf8[read] === 0x80 && (third === 0xa8 || third === 0xa9)) {
-          at = escapeLineSeparator(scratch, at, third === 0xa8 ? 0x2028 : 0x2029);
-          read += 2;
-        } else {
-          scratch[at++] = byte;
-        }
-      } else {
-        at = escapeAscii(scratch, at, byte);
-      }
-    }
+    this.#room(ESCAPED_BYTES_MAX * text.length);
+    this.#at = writeLongJsonChars(this.#scratch, this.#bytes.view, this.#at, text);
+  }
+
+  /** `text[from..to]` as the characters of a JSON string, without the quotes (writeJsonChars). */
+  #chars(text: string, from: number, to: number, key = false): void {
+    this.#room(ESCAPED_BYTES_MAX * (to - from));
+    const at = writeJsonChars(this.#scratch, this.#at, text, from, to, key);
+    if (at === KEY_REFUSED) throw REFUSED;
     this.#at = at;
   }
-
-  /**
-   * `text[from..to]` as the characters of a JSON string (see #string), without the quotes:
-   * `to` is the end of the string for a surrogate pair, as if the slice were a string of its own.
-   */
-  #chars(text: string, from: number, length: number, key = false): void {
-    // At most 6 bytes per UTF-16 unit (\u00XX).
-    this.#room(6 * (length - from));
-    const scratch = this.#scratch;
-    let at = this.#at;
-    for (let i = from; i < length; i++) {
-      const code = text.charCodeAt(i);
-      if (code < 0x80) {
-        if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) scratch[at++] = code;
-        else at = escapeAscii(scratch, at, code);
-      } else if (code < 0x800) {
-        scratch[at++] = 0xc0 | (code >> 6);
-        scratch[at++] = 0x80 | (code & 0x3f);
-      } else if (code >= 0xd800 && code <= 0xdfff) {
-        const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
-        if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          const point = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
-          scratch[at++] = 0xf0 | (point >> 18);
-          scratch[at++] = 0x80 | ((point >> 12) & 0x3f);
-          scratch[at++] = 0x80 | ((point >> 6) & 0x3f);
-          scratch[at++] = 0x80 | (point & 0x3f);
-          i++;
-        } else {
-          if (key) throw REFUSED;
-          scratch[at++] = 0xef;
-          scratch[at++] = 0xbf;
-          scratch[at++] = 0xbd;
-        }
-      } else if (code === 0x2028 || code === 0x2029) {
-        at = escapeLineSeparator(scratch, at, code);
-      } else {
-        scratch[at++] = 0xe0 | (code >> 12);
-        scratch[at++] = 0x80 | ((code >> 6) & 0x3f);
-        scratch[at++] = 0x80 | (code & 0x3f);
-      }
-    }
-    this.#at = at;
-  }
-}
-
-/**
- * The escape of an ASCII `code` that JSON escapes (a quote, a backslash, a control character),
- * as JSON.stringify writes it, at `at`; returns the end. The caller has made room for 6 bytes.
- */
-function escapeAscii(scratch: Uint8Array, at: number, code: number): number {
-  scratch[at++] = BACKSLASH;
-  if (code >= 0x20) {
-    scratch[at++] = code;
-    return at;
-  }
-  const short = SHORT_ESCAPES[code];
-  if (short !== undefined) {
-    scratch[at++] = short;
-    return at;
-  }
-  scratch[at++] = 0x75;
-  scratch[at++] = 0x30;
-  scratch[at++] = 0x30;
-  scratch[at++] = HEX.charCodeAt(code >> 4);
-  scratch[at++] = HEX.charCodeAt(code & 15);
-  return at;
-}
-
-/**
- * `\u2028` or `\u2029` for `separator`, at `at`; returns the end. JSON.stringify leaves the two
- * raw, but JavaScript and some editors break lines at them, and a line is one line.
- */
-function escapeLineSeparator(scratch: Uint8Array, at: number, separator: number): number {
-  scratch[at++] = BACKSLASH;
-  scratch[at++] = 0x75;
-  scratch[at++] = 0x32;
-  scratch[at++] = 0x30;
-  scratch[at++] = 0x32;
-  scratch[at++] = separator === 0x2028 ? 0x38 : 0x39;
-  return at;
 }
 
 /**
