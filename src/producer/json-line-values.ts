@@ -17,7 +17,13 @@
  */
 import { bytesOver, type Bytes } from '../shared/codec.js';
 import { writeInt32 } from '../shared/digits.js';
-import { ESCAPED_BYTES_MAX, KEY_REFUSED, LONG_STRING, writeJsonChars, writeLongJsonChars } from './json-line-string.js';
+import {
+  ESCAPED_BYTES_MAX,
+  KEY_REFUSED,
+  LONG_STRING,
+  writeJsonChars,
+  writeLongJsonChars,
+} from './json-line-string.js';
 
 /** Thrown inside the walk to leave the call to the encoder. */
 export const REFUSED = Symbol('refused');
