@@ -1,7 +1,7 @@
 /**
  * An int32 in decimal, written as ASCII bytes: what `String(value)` gives, without a string.
- * Producers write the numbers of JSON lines with it (producer/json-line.ts) and the consumer
- * those of records it renders (consumer/json-bytes.ts).
+ * Producers write the numbers of JSON lines with it (producer/json-line-values.ts) and the consumer
+ * those of records it renders (consumer/value-bytes.ts).
  *
  * Two digits per division, from a table, and the length by comparisons: a division is the slow
  * part (a float division and a truncation in JavaScript), and a digit a division cost 86 ns for
