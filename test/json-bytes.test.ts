@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../src/consumer/decoder.js';
 import { JsonLineRenderer, NOT_RENDERED } from '../src/consumer/json-bytes.js';
 import { createJsonFormatter } from '../src/consumer/json-format.js';
-import { encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from './support/records.js';
+import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from './support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028' };
 const format = createJsonFormatter(context);
@@ -27,16 +27,7 @@ function rendered(input: RecordInput, renderer = new JsonLineRenderer(context)):
   return bytes === NOT_RENDERED ? NOT_RENDERED : renderer.output.buffer.toString('utf8', 0, bytes);
 }
 
-const base: RecordInput = {
-  time: 1_700_000_000_123,
-  threadId: 3,
-  level: 30,
-  name: undefined,
-  bindings: { worker: 2 },
-  msg: 'processed job',
-  args: [],
-  fields: { i: 17 },
-};
+const base = BENCH_RECORD;
 
 describe('JsonLineRenderer: the lines it writes are the formatter\'s', () => {
   it.each<[string, Partial<RecordInput>]>([

@@ -15,7 +15,7 @@ import { connect, createLogBackend } from '../dist/src/index.js';
 import { JsonLineEncoder, LINE_REFUSED } from '../src/producer/json-line.js';
 import { Flag, HEADER_BYTES, RecordOffset } from '../src/shared/codec.js';
 import { tempDir } from './support/log-files.js';
-import { encodeRecord, json, jsonWith, key, text, toObject, type Json, type RecordInput } from './support/records.js';
+import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type Json, type RecordInput } from './support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };
 const format = createJsonFormatter(context);
@@ -44,16 +44,7 @@ function produced(input: RecordInput, encoder = new JsonLineEncoder(renderProces
   return Buffer.from(out.buffer, HEADER_BYTES, bytes - HEADER_BYTES).toString('utf8');
 }
 
-const base: RecordInput = {
-  time: 1_700_000_000_123,
-  threadId: 3,
-  level: 30,
-  name: undefined,
-  bindings: { worker: 2 },
-  msg: 'processed job',
-  args: [],
-  fields: { i: 17 },
-};
+const base = BENCH_RECORD;
 
 describe('JsonLineEncoder: the lines it writes are the formatter\'s', () => {
   it.each<[string, Partial<RecordInput>]>([

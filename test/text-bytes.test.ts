@@ -12,7 +12,7 @@ import { createLineFormats } from '../src/consumer/formats.js';
 import { TextLineRenderer, NOT_RENDERED } from '../src/consumer/text-bytes.js';
 import { BASIC_FORMAT, createTextFormatter, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../src/consumer/text-format.js';
 import { bytesOver, Flag, RecordOffset } from '../src/shared/codec.js';
-import { encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from './support/records.js';
+import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from './support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };
 
@@ -53,16 +53,7 @@ function expectSame(line: Buffer, want: Buffer): void {
   expect(line.equals(want)).toBe(true);
 }
 
-const base: RecordInput = {
-  time: 1_700_000_000_123,
-  threadId: 3,
-  level: 30,
-  name: undefined,
-  bindings: { worker: 1 },
-  msg: 'processed job',
-  args: [],
-  fields: { i: 5 },
-};
+const base: RecordInput = { ...BENCH_RECORD, bindings: { worker: 1 }, fields: { i: 5 } };
 
 const PYTHON = '%(asctime)s %(name)s %(levelname)-8s %(message)s';
 

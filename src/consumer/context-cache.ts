@@ -35,8 +35,7 @@ export class ContextEntry {
   readonly ints = new Int32Array(CONTEXT_INTS);
   flags = 0;
   /** A line start made of this rendering and a header, and the (level, time) it was made for. */
-  prefix = new Uint8Array(256);
-  prefixLength = -1;
+  prefix = new Uint8Array(0);
   prefixLevel = -1;
   prefixTime = Number.NaN;
 }
@@ -88,7 +87,6 @@ export class ContextCache {
     entry.keyLength = length;
     entry.renderedLength = 0;
     entry.flags = 0;
-    entry.prefixLength = -1;
     entry.prefixLevel = -1;
     this.#last = index;
     return entry;

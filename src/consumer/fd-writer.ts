@@ -174,18 +174,21 @@ export class FdWriter {
   /** As append(), for a line already encoded: `bytes[start .. start + length)`, ending with '\n'. */
   appendBytes(bytes: Bytes, length: number, start = 0): number {
     if (this.#closed) throw sinkClosedError('writeBytes');
-    if (length > this.#buffer.length - this.#used) this.#makeRoom(length);
-    if (this.#bytes.u8 !== this.#buffer) this.#bytes = bytesOver(this.#buffer);
-    copyBytes(bytes, start, this.#bytes, this.#used, length);
-    this.#used += length;
-    this.#lines++;
-    return length;
+    // Room first: it may write the buffer out, or swap it for a larger one.
+    const at = this.#reserve(length);
+    copyBytes(bytes, start, this.lineBuffer, at, length);
+    return this.commitLine(length);
   }
 
   /** Room for a line of up to `maxBytes` rendered in place (see Sink.reserveLine); returns where it starts in `lineBuffer`. */
   reserveLine(maxBytes: number): number {
     if (this.#closed) throw sinkClosedError('reserveLine');
-    if (maxBytes > this.#buffer.length - this.#used) this.#makeRoom(maxBytes);
+    return this.#reserve(maxBytes);
+  }
+
+  /** Room for `bytes` after the buffered ones; returns where they start. */
+  #reserve(bytes: number): number {
+    if (bytes > this.#buffer.length - this.#used) this.#makeRoom(bytes);
     return this.#used;
   }
 

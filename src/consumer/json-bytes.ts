@@ -185,7 +185,6 @@ export class JsonLineRenderer extends ValueRenderer {
     prefix.set(header);
     prefix.set(entry.rendered.subarray(0, entry.renderedLength), header.length);
     entry.prefix = prefix;
-    entry.prefixLength = prefix.length;
     entry.prefixLevel = level;
     entry.prefixTime = time;
     return prefix;

@@ -137,12 +137,6 @@ export class Router {
     const level = u8[index + RecordOffset.LEVEL]!;
     const start = index + HEADER_BYTES;
     const lineBytes = length - HEADER_BYTES;
-    const only = this.#only;
-    if (only !== undefined) {
-      if (level < only.level) return 0;
-      only.sink.writeBytes(bytes, lineBytes, start);
-      return 1;
-    }
     let written = 0;
     for (const output of this.#root.outputs) {
       if (level < output.level) continue;
@@ -179,7 +173,8 @@ export class Router {
     const sink = output.sink;
     // Straight into the sink's buffer when the bound is small: the line is then written once,
     // where it is sent from.
-    const start = renderer !== undefined && renderer.maxLineBytes(length) <= IN_PLACE_MAX_BYTES ? sink.reserveLine(renderer.maxLineBytes(length)) : -1;
+    const bound = renderer === undefined ? Number.POSITIVE_INFINITY : renderer.maxLineBytes(length);
+    const start = bound <= IN_PLACE_MAX_BYTES ? sink.reserveLine(bound) : -1;
     let line: string | undefined;
     let lineBytes = NOT_RENDERED;
     try {

@@ -6,10 +6,8 @@
  * millisecond digits and, word-aligned after them, the extras' opening (` {` and the bindings).
  * Most of a line is then one copy by words and three digits.
  */
+import { copyFromWords } from '../shared/copy.js';
 import type { ContextEntry } from './context-cache.js';
-
-/** Int32Array elements are in the machine's byte order; a DataView is told which that is. */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** A line's start as rendered for one context entry, level, second and thread. */
 export class LineStart {
@@ -70,16 +68,8 @@ export class LineStart {
 
   /** Copies `bytes[from .. from + length)` (from on a word) to `out` at `at`, by words; returns the position after. */
   copyTo(out: Uint8Array, outView: DataView, at: number, from: number, length: number): number {
-    const words = this.words;
-    const whole = length >> 2;
-    const first = from >> 2;
-    for (let i = 0; i < whole; i++) {
-      outView.setInt32(at, words[first + i]!, LITTLE_ENDIAN);
-      at += 4;
-    }
-    const bytes = this.bytes;
-    for (let i = whole << 2; i < length; i++) out[at++] = bytes[from + i]!;
-    return at;
+    copyFromWords(this.words, this.bytes, from, out, outView, at, length);
+    return at + length;
   }
 }
 

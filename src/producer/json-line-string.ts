@@ -12,6 +12,7 @@
  * Plain functions over a byte array and a position, returning the end: the caller owns the
  * buffer and makes room first (ESCAPED_BYTES_MAX a UTF-16 unit), so the loops check nothing.
  */
+import { LITTLE_ENDIAN } from '../shared/copy.js';
 
 /** Strings this long or longer go to writeLongJsonChars, shorter ones to writeJsonChars. */
 export const LONG_STRING = 32;
@@ -20,8 +21,6 @@ export const ESCAPED_BYTES_MAX = 6;
 /** What writeJsonChars returns for a key it will not write. */
 export const KEY_REFUSED = -1;
 
-/** Int32Array elements are in the machine's byte order; a DataView is told which that is. */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const INITIAL_UTF8 = 4096;
 
 const QUOTE = 0x22;

@@ -19,6 +19,7 @@ import { LEVEL_NAMES, LEVELS, levelNameOf, levelValue, type LevelName, type Leve
 import { checkBindings, checkLevel, resolveConnectOptions, type ConnectOptions } from '../options.js';
 import { assertHandle } from './handle.js';
 import type { LineContext } from './json-line.js';
+import { isErrorKind } from './json-line-values.js';
 import { Producer, type NameLevels } from './producer.js';
 
 /**
@@ -235,8 +236,7 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  */
 function isError(value: object): boolean {
   try {
-    const proto: unknown = Object.getPrototypeOf(value);
-    return proto !== Object.prototype && proto !== null && value instanceof Error;
+    return isErrorKind(value);
   } catch {
     return false;
   }

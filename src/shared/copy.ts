@@ -16,7 +16,7 @@ import type { Bytes } from './codec.js';
 const NATIVE_FROM = 512;
 
 /** Int32Array elements are in the machine's byte order; a DataView is told which that is. */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 export function copyBytes(from: Bytes, fromIndex: number, to: Bytes, toIndex: number, length: number): void {
   const words = from.words;
@@ -27,13 +27,12 @@ export function copyBytes(from: Bytes, fromIndex: number, to: Bytes, toIndex: nu
     if (targetWords !== undefined && (toIndex & 3) === 0) {
       const at = toIndex >> 2;
       for (let i = 0; i < whole; i++) targetWords[at + i] = words[first + i]!;
+      const u8 = from.u8;
+      const out = to.u8;
+      for (let i = whole * 4; i < length; i++) out[toIndex + i] = u8[fromIndex + i]!;
     } else {
-      const target = to.view;
-      for (let i = 0; i < whole; i++) target.setInt32(toIndex + i * 4, words[first + i]!, LITTLE_ENDIAN);
+      copyFromWords(words, from.u8, fromIndex, to.u8, to.view, toIndex, length);
     }
-    const u8 = from.u8;
-    const out = to.u8;
-    for (let i = whole * 4; i < length; i++) out[toIndex + i] = u8[fromIndex + i]!;
     return;
   }
   if (length >= NATIVE_FROM && !(from.u8.buffer instanceof SharedArrayBuffer)) {
@@ -45,4 +44,23 @@ export function copyBytes(from: Bytes, fromIndex: number, to: Bytes, toIndex: nu
   let i = 0;
   for (; i + 4 <= length; i += 4) target.setInt32(toIndex + i, source.getInt32(fromIndex + i));
   for (; i < length; i++) target.setUint8(toIndex + i, source.getUint8(fromIndex + i));
+}
+
+/**
+ * `length` bytes from `fromIndex` (on a word) of the memory `words` and `bytes` view, to `out`
+ * (viewed by `view`) at any `toIndex`: read by int32s, written through the DataView.
+ */
+export function copyFromWords(
+  words: Int32Array,
+  bytes: Uint8Array,
+  fromIndex: number,
+  out: Uint8Array,
+  view: DataView,
+  toIndex: number,
+  length: number,
+): void {
+  const first = fromIndex >> 2;
+  const whole = length >> 2;
+  for (let i = 0; i < whole; i++) view.setInt32(toIndex + i * 4, words[first + i]!, LITTLE_ENDIAN);
+  for (let i = whole * 4; i < length; i++) out[toIndex + i] = bytes[fromIndex + i]!;
 }

@@ -69,6 +69,18 @@ export interface RecordInput {
   readonly fields: object | undefined;
 }
 
+/** The benchmark's record, `child({ worker: 2 }).info({ i: 17 }, 'processed job')`: what the table tests vary. */
+export const BENCH_RECORD: RecordInput = Object.freeze({
+  time: 1_700_000_000_123,
+  threadId: 3,
+  level: 30,
+  name: undefined,
+  bindings: { worker: 2 },
+  msg: 'processed job',
+  args: [],
+  fields: { i: 17 },
+});
+
 /**
  * Lays out a payload as Producer.emit does: the fixed header, the context (name and bindings,
  * encoded apart as Producer.encodeValues does), then the encoding of msg, args and fields.
