@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CorruptRecordError, decodeRecord, decodeValues } from '../src/consumer/decoder.js';
-import { Encoder } from '../src/producer/encoder.js';
-import { bytesOver, HEADER_BYTES, Tag } from '../src/shared/codec.js';
-import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/shared/record.js';
+import { CorruptRecordError, decodeRecord, decodeValues } from '../src/record/decoder.js';
+import { Encoder } from '../src/record/encoder.js';
+import { bytesOver, HEADER_BYTES, Tag } from '../src/record/descriptor.js';
+import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/record/log-record.js';
 import { BIG_LIMIT, canon, encodeRecord, json, key, model, text, toObject, type RecordInput } from './support/records.js';
 
 /** The record limit of a 64 KiB ring (bufferSize / 8 minus the frame header), as in the backend. */

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compressFile, compressFileSync, type CompressResult } from '../src/consumer/compress-file.js';
-import { CompressQueue, type CompressOutcome } from '../src/consumer/compress-queue.js';
-import { COMPRESSOR_CLOSED, Compressor } from '../dist/src/consumer/compressor.js';
+import { compressFile, compressFileSync, type CompressResult } from '../src/compress/compress-file.js';
+import { CompressQueue, type CompressOutcome } from '../src/compress/compress-queue.js';
+import { COMPRESSOR_CLOSED, Compressor } from '../dist/src/compress/compressor.js';
 import { tempDir } from './support/log-files.js';
 
 let dir = '';
@@ -337,7 +337,7 @@ describe('Compressor (a thread of its own)', () => {
   });
 
   it('an idle compressor does not keep the process alive', () => {
-    const compressor = new URL('../dist/src/consumer/compressor.js', import.meta.url).href;
+    const compressor = new URL('../dist/src/compress/compressor.js', import.meta.url).href;
     const script = `const { Compressor } = await import(${JSON.stringify(compressor)}); new Compressor(); console.log('started');`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',

@@ -1,5 +1,5 @@
 /**
- * The declarative configuration (src/config.ts, src/config-file.ts): sinks, formatters and
+ * The declarative configuration (src/config/outputs.ts, src/config-file.ts): sinks, formatters and
  * loggers, given as an object or as a JSON file. Every wrong key or value is refused with a
  * message that starts with its path; what is accepted resolves to frozen, structured-cloneable
  * data: the sinks, the formatters they use (each once) and the route table.
@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogBackend } from '../dist/src/index.js';
-import { LEVELS, SILENT } from '../src/levels.js';
-import { OPTION_ERROR_CODE, resolveOptions } from '../src/options.js';
-import { effectiveLevel, sinksFor } from '../src/shared/routes.js';
+import { LEVELS, SILENT } from '../src/core/levels.js';
+import { OPTION_ERROR_CODE, resolveOptions } from '../src/config/options.js';
+import { effectiveLevel, sinksFor } from '../src/core/routes.js';
 import { tempDir } from './support/log-files.js';
 
 type Kind = typeof TypeError | typeof RangeError;

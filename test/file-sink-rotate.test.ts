@@ -10,12 +10,12 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 // From dist: the compressor starts its thread from a compiled file next to it.
-import { Compressor, CompressorClient } from '../dist/src/consumer/compressor.js';
-import { createFileSink, type CompressorPort, type FileSinkOptions, type FsPort } from '../src/consumer/file-sink.js';
-import { compileNamePattern, listRotatedFiles } from '../src/consumer/rotated-names.js';
-import { parseInterval, periodStart, type OffsetFn } from '../src/consumer/schedule.js';
-import type { SinkEvent, SinkMonitor } from '../src/consumer/write-failure.js';
-import { resolveRotate, type RotateOptions } from '../src/rotate-options.js';
+import { Compressor, CompressorClient } from '../dist/src/compress/compressor.js';
+import { createFileSink, type CompressorPort, type FileSinkOptions, type FsPort } from '../src/consumer/sink/file-sink.js';
+import { compileNamePattern, listRotatedFiles } from '../src/consumer/rotate/rotated-names.js';
+import { parseInterval, periodStart, type OffsetFn } from '../src/consumer/rotate/schedule.js';
+import type { SinkEvent, SinkMonitor } from '../src/consumer/sink/write-failure.js';
+import { resolveRotate, type RotateOptions } from '../src/config/rotate-options.js';
 import { tempDir } from './support/log-files.js';
 import { noteAfter } from './support/fs-watch.js';
 

@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createFileSink } from '../src/consumer/file-sink.js';
-import type { FileSinkOptions, FsPort } from '../src/consumer/file-sink.js';
-import { EAGAIN_RETRY_LIMIT } from '../src/consumer/fd-writer.js';
-import { SINK_CLOSED } from '../src/consumer/sink.js';
+import { createFileSink } from '../src/consumer/sink/file-sink.js';
+import type { FileSinkOptions, FsPort } from '../src/consumer/sink/file-sink.js';
+import { EAGAIN_RETRY_LIMIT } from '../src/consumer/sink/fd-writer.js';
+import { SINK_CLOSED } from '../src/consumer/sink/sink.js';
 
 let dir = '';
 let file = '';

@@ -7,10 +7,10 @@ import {
   loadFormatterModule,
   resolveFormatterSpecifier,
   withFallback,
-} from '../src/consumer/formatter-module.js';
-import { createJsonFormatter } from '../src/consumer/json-format.js';
-import { OPTION_ERROR_CODE } from '../src/options.js';
-import type { LogRecord } from '../src/shared/record.js';
+} from '../src/consumer/format/formatter-module.js';
+import { createJsonFormatter } from '../src/consumer/format/json-format.js';
+import { OPTION_ERROR_CODE } from '../src/config/options.js';
+import type { LogRecord } from '../src/record/log-record.js';
 
 // The fixtures are TypeScript, compiled by `npm run build` next to the rest of dist/.
 const fixtureUrl = (name: string): string => new URL(`../dist/test/fixtures/formatters/${name}.js`, import.meta.url).href;

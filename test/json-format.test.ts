@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendJsonValue, createJsonFormatter } from '../src/consumer/json-format.js';
-import { formatMessage } from '../src/consumer/printf.js';
-import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/shared/record.js';
+import { appendJsonValue, createJsonFormatter } from '../src/consumer/format/json-format.js';
+import { formatMessage } from '../src/consumer/format/printf.js';
+import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/record/log-record.js';
 
 /** A decoded object: null prototype, as the codec makes them. */
 function obj(entries: Record<string, Value> | readonly (readonly [string, Value])[]): ObjectValue {

@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeRecord } from '../src/consumer/decoder.js';
-import { createJsonFormatter, renderProcessKeys } from '../src/consumer/json-format.js';
+import { decodeRecord } from '../src/record/decoder.js';
+import { createJsonFormatter, renderProcessKeys } from '../src/consumer/format/json-format.js';
 import { connect, createLogBackend } from '../dist/src/index.js';
 import { JsonLineEncoder, LINE_REFUSED } from '../src/producer/json-line.js';
-import { Flag, HEADER_BYTES, RecordOffset } from '../src/shared/codec.js';
+import { Flag, HEADER_BYTES, RecordOffset } from '../src/record/descriptor.js';
 import { tempDir } from './support/log-files.js';
 import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type Json, type RecordInput } from './support/records.js';
 

@@ -16,7 +16,7 @@ import {
   resolveConnectOptions,
   resolveOptions,
   type ResolvedFileOptions,
-} from '../src/options.js';
+} from '../src/config/options.js';
 
 /** Runs `fn`, expects it to throw, and returns the error for closer checks. */
 function thrown(fn: () => unknown): Error & { code?: unknown } {

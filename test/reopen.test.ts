@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openWithMode, swapLiveFile, type ReopenPort } from '../src/consumer/reopen.js';
+import { openWithMode, swapLiveFile, type ReopenPort } from '../src/consumer/rotate/swap.js';
 import { tempDir } from './support/log-files.js';
 import { noteAfter } from './support/fs-watch.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { filesToDelete, type Retainable } from '../src/consumer/retention.js';
+import { filesToDelete, type Retainable } from '../src/consumer/rotate/retention.js';
 
 /** Files named by age: 'a' is the oldest. `spec` is 'a:10 b:20 ...' (name:bytes), oldest first. */
 function files(spec: string): (Retainable & { name: string })[] {

@@ -12,15 +12,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Consumer } from '../src/consumer/consumer.js';
 import { Router } from '../src/consumer/router.js';
-import type { Sink } from '../src/consumer/sink.js';
-import { LEVELS, type LevelName } from '../src/levels.js';
+import type { Sink } from '../src/consumer/sink/sink.js';
+import { LEVELS, type LevelName } from '../src/core/levels.js';
 import type { LogHandle } from '../src/producer/handle.js';
 import { connect } from '../src/producer/logger.js';
-import { allocateShared, Slot, viewShared } from '../src/shared/layout.js';
-import { bytesOver } from '../src/shared/codec.js';
-import type { LogRecord } from '../src/shared/record.js';
-import { Ring } from '../src/shared/ring.js';
-import { singleSinkTable } from '../src/shared/routes.js';
+import { allocateShared, Slot, viewShared } from '../src/ring/layout.js';
+import { bytesOver } from '../src/record/descriptor.js';
+import type { LogRecord } from '../src/record/log-record.js';
+import { Ring } from '../src/ring/ring.js';
+import { singleSinkTable } from '../src/core/routes.js';
 import { canon, jsonWith, key, model, text, type Json } from './support/records.js';
 
 /** Smaller values than the codec tests use: each one goes through threads' worth of machinery. */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { allocateShared, Slot, viewShared, type SharedViews } from '../src/shared/layout.js';
-import { FRAME_HEADER_BYTES, frameBytes, NO_SPACE, PADDING, Ring } from '../src/shared/ring.js';
+import { allocateShared, Slot, viewShared, type SharedViews } from '../src/ring/layout.js';
+import { FRAME_HEADER_BYTES, frameBytes, NO_SPACE, PADDING, Ring } from '../src/ring/ring.js';
 
 function makeRing(capacity: number, start = 0): { ring: Ring; views: SharedViews } {
   const views = viewShared(allocateShared(capacity));
@@ -369,8 +369,8 @@ describe('an open ring never looks sealed, however fast HEAD and TAIL move', () 
       {
         eval: true,
         workerData: {
-          ring: new URL('../dist/src/shared/ring.js', import.meta.url).href,
-          layout: new URL('../dist/src/shared/layout.js', import.meta.url).href,
+          ring: new URL('../dist/src/ring/ring.js', import.meta.url).href,
+          layout: new URL('../dist/src/ring/layout.js', import.meta.url).href,
           buffer: views.buffer,
           stop: stop.buffer,
         },

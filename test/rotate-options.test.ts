@@ -5,9 +5,9 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPTION_ERROR_CODE, resolveOptions } from '../src/options.js';
-import { resolveRotate } from '../src/rotate-options.js';
-import { parseInterval } from '../src/consumer/schedule.js';
+import { OPTION_ERROR_CODE, resolveOptions } from '../src/config/options.js';
+import { resolveRotate } from '../src/config/rotate-options.js';
+import { parseInterval } from '../src/consumer/rotate/schedule.js';
 
 const live = '/var/log/app.log';
 const rotate = (value: unknown) => resolveRotate(value, 'sinks[2].rotate', live);

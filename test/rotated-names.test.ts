@@ -10,8 +10,8 @@ import {
   parseNumberedName,
   patternResolves,
   type DirPort,
-} from '../src/consumer/rotated-names.js';
-import { parseInterval } from '../src/consumer/schedule.js';
+} from '../src/consumer/rotate/rotated-names.js';
+import { parseInterval } from '../src/consumer/rotate/schedule.js';
 import { tempDir } from './support/log-files.js';
 
 const at = (y: number, m: number, d: number, h = 0, min = 0, s = 0): number => Date.UTC(y, m - 1, d, h, min, s);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { planRotation, rotatedPath, shouldRotate } from '../src/consumer/rotation.js';
-import type { RotationStep } from '../src/consumer/rotation.js';
+import { planRotation, rotatedPath, shouldRotate } from '../src/consumer/rotate/numbered.js';
+import type { RotationStep } from '../src/consumer/rotate/numbered.js';
 
 const unlink = (index: number): RotationStep => ({ kind: 'unlink', index });
 const rename = (from: number, to: number): RotationStep => ({ kind: 'rename', from, to });

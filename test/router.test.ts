@@ -7,14 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { dropNotice } from '../src/consumer/drop-notice.js';
 import type { LineFormat } from '../src/consumer/formats.js';
-import { JsonLineRenderer } from '../src/consumer/json-bytes.js';
-import { createJsonFormatter } from '../src/consumer/json-format.js';
+import { JsonLineRenderer } from '../src/consumer/render/json-bytes.js';
+import { createJsonFormatter } from '../src/consumer/format/json-format.js';
 import { Router } from '../src/consumer/router.js';
-import type { Sink } from '../src/consumer/sink.js';
-import { LEVELS } from '../src/levels.js';
-import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../src/shared/codec.js';
-import type { LogRecord } from '../src/shared/record.js';
-import { singleSinkTable, sinksFor, type RouteTable } from '../src/shared/routes.js';
+import type { Sink } from '../src/consumer/sink/sink.js';
+import { LEVELS } from '../src/core/levels.js';
+import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../src/record/descriptor.js';
+import type { LogRecord } from '../src/record/log-record.js';
+import { singleSinkTable, sinksFor, type RouteTable } from '../src/core/routes.js';
 import { encodeRecord } from './support/records.js';
 
 const { debug, info, warn, error } = LEVELS;

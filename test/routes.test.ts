@@ -3,8 +3,8 @@
  * same configuration (the cookbook's multiprocessing example among them).
  */
 import { describe, expect, it } from 'vitest';
-import { LEVELS, SILENT } from '../src/levels.js';
-import { effectiveLevel, lineage, producerThreshold, sinksFor, type RouteTable } from '../src/shared/routes.js';
+import { LEVELS, SILENT } from '../src/core/levels.js';
+import { effectiveLevel, lineage, producerThreshold, sinksFor, type RouteTable } from '../src/core/routes.js';
 
 const { debug, info, warn, error } = LEVELS;
 

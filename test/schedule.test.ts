@@ -16,7 +16,7 @@ import {
   periodStart,
   rotationBefore,
   type OffsetFn,
-} from '../src/consumer/schedule.js';
+} from '../src/consumer/rotate/schedule.js';
 
 const H = 3600_000;
 const utc = (iso: string): number => Date.parse(iso.endsWith('Z') ? iso : `${iso}Z`);
@@ -360,7 +360,7 @@ describe('fileStartedAt', () => {
 });
 
 describe('the process time zone (TZ in a child process) agrees with the tables', () => {
-  const schedule = new URL('../dist/src/consumer/schedule.js', import.meta.url).href;
+  const schedule = new URL('../dist/src/consumer/rotate/schedule.js', import.meta.url).href;
   const cases = [
     { tz: 'Europe/Berlin', offset: berlin, from: '2026-03-28T12:00', until: '2026-03-30T23:00', text: 'midnight' },
     { tz: 'Europe/Berlin', offset: berlin, from: '2026-10-24T23:30', until: '2026-10-25T03:00', text: '1h' },

@@ -2,9 +2,9 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createStdoutSink } from '../src/consumer/stdout-sink.js';
-import type { WritePort } from '../src/consumer/fd-writer.js';
-import { SINK_CLOSED } from '../src/consumer/sink.js';
+import { createStdoutSink } from '../src/consumer/sink/stdout-sink.js';
+import type { WritePort } from '../src/consumer/sink/fd-writer.js';
+import { SINK_CLOSED } from '../src/consumer/sink/sink.js';
 
 let dir = '';
 let file = '';

@@ -7,11 +7,11 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRecord } from '../src/consumer/decoder.js';
+import { decodeRecord } from '../src/record/decoder.js';
 import { createLineFormats } from '../src/consumer/formats.js';
-import { TextLineRenderer, NOT_RENDERED } from '../src/consumer/text-bytes.js';
-import { BASIC_FORMAT, createTextFormatter, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../src/consumer/text-format.js';
-import { bytesOver, Flag, RecordOffset } from '../src/shared/codec.js';
+import { TextLineRenderer, NOT_RENDERED } from '../src/consumer/render/text-bytes.js';
+import { BASIC_FORMAT, createTextFormatter, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../src/consumer/format/text-format.js';
+import { bytesOver, Flag, RecordOffset } from '../src/record/descriptor.js';
 import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from './support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendJsonValue, createJsonFormatter } from '../src/consumer/json-format.js';
+import { appendJsonValue, createJsonFormatter } from '../src/consumer/format/json-format.js';
 import {
   BASIC_FORMAT,
   CONTINUATION,
@@ -9,9 +9,9 @@ import {
   MAX_ERROR_DEPTH,
   resolveTextFormat,
   type TextFormatOptions,
-} from '../src/consumer/text-format.js';
-import { OPTION_ERROR_CODE } from '../src/options.js';
-import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/shared/record.js';
+} from '../src/consumer/format/text-format.js';
+import { OPTION_ERROR_CODE } from '../src/config/options.js';
+import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/record/log-record.js';
 
 /** A decoded object: null prototype, as the codec makes them. */
 function obj(entries: Record<string, Value> | readonly (readonly [string, Value])[]): ObjectValue {

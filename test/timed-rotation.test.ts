@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { filesToDelete, type RetentionLimits } from '../src/consumer/retention.js';
-import { compileNamePattern, listRotatedFiles, nextRotatedPath, type NamePattern } from '../src/consumer/rotated-names.js';
-import { swapLiveFile } from '../src/consumer/reopen.js';
+import { filesToDelete, type RetentionLimits } from '../src/consumer/rotate/retention.js';
+import { compileNamePattern, listRotatedFiles, nextRotatedPath, type NamePattern } from '../src/consumer/rotate/rotated-names.js';
+import { swapLiveFile } from '../src/consumer/rotate/swap.js';
 import {
   parseInterval,
   periodAfter,
@@ -20,7 +20,7 @@ import {
   type Period,
   type Interval,
   type OffsetFn,
-} from '../src/consumer/schedule.js';
+} from '../src/consumer/rotate/schedule.js';
 import { tempDir } from './support/log-files.js';
 
 let dir = '';

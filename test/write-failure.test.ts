@@ -7,15 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFileSink, type FileSinkOptions, type FsPort } from '../src/consumer/file-sink.js';
-import { createStdoutSink } from '../src/consumer/stdout-sink.js';
+import { createFileSink, type FileSinkOptions, type FsPort } from '../src/consumer/sink/file-sink.js';
+import { createStdoutSink } from '../src/consumer/sink/stdout-sink.js';
 import {
   describeEvent,
   RETRY_DELAYS_MS,
   WriteRetry,
   type SinkEvent,
   type SinkMonitor,
-} from '../src/consumer/write-failure.js';
+} from '../src/consumer/sink/write-failure.js';
 
 let dir = '';
 let file = '';

@@ -12,13 +12,13 @@
 import { writeSync } from 'node:fs';
 import { Consumer } from '../../src/consumer/consumer.js';
 import { countFormatFailures, loadFormatterModules } from '../../src/consumer/formats.js';
-import { openRouter } from '../../src/consumer/outputs.js';
-import type { SinkMonitor } from '../../src/consumer/write-failure.js';
-import { describeEvent } from '../../src/consumer/write-failure.js';
+import { openRouter } from '../../src/consumer/open-router.js';
+import type { SinkMonitor } from '../../src/consumer/sink/write-failure.js';
+import { describeEvent } from '../../src/consumer/sink/write-failure.js';
 import type { BackendOptions, LogHandle } from '../../src/index.js';
-import { handleFor } from '../../src/backend.js';
-import { resolveOptions } from '../../src/options.js';
-import { allocateShared, Slot, Stat, viewShared } from '../../src/shared/layout.js';
+import { handleFor } from '../../src/main/backend.js';
+import { resolveOptions } from '../../src/config/options.js';
+import { allocateShared, Slot, Stat, viewShared } from '../../src/ring/layout.js';
 
 export interface DrainCounts {
   /** Lines handed to the OS (recordsWritten). */

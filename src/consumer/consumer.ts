@@ -10,9 +10,9 @@
  * sinks counts three times (with one sink, as by default, a line is a record); lines a sink
  * gives up on (a failing disk) count in `writeFailed` instead.
  */
-import { bytesOver, type Bytes } from '../shared/codec.js';
-import { Slot, Stat, State, type SharedViews } from '../shared/layout.js';
-import { Ring } from '../shared/ring.js';
+import { bytesOver, type Bytes } from '../record/descriptor.js';
+import { Slot, Stat, State, type SharedViews } from '../ring/layout.js';
+import { Ring } from '../ring/ring.js';
 import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
 import { IdleBackoff, SLEEP } from './idle.js';
 import type { Router } from './router.js';

@@ -5,9 +5,9 @@
  *
  *   {"level":40,"time":...,"pid":...,"hostname":...,"name":"ringlog","dropped":1234,"msg":"ringlog: 1234 records dropped (ring full)"}
  */
-import { LEVELS } from '../levels.js';
-import { Slot } from '../shared/layout.js';
-import type { LogRecord, ObjectValue } from '../shared/record.js';
+import { LEVELS } from '../core/levels.js';
+import { Slot } from '../ring/layout.js';
+import type { LogRecord, ObjectValue } from '../record/log-record.js';
 
 export const DROP_NOTICE_NAME = 'ringlog';
 

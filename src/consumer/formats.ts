@@ -1,5 +1,5 @@
 /**
- * The formatters of the configuration (config.ts: plain data) made into functions, in the thread
+ * The formatters of the configuration (config/outputs.ts: plain data) made into functions, in the thread
  * that renders: the consumer thread, and the main thread when it drains the ring itself at exit.
  *
  * - `json`: pino's line (json-format.ts), with the byte renderer (json-bytes.ts) as its fast
@@ -13,15 +13,15 @@
  *   for each formatter, reported on stderr: losing the record, or the whole sink, for a bug in
  *   a formatter would be worse than one line in another format.
  */
-import type { ResolvedFormat } from '../config.js';
-import type { Bytes } from '../shared/codec.js';
-import { Stat } from '../shared/layout.js';
-import type { LogRecord } from '../shared/record.js';
-import { loadFormatterModule, withFallback, type FormatterError, type RecordFormatter } from './formatter-module.js';
-import { JsonLineRenderer } from './json-bytes.js';
-import { createJsonFormatter, type JsonFormatContext } from './json-format.js';
-import { TextLineRenderer } from './text-bytes.js';
-import { createTextFormatter } from './text-format.js';
+import type { ResolvedFormat } from '../config/outputs.js';
+import type { Bytes } from '../record/descriptor.js';
+import { Stat } from '../ring/layout.js';
+import type { LogRecord } from '../record/log-record.js';
+import { loadFormatterModule, withFallback, type FormatterError, type RecordFormatter } from './format/formatter-module.js';
+import { JsonLineRenderer } from './render/json-bytes.js';
+import { createJsonFormatter, type JsonFormatContext } from './format/json-format.js';
+import { TextLineRenderer } from './render/text-bytes.js';
+import { createTextFormatter } from './format/text-format.js';
 
 export type Formatter = (record: LogRecord) => string;
 

@@ -23,13 +23,13 @@
  *
  * It also stands for its sinks as a whole toward the consumer: flush, close, counters summed.
  */
-import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../shared/codec.js';
-import type { LogRecord } from '../shared/record.js';
-import { namesRoute, sinksFor, type RouteTable } from '../shared/routes.js';
-import { decodeRecord } from './decoder.js';
+import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../record/descriptor.js';
+import type { LogRecord } from '../record/log-record.js';
+import { namesRoute, sinksFor, type RouteTable } from '../core/routes.js';
+import { decodeRecord } from '../record/decoder.js';
 import type { LineFormat } from './formats.js';
-import { NOT_RENDERED } from './json-bytes.js';
-import type { Sink } from './sink.js';
+import { NOT_RENDERED } from './render/json-bytes.js';
+import type { Sink } from './sink/sink.js';
 
 /** A sink as the router sees it. */
 export interface Output {

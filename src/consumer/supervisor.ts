@@ -11,12 +11,12 @@
  * error; the backend on the main thread then drains what is left itself and closes (backend.ts). Deaths that no catch sees (out of memory, the thread killed) are the backend's
  * to handle too: it restarts the thread.
  */
-import type { ResolvedOptions } from '../options.js';
-import type { SharedViews } from '../shared/layout.js';
-import { Ring } from '../shared/ring.js';
+import type { ResolvedOptions } from '../config/options.js';
+import type { SharedViews } from '../ring/layout.js';
+import { Ring } from '../ring/ring.js';
 import { Consumer } from './consumer.js';
 import type { Router } from './router.js';
-import { errorInfo, type ErrorInfo } from './write-failure.js';
+import { errorInfo, type ErrorInfo } from './sink/write-failure.js';
 
 /** Waits before each restart after a crash: 10 ms, 100 ms, 1 s; then the thread gives up. */
 export const RESTART_DELAYS_MS: readonly number[] = Object.freeze([10, 100, 1000]);

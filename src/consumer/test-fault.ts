@@ -14,8 +14,8 @@
  * N counts from 1, across restarts of the consumer within the thread.
  */
 import * as nodeFs from 'node:fs';
-import type { FsPort } from './file-sink.js';
-import type { Sink } from './sink.js';
+import type { FsPort } from './sink/file-sink.js';
+import type { Sink } from './sink/sink.js';
 
 export const TEST_FAULT_ENV = 'RINGLOG_INTERNAL_TEST_FAULT';
 

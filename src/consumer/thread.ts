@@ -7,14 +7,14 @@
  */
 import { writeSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { ResolvedOptions } from '../options.js';
-import { Slot, viewShared } from '../shared/layout.js';
-import { CompressorClient } from './compressor.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { Slot, viewShared } from '../ring/layout.js';
+import { CompressorClient } from '../compress/compressor.js';
 import { countFormatFailures, loadFormatterModules } from './formats.js';
-import { openRouter } from './outputs.js';
+import { openRouter } from './open-router.js';
 import { describeCrash, supervise } from './supervisor.js';
 import { TEST_FAULT_ENV, testFault } from './test-fault.js';
-import { describeEvent, type SinkMonitor } from './write-failure.js';
+import { describeEvent, type SinkMonitor } from './sink/write-failure.js';
 
 export interface ConsumerData {
   readonly buffer: SharedArrayBuffer;

@@ -3,9 +3,9 @@
  * that they can log into the backend's ring. A plain object around the SharedArrayBuffer, so it
  * survives the structured clone; nothing in it is a function or a port.
  */
-import { show } from '../checks.js';
-import { isLevelOption, type LevelOption } from '../levels.js';
-import type { RouteTable } from '../shared/routes.js';
+import { show } from '../config/checks.js';
+import { isLevelOption, type LevelOption } from '../core/levels.js';
+import type { RouteTable } from '../core/routes.js';
 
 export interface LogHandle {
   /** Marks the object as a ringlog handle, and which version of the shared layout it speaks. */

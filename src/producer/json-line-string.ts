@@ -12,7 +12,7 @@
  * Plain functions over a byte array and a position, returning the end: the caller owns the
  * buffer and makes room first (ESCAPED_BYTES_MAX a UTF-16 unit), so the loops check nothing.
  */
-import { LITTLE_ENDIAN } from '../shared/copy.js';
+import { LITTLE_ENDIAN } from '../record/copy.js';
 
 /** Strings this long or longer go to writeLongJsonChars, shorter ones to writeJsonChars. */
 export const LONG_STRING = 32;

@@ -15,8 +15,8 @@
  * producer. Plain fields, and methods that V8 inlines: the line costs a few nanoseconds an
  * operation here, so there is no layer between a value and its bytes.
  */
-import { bytesOver, type Bytes } from '../shared/codec.js';
-import { writeInt32 } from '../shared/digits.js';
+import { bytesOver, type Bytes } from '../record/descriptor.js';
+import { writeInt32 } from '../line/digits.js';
 import {
   ESCAPED_BYTES_MAX,
   KEY_REFUSED,

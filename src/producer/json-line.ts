@@ -39,9 +39,9 @@
  * in, are json-line-values.ts's; printf messages json-line-printf.ts's; the escaping of strings
  * json-line-string.ts's.
  */
-import { Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../shared/codec.js';
-import { copyBytes } from '../shared/copy.js';
-import { isOurs } from '../shared/json-keys.js';
+import { Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { copyBytes } from '../record/copy.js';
+import { isOurs } from '../line/json-keys.js';
 import { PrintfWriter } from './json-line-printf.js';
 import { isErrorKind, isPlain, JsonValueWriter, REFUSED } from './json-line-values.js';
 

@@ -15,8 +15,8 @@
  *   would be written nowhere, so it is not encoded either, whatever level is set; a logger that
  *   reaches no sink (`propagate: false` with no sink of its own) is silent.
  */
-import { LEVEL_NAMES, LEVELS, levelNameOf, levelValue, type LevelName, type LevelOption } from '../levels.js';
-import { checkBindings, checkLevel, resolveConnectOptions, type ConnectOptions } from '../options.js';
+import { LEVEL_NAMES, LEVELS, levelNameOf, levelValue, type LevelName, type LevelOption } from '../core/levels.js';
+import { checkBindings, checkLevel, resolveConnectOptions, type ConnectOptions } from '../config/options.js';
 import { assertHandle } from './handle.js';
 import type { LineContext } from './json-line.js';
 import { isErrorKind } from './json-line-values.js';

@@ -5,13 +5,13 @@
  * record that waited for the event loop would never arrive.
  */
 import { threadId } from 'node:worker_threads';
-import { levelValue } from '../levels.js';
-import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../shared/codec.js';
-import { Slot, State, viewShared } from '../shared/layout.js';
-import { StallWatch } from '../shared/liveness.js';
-import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../shared/routes.js';
-import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../shared/ring.js';
-import { Encoder } from './encoder.js';
+import { levelValue } from '../core/levels.js';
+import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { Slot, State, viewShared } from '../ring/layout.js';
+import { StallWatch } from '../ring/liveness.js';
+import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
+import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../ring/ring.js';
+import { Encoder } from '../record/encoder.js';
 import type { LogHandle } from './handle.js';
 import { JsonLineEncoder, LINE_REFUSED, type LineContext } from './json-line.js';
 

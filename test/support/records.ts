@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { Encoder } from '../../src/producer/encoder.js';
-import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../src/shared/codec.js';
-import { ErrorValue } from '../../src/shared/record.js';
+import { Encoder } from '../../src/record/encoder.js';
+import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../src/record/descriptor.js';
+import { ErrorValue } from '../../src/record/log-record.js';
 
 export const BIG_LIMIT = 1 << 20;
 

@@ -1,0 +1,317 @@
+/**
+ * The public options of `createLogBackend(options?)` and `connect(handle, options?)`, and the
+ * one place where they are validated (the sinks, formatters and loggers in config/outputs.ts, which this
+ * module calls). Everything downstream reads the frozen `ResolvedOptions` and never re-checks a
+ * value, so every rule lives here and every rule has a test.
+ *
+ * Errors thrown here carry `code = 'ERR_RINGLOG_OPTION'` and a message that names the option
+ * path, the allowed values and what was received:
+ *
+ *   ringlog: options.bufferSize must be a power of two from 4KiB to 1GiB (4096 to 1073741824
+ *   bytes); received '10MB' (10485760 bytes); use 8MiB or 16MiB
+ *
+ * Which class is thrown follows Node's own convention (ERR_INVALID_ARG_TYPE / _VALUE are
+ * TypeErrors, ERR_OUT_OF_RANGE is a RangeError): a `TypeError` for a value of the wrong type or
+ * shape (including a malformed size string, an unknown key, an unknown level name, an empty
+ * path), a `RangeError` for a number outside its range (including NaN, negative, fractional,
+ * not a power of two, a name that is too long).
+ */
+import {
+  checkInteger,
+  checkLevel,
+  checkRecord,
+  fail,
+  formatBytes,
+  GiB,
+  MiB,
+  range,
+  show,
+  showSize,
+  toBytes,
+} from './checks.js';
+import {
+  NAME_MAX_LENGTH,
+  resolveOutputs,
+  type FormatterConfig,
+  type LoggerConfig,
+  type ResolvedFormat,
+  type ResolvedSink,
+  type SinkConfig,
+} from './outputs.js';
+import type { LevelOption } from '../core/levels.js';
+import type { RouteTable } from '../core/routes.js';
+import type { RotateOptions } from './rotate-options.js';
+
+export {
+  checkLevel,
+  MAX_FILES_DEFAULT,
+  MAX_FILES_MAX,
+  MAX_FILES_MIN,
+  MAX_SIZE_MAX,
+  MAX_SIZE_MIN,
+  OPTION_ERROR_CODE,
+  parseByteSize,
+  show,
+} from './checks.js';
+export { NAME_MAX_LENGTH, type ResolvedFileOptions } from './outputs.js';
+
+/**
+ * Smallest ring: 4 KiB. Below a page, the fixed per-record overhead would dominate and a single
+ * stack trace could not fit.
+ */
+export const BUFFER_SIZE_MIN = 4 * 1024;
+/**
+ * Largest ring: 1 GiB (2^30). The ring indexes with a bit mask over 32-bit Int32 cursors, and
+ * keeping the capacity at or below 2^30 leaves the sign bit free for the wrapped distance.
+ */
+export const BUFFER_SIZE_MAX = GiB;
+/** Default ring: 8 MiB, room for tens of thousands of typical records during a burst. */
+export const BUFFER_SIZE_DEFAULT = 8 * MiB;
+
+export const LEVEL_DEFAULT: LevelOption = 'info';
+export const ON_FULL_DEFAULT = 'block';
+
+/**
+ * Smallest record limit: 256 bytes, room for the header, a short name and the one-line notice
+ * that replaces a record over the limit. The largest (and default) is bufferSize / 8: a frame can
+ * cost twice its size at a wrap, and a ring that holds only a few records makes every claim wait.
+ */
+export const MAX_RECORD_SIZE_MIN = 256;
+
+/** How long close() waits for the consumer before giving up on what is left: 10 s by default. */
+export const CLOSE_TIMEOUT_DEFAULT_MS = 10_000;
+/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
+
+export interface FileOptions {
+  /** Log file path; relative paths resolve against process.cwd() at startup. Example: 'logs/app.log'. */
+  path: string;
+  /**
+   * Rotate when the next line would make the file larger than this. A number of bytes or a
+   * string such as '50MiB' (see {@link parseByteSize}); from 1KiB ({@link MAX_SIZE_MIN}) to
+   * 2^53-1 bytes ({@link MAX_SIZE_MAX}). Default: never rotate.
+   */
+  maxSize?: number | string;
+  /**
+   * Rotated files kept (app.log.1 ... app.log.N); the oldest beyond is deleted. An integer from
+   * 1 to 100000 ({@link MAX_FILES_MIN}..{@link MAX_FILES_MAX}). Default 5.
+   */
+  maxFiles?: number;
+  /**
+   * Whether to `fsync` the file after writing: `false` (default) never, the OS writes when it
+   * pleases; `true` after every batch; a number of milliseconds N: at most every N ms while
+   * lines are written, and once when the consumer goes idle or closes (1 to 2^31-1).
+   */
+  fsync?: boolean | number;
+  /**
+   * Rotation by time and/or size, with date-named files, retention and gzip (rotate-options.ts,
+   * README "Rotation"): `{ interval: 'midnight', maxSize: '100MiB', compress: true }`. Given it,
+   * maxSize and maxFiles go inside it.
+   */
+  rotate?: RotateOptions;
+}
+
+export interface BackendOptions {
+  /**
+   * Ring capacity, fixed at startup: a number of bytes or a string such as '8MiB'. A power of
+   * two from 4KiB ({@link BUFFER_SIZE_MIN}) to 1GiB ({@link BUFFER_SIZE_MAX}). Default 8MiB.
+   */
+  bufferSize?: number | string;
+  /**
+   * Shorthand for one root sink writing JSON lines to a file: a path or file options. Without
+   * `file` and `sinks`, lines go to stdout. Not together with `sinks`. Example: 'logs/app.log'.
+   */
+  file?: string | FileOptions;
+  /**
+   * The root logger's level: the threshold of every logger without a level of its own (from
+   * `loggers`, or given to connect/child). trace, debug, info, warn, error, fatal or silent.
+   * Default 'info'.
+   */
+  level?: LevelOption;
+  /**
+   * Named formatters for `sinks[].formatter`, besides the built-in 'json' (the default) and
+   * 'text'. Example: { detailed: { type: 'text', template: '%(asctime)s %(name)-15s %(message)s', style: '%' } }.
+   */
+  formatters?: Record<string, FormatterConfig>;
+  /**
+   * Where lines go, each sink with its own level, formatter and loggers (see config/outputs.ts).
+   * Example: [{ type: 'stdout', level: 'info' }, { type: 'file', path: 'logs/app.log' }].
+   */
+  sinks?: SinkConfig[];
+  /** Levels and propagation by dotted logger name. Example: { 'db.pool': { level: 'warn', propagate: false } }. */
+  loggers?: Record<string, LoggerConfig>;
+  /**
+   * What a producer does when the ring is full: wait for space ('block', the default) or drop
+   * the record and count it ('drop').
+   */
+  onFull?: 'block' | 'drop';
+  /**
+   * The largest record, in bytes including its 8-byte frame header: a number or a string such as
+   * '64KiB'. From 256 B ({@link MAX_RECORD_SIZE_MIN}) to bufferSize / 8, which is the default.
+   * A larger record is replaced by a one-line notice and counted in `stats().oversized`.
+   */
+  maxRecordSize?: number | string;
+  /**
+   * How long `close()` waits for the consumer to write what is left, in ms, before it gives up,
+   * counts what was not written and resolves anyway (a disk that hangs). 1 to 2^31-1; default
+   * 10000.
+   */
+  closeTimeoutMs?: number;
+}
+
+export interface ConnectOptions {
+  /** The logger's name, written as `"name"` on every line; at most 256 characters. */
+  name?: string;
+  /**
+   * This logger's minimum level, in place of the one configured for its name. Records that no
+   * sink on the logger's route would take are still filtered out. Default: the configured one.
+   */
+  level?: LevelOption;
+  /**
+   * Record where each call was made: every record of this logger (and its children, unless
+   * they say otherwise) gets a field `caller`, `"functionName (file:line:column)"` like
+   * pino-caller, from a stack trace taken in the call (a few microseconds each; off by default).
+   */
+  callSite?: boolean;
+}
+
+export interface ResolvedOptions {
+  readonly bufferBytes: number;
+  /** The root logger's level. */
+  readonly level: LevelOption;
+  readonly onFull: 'block' | 'drop';
+  /** The largest frame in the ring, header included. */
+  readonly maxRecordBytes: number;
+  readonly closeTimeoutMs: number;
+  /** The formatters the sinks use, each once (config/outputs.ts). */
+  readonly formats: readonly ResolvedFormat[];
+  /** At least one. */
+  readonly sinks: readonly ResolvedSink[];
+  /** Which sinks a logger's records reach (routes.ts), for producers and the consumer. */
+  readonly routes: RouteTable;
+}
+
+export interface ResolvedConnectOptions {
+  readonly name: string | undefined;
+  readonly level: LevelOption | undefined;
+  readonly callSite: boolean | undefined;
+}
+
+const BACKEND_KEYS = [
+  'bufferSize',
+  'file',
+  'level',
+  'onFull',
+  'maxRecordSize',
+  'closeTimeoutMs',
+  'formatters',
+  'sinks',
+  'loggers',
+] as const;
+const CONNECT_KEYS = ['name', 'level', 'callSite'] as const;
+
+/** Validates `createLogBackend` options once; the result is deeply frozen and structured-cloneable. */
+export function resolveOptions(options?: unknown): ResolvedOptions {
+  const o = checkRecord(options, 'options', BACKEND_KEYS);
+  const bufferSize = o?.bufferSize;
+  const level = o?.level === undefined ? LEVEL_DEFAULT : checkLevel(o.level, 'options.level');
+  const onFull = o?.onFull;
+  const maxRecordSize = o?.maxRecordSize;
+  const closeTimeoutMs = o?.closeTimeoutMs;
+  const bufferBytes = bufferSize === undefined ? BUFFER_SIZE_DEFAULT : parseBufferSize(bufferSize);
+  const outputs = resolveOutputs({ file: o?.file, formatters: o?.formatters, sinks: o?.sinks, loggers: o?.loggers }, level);
+  return Object.freeze({
+    bufferBytes,
+    level,
+    onFull: onFull === undefined ? ON_FULL_DEFAULT : checkOnFull(onFull),
+    maxRecordBytes:
+      maxRecordSize === undefined ? bufferBytes / 8 : parseMaxRecordSize(maxRecordSize, bufferBytes),
+    closeTimeoutMs:
+      closeTimeoutMs === undefined
+        ? CLOSE_TIMEOUT_DEFAULT_MS
+        : checkInteger(closeTimeoutMs, 'options.closeTimeoutMs', 1, TIMER_MAX_MS),
+    formats: outputs.formats,
+    sinks: outputs.sinks,
+    routes: outputs.routes,
+  });
+}
+
+/**
+ * Validates `connect` options once; the result is frozen. `label` names the options argument in
+ * messages: 'options' for connect(handle, options), 'child(bindings, options): options' for child().
+ */
+export function resolveConnectOptions(options?: unknown, label = 'options'): ResolvedConnectOptions {
+  const o = checkRecord(options, label, CONNECT_KEYS);
+  const name = o?.name;
+  const level = o?.level;
+  const callSite = o?.callSite;
+  if (callSite !== undefined && typeof callSite !== 'boolean') {
+    fail(TypeError, `${label}.callSite must be true, false or undefined; received ${show(callSite)}`);
+  }
+  return Object.freeze({
+    name: name === undefined ? undefined : checkName(name, `${label}.name`),
+    level: level === undefined ? undefined : checkLevel(level, `${label}.level`),
+    callSite,
+  });
+}
+
+/** Checks a logger name (at most {@link NAME_MAX_LENGTH} characters); `option` names it in messages. */
+export function checkName(value: unknown, option: string): string {
+  if (typeof value !== 'string') {
+    fail(TypeError, `${option} must be a string or undefined; received ${show(value)}`);
+  }
+  if (value.length > NAME_MAX_LENGTH) {
+    fail(
+      RangeError,
+      `${option} must be at most ${NAME_MAX_LENGTH} characters; received a string of ${value.length}`,
+    );
+  }
+  return value;
+}
+
+/** Checks child() bindings: a non-null, non-array object. */
+export function checkBindings(value: unknown, option: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(TypeError, `${option} must be an object of key-value pairs, such as { requestId: 'r-1' }; received ${show(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseBufferSize(value: unknown): number {
+  const expected = `options.bufferSize must be a power of two from ${range(BUFFER_SIZE_MIN, BUFFER_SIZE_MAX)}`;
+  const bytes = toBytes(value, expected);
+  const powerOfTwo = floorPowerOfTwo(bytes);
+  if (bytes < BUFFER_SIZE_MIN || bytes > BUFFER_SIZE_MAX || powerOfTwo !== bytes) {
+    // Inside the range, the powers of two around `bytes` are themselves in range (both bounds
+    // are powers of two), so the suggestion is always a valid value.
+    const hint =
+      bytes > BUFFER_SIZE_MIN && bytes < BUFFER_SIZE_MAX
+        ? `; use ${formatBytes(powerOfTwo)} or ${formatBytes(powerOfTwo * 2)}`
+        : '';
+    fail(RangeError, `${expected}; received ${showSize(value, bytes)}${hint}`);
+  }
+  return bytes;
+}
+
+/** maxRecordSize: a byte size from 256 B to bufferSize / 8, whose range depends on bufferSize. */
+function parseMaxRecordSize(value: unknown, bufferBytes: number): number {
+  const max = bufferBytes / 8;
+  const expected = `options.maxRecordSize must be a byte size from ${MAX_RECORD_SIZE_MIN} bytes to bufferSize / 8 (${formatBytes(max)} for a bufferSize of ${formatBytes(bufferBytes)})`;
+  const bytes = toBytes(value, expected);
+  if (bytes < MAX_RECORD_SIZE_MIN || bytes > max) fail(RangeError, `${expected}; received ${showSize(value, bytes)}`);
+  return bytes;
+}
+
+function checkOnFull(value: unknown): 'block' | 'drop' {
+  if (value !== 'block' && value !== 'drop') {
+    fail(TypeError, `options.onFull must be 'block' or 'drop'; received ${show(value)}`);
+  }
+  return value;
+}
+
+function floorPowerOfTwo(n: number): number {
+  if (n < 1) return 0;
+  let p = 1;
+  while (p * 2 <= n) p *= 2;
+  return p;
+}

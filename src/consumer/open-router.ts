@@ -1,0 +1,121 @@
+/**
+ * Opens the configured sinks and puts them behind a Router with their formats: what a drainer
+ * (the consumer thread, or the main thread at exit) writes through.
+ */
+import { hostname } from 'node:os';
+import type { ResolvedSink } from '../config/outputs.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { createFileSink, type CompressorPort, type FsPort } from './sink/file-sink.js';
+import { createLineFormats, type FormatFailure, type LoadedModules } from './formats.js';
+import type { JsonFormatContext } from './format/json-format.js';
+import { Router } from './router.js';
+import type { Sink } from './sink/sink.js';
+import { createStdoutSink } from './sink/stdout-sink.js';
+import type { SinkMonitor } from './sink/write-failure.js';
+
+export interface OpenSinkOptions {
+  /** With a monitor, sinks retry, drop and count instead of throwing (write-failure.ts). */
+  readonly monitor?: SinkMonitor | undefined;
+  /**
+   * A file that cannot be opened now is tried again at the first write instead of throwing:
+   * every drainer but the first consumer thread, whose failure rejects createLogBackend.
+   */
+  readonly lazyOpen?: boolean;
+  /** Another file system (tests inject faults through it). */
+  readonly fs?: FsPort | undefined;
+  /** Wraps each sink (tests inject faults with it). */
+  readonly wrap?: (sink: Sink) => Sink;
+  /** Where rotated files go to be gzipped (rotate.compress); without it they stay plain. */
+  readonly compressor?: CompressorPort | undefined;
+}
+
+export interface OpenRouterOptions extends OpenSinkOptions {
+  readonly modules: LoadedModules;
+  readonly onFormatFailure: FormatFailure;
+}
+
+/** What every line says of the process, in every thread that renders or writes lines. */
+export function processContext(): JsonFormatContext {
+  return { pid: process.pid, hostname: hostname() };
+}
+
+/** The sinks and formats of `options`, behind a Router. */
+export function openRouter(options: ResolvedOptions, how: OpenRouterOptions): Router {
+  const context = processContext();
+  const formats = createLineFormats(options.formats, how.modules, context, how.onFormatFailure);
+  return new Router(options.routes, openSinks(options.sinks, how), formats, options.sinks.map((sink) => sink.format));
+}
+
+/**
+ * Opens every sink, in order. When one cannot be opened (without `lazyOpen`), those already
+ * open are closed and the error names the sink's path.
+ */
+export function openSinks(specs: readonly ResolvedSink[], how: OpenSinkOptions = {}): Sink[] {
+  const sinks: Sink[] = [];
+  const { monitor, wrap = (sink: Sink) => sink } = how;
+  for (const spec of specs) {
+    const index = sinks.length;
+    const own = monitor === undefined || specs.length === 1 ? monitor : withLaterLines(monitor, sinks, index);
+    try {
+      sinks.push(wrap(openSink(spec, { ...how, monitor: own })));
+    } catch (error) {
+      for (const sink of sinks) sink.discard();
+      throw openError(spec, error);
+    }
+  }
+  return sinks;
+}
+
+function openSink(spec: ResolvedSink, how: OpenSinkOptions): Sink {
+  const { monitor, lazyOpen = false, fs } = how;
+  const file = spec.file;
+  if (spec.kind !== 'file' || file === undefined) {
+    return createStdoutSink({
+      fd: spec.kind === 'stderr' ? 2 : 1,
+      ...(monitor === undefined ? {} : { monitor }),
+      ...(fs === undefined ? {} : { fs }),
+    });
+  }
+  return createFileSink({
+    path: file.path,
+    maxFileBytes: file.maxFileBytes,
+    maxFiles: file.maxFiles,
+    rotate: file.rotate,
+    compressor: how.compressor,
+    fsyncMs: file.fsyncMs,
+    lazyOpen,
+    ...(monitor === undefined ? {} : { monitor }),
+    ...(fs === undefined ? {} : { fs }),
+  });
+}
+
+/**
+ * The monitor of sink `index` among several: the lines it says it is writing (IN_FLIGHT, what a
+ * consumer thread that dies abruptly loses, see write-failure.ts) include those still buffered
+ * in the sinks after it, which the drainer flushes after this one.
+ */
+function withLaterLines(monitor: SinkMonitor, sinks: readonly Sink[], index: number): SinkMonitor {
+  const writing = monitor.writing;
+  if (writing === undefined) return monitor;
+  const later = (): number => {
+    let lines = 0;
+    for (let i = index + 1; i < sinks.length; i++) lines += sinks[i]!.pendingLines;
+    return lines;
+  };
+  return {
+    report: (event) => monitor.report(event),
+    sleep: (ms) => monitor.sleep(ms),
+    writing: (lines) => writing.call(monitor, lines + later()),
+  };
+}
+
+/** The error that rejects createLogBackend: it names the configured path, not only the directory mkdir tripped on. */
+function openError(spec: ResolvedSink, error: unknown): Error {
+  const e = error as NodeJS.ErrnoException;
+  const target = spec.file?.path ?? spec.kind;
+  return Object.assign(new Error(`ringlog: cannot open the log file ${target}: ${e.message}`, { cause: error }), {
+    code: e.code,
+    syscall: e.syscall,
+    path: target,
+  });
+}

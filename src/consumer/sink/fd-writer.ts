@@ -1,0 +1,356 @@
+/**
+ * Lines buffered for one file descriptor and written with as few `writeSync` calls as possible.
+ * Both sinks are built on this; the file sink also swaps the descriptor when it rotates or
+ * reopens the file.
+ *
+ * Synchronous on purpose: the consumer thread never returns to an event loop, and the exit
+ * handler on the main thread cannot wait for one either (see sink.ts).
+ *
+ * With a WriteGuard (write-failure.ts), a write that fails is retried by the guard and, when it
+ * gives up, the unwritten lines are dropped and counted instead of thrown. A write that stopped
+ * in the middle of a line keeps the rest of that line, to be written first by the next write
+ * that works, so that every line in the file stays whole. Without a guard, errors propagate.
+ */
+
+import { bytesOver, type Bytes } from '../../record/descriptor.js';
+import { copyBytes } from '../../record/copy.js';
+import { sinkClosedError } from './sink.js';
+import type { WriteGuard } from './write-failure.js';
+
+/** The one fs call a writer needs; node:fs satisfies it, tests pass fakes. */
+export interface WritePort {
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+}
+
+/** 1 MiB: a batch of thousands of ~200-byte lines costs a handful of `writeSync` calls. */
+export const DEFAULT_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Consecutive EAGAINs (or zero-byte writes) tolerated, about 1 ms apart, before giving up: a
+ * non-blocking pipe whose reader is slow gets time to drain, one whose reader has stopped
+ * cannot hang the consumer or process exit forever.
+ */
+export const EAGAIN_RETRY_LIMIT = 1000;
+
+const NEWLINE = 0x0a;
+
+// Atomics.wait is the only synchronous sleep; it needs an Int32Array over shared memory.
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes `length` bytes of `buffer` from `offset`, through partial writes and EAGAIN.
+ * `progress(n)` is told of every partial write, so a caller whose write fails halfway knows how
+ * far it got.
+ */
+export function writeAll(
+  port: WritePort,
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  progress?: (bytes: number) => void,
+): void {
+  let stalls = 0;
+  while (length > 0) {
+    let written = 0;
+    let stall: unknown;
+    try {
+      written = port.writeSync(fd, buffer, offset, length);
+    } catch (error) {
+      if (!isEagain(error)) throw error;
+      stall = error;
+    }
+    if (written > 0) {
+      offset += written;
+      length -= written;
+      stalls = 0;
+      progress?.(written);
+      continue;
+    }
+    if (++stalls > EAGAIN_RETRY_LIMIT) {
+      throw stall ?? new Error(`ringlog: writeSync(${fd}) wrote nothing ${stalls} times in a row`);
+    }
+    Atomics.wait(sleepCell, 0, 0, 1);
+  }
+}
+
+function isEagain(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'EAGAIN';
+}
+
+export class FdWriter {
+  readonly #port: WritePort;
+  readonly #guard: WriteGuard | undefined;
+  #fd: number;
+  /** The buffer of the configured size, kept so that an oversized line's buffer is temporary. */
+  readonly #home: Buffer;
+  #buffer: Buffer;
+  /** Views over `#buffer` for copyBytes(), rebuilt when the buffer is swapped. */
+  #bytes: Bytes;
+  /** Bytes in the buffer. */
+  #used = 0;
+  /** Bytes at the start of the buffer already written (a write that failed halfway). */
+  #sent = 0;
+  /** Whole lines in the buffer not yet written. */
+  #lines = 0;
+  /**
+   * Bytes at the start of the buffer that finish a line whose beginning is already in the file
+   * (kept when a write that stopped mid-line was given up).
+   */
+  #tail = 0;
+  #written = 0;
+  #dropped = 0;
+  #closed = false;
+
+  /**
+   * `guard`: retries failed writes and decides when to give up (then lines are dropped and
+   * counted); without it, a failed write throws.
+   */
+  constructor(port: WritePort, fd: number, bufferBytes: number, guard?: WriteGuard) {
+    if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1) {
+      throw new RangeError(
+        `ringlog: bufferBytes must be a positive integer, received ${String(bufferBytes)}`,
+      );
+    }
+    this.#port = port;
+    this.#fd = fd;
+    this.#guard = guard;
+    this.#home = Buffer.allocUnsafe(bufferBytes);
+    this.#buffer = this.#home;
+    this.#bytes = bytesOver(this.#home);
+  }
+
+  /** Bytes handed to the OS so far. */
+  get bytesWritten(): number {
+    return this.#written;
+  }
+
+  /** Lines given up on so far (only with a guard). */
+  get linesDropped(): number {
+    return this.#dropped;
+  }
+
+  /** Lines buffered and not yet written. */
+  get pendingLines(): number {
+    return this.#lines;
+  }
+
+  /** Bytes buffered and not yet written. */
+  get pendingBytes(): number {
+    return this.#used - this.#sent;
+  }
+
+  /**
+   * Points later writes at another descriptor; the caller flushes the old one first, if it can.
+   * `sameFile: false` (a new file, after a rotation or because the old one was deleted) drops
+   * the rest of a line whose beginning went to the old file: it would start the new one torn.
+   */
+  useFd(fd: number, sameFile = true): void {
+    this.#fd = fd;
+    if (sameFile) return;
+    const rest = this.#tornLineEnd();
+    if (rest !== -1) {
+      this.#guard?.lost(1);
+      this.#discard(this.#sent, rest, 1);
+    }
+  }
+
+  /**
+   * Encodes `line` (one line, ending with '\n') after the buffered bytes and returns its length
+   * in bytes. May write the buffered bytes out first to make room, never the line itself.
+   */
+  append(line: string): number {
+    if (this.#closed) throw sinkClosedError('writeLine');
+    // A UTF-16 unit never takes more than 3 UTF-8 bytes, so this bound spares the common case
+    // a second pass over the string; Buffer.byteLength runs only when the bound says "maybe not".
+    // (Buffer.byteLength counts a lone surrogate as the 3 bytes of U+FFFD, as write() encodes it.)
+    if (line.length * 3 > this.#buffer.length - this.#used) this.#makeRoom(Buffer.byteLength(line, 'utf8'));
+    const bytes = this.#buffer.write(line, this.#used, 'utf8');
+    this.#used += bytes;
+    this.#lines++;
+    return bytes;
+  }
+
+  /** As append(), for a line already encoded: `bytes[start .. start + length)`, ending with '\n'. */
+  appendBytes(bytes: Bytes, length: number, start = 0): number {
+    if (this.#closed) throw sinkClosedError('writeBytes');
+    // Room first: it may write the buffer out, or swap it for a larger one.
+    const at = this.#reserve(length);
+    copyBytes(bytes, start, this.lineBuffer, at, length);
+    return this.commitLine(length);
+  }
+
+  /** Room for a line of up to `maxBytes` rendered in place (see Sink.reserveLine); returns where it starts in `lineBuffer`. */
+  reserveLine(maxBytes: number): number {
+    if (this.#closed) throw sinkClosedError('reserveLine');
+    return this.#reserve(maxBytes);
+  }
+
+  /** Room for `bytes` after the buffered ones; returns where they start. */
+  #reserve(bytes: number): number {
+    if (bytes > this.#buffer.length - this.#used) this.#makeRoom(bytes);
+    return this.#used;
+  }
+
+  get lineBuffer(): Bytes {
+    if (this.#bytes.u8 !== this.#buffer) this.#bytes = bytesOver(this.#buffer);
+    return this.#bytes;
+  }
+
+  /** Takes `length` bytes written at reserveLine()'s offset as one line; returns `length`. */
+  commitLine(length: number): number {
+    this.#used += length;
+    this.#lines++;
+    return length;
+  }
+
+  /** Writes every buffered byte out (or, with a guard, drops what cannot be written). */
+  flush(): void {
+    if (this.#closed) throw sinkClosedError('flush');
+    this.#writeOut(0, 0);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Writes every buffered byte out, then refuses further lines. The descriptor is the caller's.
+   * What cannot be written, even the rest of a torn line, is dropped and counted.
+   */
+  end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writeOut(0, 0);
+    if (this.#used > 0) {
+      this.#guard?.lost(this.#lines);
+      this.#discard(0, this.#used, this.#lines);
+    }
+  }
+
+  /** Refuses further lines and forgets the buffered ones, writing nothing and counting nothing. */
+  abandon(): void {
+    this.#closed = true;
+    this.#used = 0;
+    this.#sent = 0;
+    this.#lines = 0;
+    this.#tail = 0;
+    this.#buffer = this.#home;
+  }
+
+  /**
+   * Writes out all but the last `tailBytes` buffered bytes, which hold one line: the line just
+   * appended stays buffered, for the next file, without a second encode.
+   */
+  flushAllBut(tailBytes: number): void {
+    this.#writeOut(tailBytes, tailBytes > 0 ? 1 : 0);
+  }
+
+  /**
+   * Writes all but the last `keep` bytes, which hold `linesAfter` lines and stay buffered. The
+   * end of the range is taken afresh at each attempt: an attempt may first reopen the file and
+   * drop the rest of a torn line from the front of the buffer (useFd).
+   */
+  #writeOut(keep: number, linesAfter: number): void {
+    if (this.#used - keep > 0) {
+      const guard = this.#guard;
+      const attempt = (): void => this.#writeRange(this.#used - keep);
+      if (guard === undefined) {
+        attempt();
+      } else if (!guard.run(attempt, this.#lines - linesAfter)) {
+        this.#giveUp(this.#used - keep, linesAfter, guard);
+        return;
+      }
+    }
+    this.#compact(this.#used - keep, linesAfter);
+  }
+
+  /**
+   * When the file ends inside a line (a write stopped there), the index just past that line's
+   * end in the buffer; otherwise -1.
+   */
+  #tornLineEnd(): number {
+    const buffer = this.#buffer;
+    const sent = this.#sent;
+    const midLine = sent > 0 ? buffer[sent - 1] !== NEWLINE : this.#tail > 0;
+    if (!midLine) return -1;
+    const end = buffer.indexOf(NEWLINE, sent);
+    return end === -1 || end >= this.#used ? this.#used : end + 1;
+  }
+
+  #writeRange(head: number): void {
+    writeAll(this.#port, this.#fd, this.#buffer, this.#sent, head - this.#sent, (bytes) => {
+      this.#sent += bytes;
+      this.#written += bytes;
+      if (this.#tail > 0) this.#tail = Math.max(0, this.#tail - bytes);
+    });
+  }
+
+  /** Everything before `head` is written: move what lies beyond it to the start. */
+  #compact(head: number, linesAfter: number): void {
+    const buffer = this.#buffer;
+    const rest = this.#used - head;
+    if (rest > 0 && head > 0) buffer.copyWithin(0, head, this.#used);
+    this.#used = rest;
+    this.#sent = 0;
+    this.#lines = linesAfter;
+    this.#tail = 0;
+    if (buffer !== this.#home && rest <= this.#home.length) {
+      buffer.copy(this.#home, 0, 0, rest);
+      this.#buffer = this.#home;
+    }
+  }
+
+  /**
+   * The guard gave up on [sent, head): drop it, except the rest of a line the file already has
+   * the beginning of, which stays at the front of the buffer (so the file never holds a torn
+   * line followed by another).
+   */
+  #giveUp(head: number, linesAfter: number, guard: WriteGuard): void {
+    const buffer = this.#buffer;
+    const rest = this.#tornLineEnd();
+    const from = rest === -1 ? this.#sent : Math.min(rest, head);
+    // Lines are counted as appended; a formatter may write one record as several text lines (a
+    // stack on continuation lines), so the newlines in the range may be more than the lines in
+    // it: at most those buffered, less the ones kept after it and the torn one before it.
+    const bound = Math.max(0, this.#lines - linesAfter - (rest === -1 ? 0 : 1));
+    const dropped = Math.min(countLines(buffer, from, head), bound);
+    guard.lost(dropped);
+    const kept = from - this.#sent;
+    this.#discard(from, head, dropped);
+    // What is left at the front is the rest of the torn line; the next write starts with it.
+    this.#tail = kept;
+  }
+
+  /** Removes [from, to), which holds `lines` lines, from the buffer, counting them dropped. */
+  #discard(from: number, to: number, lines: number): void {
+    const buffer = this.#buffer;
+    // Keep [sent, from) and [to, used), in that order, at the start of the buffer.
+    const kept = from - this.#sent;
+    if (this.#sent > 0 && kept > 0) buffer.copyWithin(0, this.#sent, from);
+    if (to < this.#used) buffer.copyWithin(kept, to, this.#used);
+    this.#used = kept + (this.#used - to);
+    this.#sent = 0;
+    this.#lines -= lines;
+    this.#dropped += lines;
+    this.#tail = Math.max(0, Math.min(this.#tail, kept));
+  }
+
+  #makeRoom(needed: number): void {
+    if (needed <= this.#buffer.length - this.#used) return;
+    this.flush();
+    // A line larger than the room left (the whole buffer, or what the rest of a torn line
+    // leaves) gets a buffer of its own until the next flush.
+    if (needed > this.#buffer.length - this.#used) {
+      const bigger = Buffer.allocUnsafe(this.#used + needed);
+      this.#buffer.copy(bigger, 0, 0, this.#used);
+      this.#buffer = bigger;
+    }
+  }
+}
+
+function countLines(buffer: Buffer, from: number, to: number): number {
+  let lines = 0;
+  for (let at = buffer.indexOf(NEWLINE, from); at !== -1 && at < to; at = buffer.indexOf(NEWLINE, at + 1)) lines++;
+  return lines;
+}
