@@ -12,7 +12,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compressFile, compressFileSync, type CompressResult } from '../src/compress/compress-file.js';
 import { CompressQueue, type CompressOutcome } from '../src/compress/compress-queue.js';
-import { COMPRESSOR_CLOSED, Compressor } from '../dist/src/compress/compressor.js';
+import { Compressor } from '../dist/src/compress/compressor.js';
+import { ErrorCode } from '../dist/src/core/errors.js';
 import { tempDir } from './support/log-files.js';
 
 let dir = '';
@@ -313,9 +314,9 @@ describe('Compressor (a thread of its own)', () => {
     await first;
     const path = writeLog('app.log.1', 'x\n');
     compressor.submit(path);
-    expect(errors).toEqual([[path, expect.objectContaining({ code: COMPRESSOR_CLOSED })]]);
+    expect(errors).toEqual([[path, expect.objectContaining({ code: ErrorCode.COMPRESSOR_CLOSED })]]);
     expect(fs.existsSync(path)).toBe(true);
-    expect(() => compressor.connect()).toThrow(expect.objectContaining({ code: COMPRESSOR_CLOSED }));
+    expect(() => compressor.connect()).toThrow(expect.objectContaining({ code: ErrorCode.COMPRESSOR_CLOSED }));
   });
 
   it('close() gives up after its timeout: the original stays, no .gz appears', async () => {

@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogBackend } from '../dist/src/index.js';
 import { LEVELS, SILENT } from '../src/core/levels.js';
-import { OPTION_ERROR_CODE, resolveOptions } from '../src/config/options.js';
+import { resolveOptions } from '../src/config/options.js';
+import { ErrorCode } from '../src/core/errors.js';
 import { effectiveLevel, sinksFor } from '../src/core/routes.js';
 import { tempDir } from './support/log-files.js';
 
@@ -106,7 +107,7 @@ describe('refused, naming the path first', () => {
   it.each(refused)('%s', (_what, options, kind, start, ...parts) => {
     const error = thrown(() => resolveOptions(options));
     expect(error).toBeInstanceOf(kind);
-    expect(error.code).toBe(OPTION_ERROR_CODE);
+    expect(error.code).toBe(ErrorCode.OPTION);
     expect(error.message.startsWith(`ringlog: ${start}`)).toBe(true);
     for (const part of parts) expect(error.message).toContain(part);
   });
@@ -247,7 +248,7 @@ describe('as a JSON file', () => {
     writeFileSync(config, JSON.stringify({ sinks: [{ type: 'stdout' }, { type: 'stderr' }, { type: 'file', path: 'x.log', rotate: { maxSize: '1MiB', maxFiles: -1 } }] }));
     const error = await rejection(createLogBackend(config));
     expect(error).toBeInstanceOf(RangeError);
-    expect(error.code).toBe(OPTION_ERROR_CODE);
+    expect(error.code).toBe(ErrorCode.OPTION);
     expect(error.message).toBe(`ringlog: ${config}: options.sinks[2].rotate.maxFiles must be an integer from 0 to 100000 (0 keeps no rotated file); received -1`);
     expect(error.stack).toContain(error.message);
   });
@@ -259,14 +260,14 @@ describe('as a JSON file', () => {
     writeFileSync(config, '{\n  "level": "debug",\n  "sinks": [{ "type": "stdout" }],,\n}\n');
     const error = await rejection(createLogBackend(config));
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.code).toBe(OPTION_ERROR_CODE);
+    expect(error.code).toBe(ErrorCode.OPTION);
     expect(error.message).toMatch(new RegExp(`^ringlog: ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON: .*\\(line 3, column 35\\)$`));
     expect((error as { cause?: unknown }).cause).toBeInstanceOf(SyntaxError);
   });
 
   it('a file that cannot be read is named, with the fs error', async () => {
     const error = await rejection(createLogBackend('/nonexistent/ringlog.json'));
-    expect(error.code).toBe(OPTION_ERROR_CODE);
+    expect(error.code).toBe(ErrorCode.OPTION);
     expect(error.message).toMatch(/^ringlog: cannot read the configuration file \/nonexistent\/ringlog\.json: ENOENT/);
   });
 
@@ -276,7 +277,7 @@ describe('as a JSON file', () => {
   ])('%s is not taken for a configuration file', async (source, message) => {
     const error = await rejection(createLogBackend(source));
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.code).toBe(OPTION_ERROR_CODE);
+    expect(error.code).toBe(ErrorCode.OPTION);
     expect(error.message).toContain(message);
   });
 });

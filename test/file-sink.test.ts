@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { createFileSink } from '../src/consumer/sink/file-sink.js';
 import type { FileSinkOptions, FsPort } from '../src/consumer/sink/file-sink.js';
 import { EAGAIN_RETRY_LIMIT } from '../src/consumer/sink/fd-writer.js';
-import { SINK_CLOSED } from '../src/consumer/sink/sink.js';
+import { ErrorCode } from '../src/core/errors.js';
 
 let dir = '';
 let file = '';
@@ -381,8 +381,8 @@ describe('file sink: lifecycle and options', () => {
     s.close();
     expect(read()).toBe('a\n');
     expect(closed).toHaveLength(1);
-    expect(() => s.writeLine('b\n')).toThrow(expect.objectContaining({ code: SINK_CLOSED }));
-    expect(() => s.flush()).toThrow(expect.objectContaining({ code: SINK_CLOSED }));
+    expect(() => s.writeLine('b\n')).toThrow(expect.objectContaining({ code: ErrorCode.SINK_CLOSED }));
+    expect(() => s.flush()).toThrow(expect.objectContaining({ code: ErrorCode.SINK_CLOSED }));
   });
 
   it('closes each rotated descriptor exactly once', () => {
@@ -405,10 +405,6 @@ describe('file sink: lifecycle and options', () => {
   });
 
   it.each([
-    { case: 'relative path', options: { path: 'logs/app.log' }, message: /path must be an absolute/ },
-    { case: 'maxFiles 0', options: { maxFiles: 0 }, message: /maxFiles must be .* received 0/ },
-    { case: 'maxFiles 1.5', options: { maxFiles: 1.5 }, message: /maxFiles must be .* received 1.5/ },
-    { case: 'maxFileBytes 0', options: { maxFileBytes: 0 }, message: /maxFileBytes must be .* received 0/ },
     { case: 'bufferBytes 0', options: { bufferBytes: 0 }, message: /bufferBytes must be .* received 0/ },
   ])('rejects $case, naming the option', ({ options, message }) => {
     expect(() => sink(options)).toThrow(message);

@@ -2,14 +2,12 @@ import { relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  FORMATTER_ERROR_CODE,
-  FormatterError,
   loadFormatterModule,
   resolveFormatterSpecifier,
   withFallback,
 } from '../src/consumer/format/formatter-module.js';
 import { createJsonFormatter } from '../src/consumer/format/json-format.js';
-import { OPTION_ERROR_CODE } from '../src/config/options.js';
+import { ErrorCode, FormatterError } from '../src/core/errors.js';
 import type { LogRecord } from '../src/record/log-record.js';
 
 // The fixtures are TypeScript, compiled by `npm run build` next to the rest of dist/.
@@ -54,7 +52,7 @@ describe('resolveFormatterSpecifier', () => {
       resolveFormatterSpecifier(specifier, 'formatters.custom.module');
     } catch (error) {
       expect((error as Error).message).toContain(message);
-      expect((error as Error & { code: string }).code).toBe(OPTION_ERROR_CODE);
+      expect((error as Error & { code: string }).code).toBe(ErrorCode.OPTION);
     }
   });
 });
@@ -109,7 +107,7 @@ describe('loadFormatterModule', () => {
       expect(error).toBeInstanceOf(Kind);
       if (Kind === Error) expect(error).not.toBeInstanceOf(TypeError);
       expect(error.message).toMatch(message);
-      expect(error.code).toBe(OPTION_ERROR_CODE);
+      expect(error.code).toBe(ErrorCode.OPTION);
     });
 
     it('keeps the error of a module or factory that throws as the cause', async () => {
@@ -153,7 +151,7 @@ describe('a loaded formatter that fails on a record', () => {
       error = thrown;
     }
     expect(error).toBeInstanceOf(FormatterError);
-    expect((error as FormatterError).code).toBe(FORMATTER_ERROR_CODE);
+    expect((error as FormatterError).code).toBe(ErrorCode.FORMATTER);
     expect((error as FormatterError).message).toMatch(message);
     expect((error as FormatterError).returned).toBe(returned);
   });

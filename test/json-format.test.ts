@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendJsonValue, createJsonFormatter } from '../src/consumer/format/json-format.js';
+import { createJsonFormatter } from '../src/consumer/format/json-format.js';
+import { appendJsonValue } from '../src/consumer/format/json-values.js';
 import { formatMessage } from '../src/consumer/format/printf.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/record/log-record.js';
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../src/core/errors.js';
 import {
   BUFFER_SIZE_DEFAULT,
   BUFFER_SIZE_MAX,
@@ -11,12 +12,11 @@ import {
   MAX_SIZE_MAX,
   MAX_SIZE_MIN,
   NAME_MAX_LENGTH,
-  OPTION_ERROR_CODE,
-  parseByteSize,
-  resolveConnectOptions,
-  resolveOptions,
-  type ResolvedFileOptions,
-} from '../src/config/options.js';
+} from '../src/core/limits.js';
+import { parseByteSize } from '../src/config/byte-sizes.js';
+import { resolveOptions } from '../src/config/options.js';
+import type { ResolvedFileOptions } from '../src/config/outputs.js';
+import { resolveConnectOptions } from '../src/producer/connect-options.js';
 
 /** Runs `fn`, expects it to throw, and returns the error for closer checks. */
 function thrown(fn: () => unknown): Error & { code?: unknown } {
@@ -33,7 +33,7 @@ function thrown(fn: () => unknown): Error & { code?: unknown } {
 function expectOptionError(fn: () => unknown, kind: typeof TypeError | typeof RangeError, ...parts: string[]): void {
   const error = thrown(fn);
   expect(error).toBeInstanceOf(kind);
-  expect(error.code).toBe(OPTION_ERROR_CODE);
+  expect(error.code).toBe(ErrorCode.OPTION);
   expect(error.message.startsWith('ringlog: ')).toBe(true);
   for (const part of parts) expect(error.message).toContain(part);
 }

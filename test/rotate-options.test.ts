@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPTION_ERROR_CODE, resolveOptions } from '../src/config/options.js';
+import { resolveOptions } from '../src/config/options.js';
+import { ErrorCode } from '../src/core/errors.js';
 import { resolveRotate } from '../src/config/rotate-options.js';
 import { parseInterval } from '../src/consumer/rotate/schedule.js';
 
@@ -20,7 +21,7 @@ function expectOptionError(run: () => unknown, kind: typeof TypeError | typeof R
     thrown = error;
   }
   expect(thrown).toBeInstanceOf(kind);
-  expect(thrown).toMatchObject({ code: OPTION_ERROR_CODE });
+  expect(thrown).toMatchObject({ code: ErrorCode.OPTION });
   for (const part of parts) expect((thrown as Error).message).toContain(part);
 }
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createStdoutSink } from '../src/consumer/sink/stdout-sink.js';
 import type { WritePort } from '../src/consumer/sink/fd-writer.js';
-import { SINK_CLOSED } from '../src/consumer/sink/sink.js';
+import { ErrorCode } from '../src/core/errors.js';
 
 let dir = '';
 let file = '';
@@ -102,8 +102,8 @@ describe('stdout sink', () => {
     s.close();
     expect(read()).toBe('a\n');
     expect(() => fs.fstatSync(fd)).not.toThrow();
-    expect(() => s.writeLine('b\n')).toThrow(expect.objectContaining({ code: SINK_CLOSED }));
-    expect(() => s.flush()).toThrow(expect.objectContaining({ code: SINK_CLOSED }));
+    expect(() => s.writeLine('b\n')).toThrow(expect.objectContaining({ code: ErrorCode.SINK_CLOSED }));
+    expect(() => s.flush()).toThrow(expect.objectContaining({ code: ErrorCode.SINK_CLOSED }));
   });
 
   it.each([

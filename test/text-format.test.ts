@@ -1,16 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendJsonValue, createJsonFormatter } from '../src/consumer/format/json-format.js';
-import {
-  BASIC_FORMAT,
-  CONTINUATION,
-  createTextFormatter,
-  DEFAULT_TEMPLATE,
-  MAX_ERROR_DEPTH,
-  resolveTextFormat,
-  type TextFormatOptions,
-} from '../src/consumer/format/text-format.js';
-import { OPTION_ERROR_CODE } from '../src/config/options.js';
+import { createJsonFormatter } from '../src/consumer/format/json-format.js';
+import { appendJsonValue } from '../src/consumer/format/json-values.js';
+import { BASIC_FORMAT, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../src/config/text-format-options.js';
+import { CONTINUATION, createTextFormatter, MAX_ERROR_DEPTH } from '../src/consumer/format/text-format.js';
+import { ErrorCode } from '../src/core/errors.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../src/record/log-record.js';
 
 /** A decoded object: null prototype, as the codec makes them. */
@@ -569,7 +563,7 @@ describe('resolveTextFormat', () => {
       expect.unreachable();
     } catch (thrown) {
       expect(thrown).toBeInstanceOf(Kind);
-      expect((thrown as Error & { code: string }).code).toBe(OPTION_ERROR_CODE);
+      expect((thrown as Error & { code: string }).code).toBe(ErrorCode.OPTION);
       expect((thrown as Error).message).toContain(message);
       expect((thrown as Error).message.startsWith('ringlog: formatters.console')).toBe(true);
     }

@@ -25,13 +25,11 @@ import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { GZ_SUFFIX } from '../consumer/rotate/rotated-names.js';
+import { notAFileError } from '../core/errors.js';
+import { GZIP_LEVEL_DEFAULT, GZIP_LEVEL_MAX, GZIP_LEVEL_MIN } from '../core/limits.js';
 
-/** gzip's own default: ratio close to 9 at a fraction of its time. */
-export const GZIP_LEVEL_DEFAULT = 6;
-export const GZIP_LEVEL_MIN = 1;
-export const GZIP_LEVEL_MAX = 9;
-
+/** What the compressor adds to a file's name; rotated-name parsing (consumer/rotate) reads it too. */
+export const GZ_SUFFIX = '.gz';
 const TMP_SUFFIX = '.tmp';
 /** Chunk of the synchronous path, and so the size of each gzip member it writes. */
 const SYNC_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -76,7 +74,7 @@ export async function compressFile(path: string, options?: CompressOptions): Pro
   let target: fsp.FileHandle;
   try {
     stat = await source.stat();
-    if (!stat.isFile()) throw notAFile(path);
+    if (!stat.isFile()) throw notAFileError(path);
     target = await fsp.open(tmpPath, 'w', stat.mode & 0o7777);
   } catch (error) {
     await source.close();
@@ -120,7 +118,7 @@ export function compressFileSync(path: string, options?: CompressOptions): Compr
   let bytesOut = 0;
   try {
     const stat = fs.fstatSync(source);
-    if (!stat.isFile()) throw notAFile(path);
+    if (!stat.isFile()) throw notAFileError(path);
     const target = fs.openSync(tmpPath, 'w', stat.mode & 0o7777);
     try {
       const chunk = Buffer.allocUnsafe(Math.min(SYNC_CHUNK_BYTES, Math.max(stat.size, 1)));
@@ -162,8 +160,4 @@ export function compressFileSync(path: string, options?: CompressOptions): Compr
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
-}
-
-function notAFile(path: string): Error {
-  return Object.assign(new Error(`ringlog: ${path} is not a regular file; not compressed`), { code: 'ERR_RINGLOG_NOT_A_FILE' });
 }

@@ -40,7 +40,9 @@
  */
 import { isAbsolute } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { GZIP_LEVEL_DEFAULT, GZIP_LEVEL_MAX, GZIP_LEVEL_MIN, type CompressResult } from './compress-file.js';
+import { compressorClosedError } from '../core/errors.js';
+import { GZIP_LEVEL_DEFAULT, GZIP_LEVEL_MAX, GZIP_LEVEL_MIN } from '../core/limits.js';
+import type { CompressResult } from './compress-file.js';
 
 export { compressFileSync } from './compress-file.js';
 export type { CompressResult } from './compress-file.js';
@@ -67,9 +69,6 @@ export type FromCompressor =
 export interface CompressorThreadData {
   readonly level: number;
 }
-
-/** Code of the error reported for a path submitted to a compressor that is closing or closed. */
-export const COMPRESSOR_CLOSED = 'ERR_RINGLOG_COMPRESSOR_CLOSED';
 
 export interface CompressorOptions {
   /** gzip level, 1 (fastest) to 9 (smallest). Default 6, gzip's own. */
@@ -142,7 +141,7 @@ export class Compressor {
   submit(path: string): void {
     checkPath(path);
     if (this.#state !== 'running') {
-      this.#report(path, Object.assign(new Error(`ringlog: ${path} was not compressed: the compressor is closed`), { code: COMPRESSOR_CLOSED }));
+      this.#report(path, compressorClosedError(`${path} was not compressed: the compressor is closed`));
       return;
     }
     this.#worker.postMessage({ type: 'compress', path } satisfies ToCompressor);
@@ -153,7 +152,7 @@ export class Compressor {
    * postMessage's transfer list); paths submitted through it count for close() like the owner's.
    */
   connect(): MessagePort {
-    if (this.#state !== 'running') throw Object.assign(new Error('ringlog: connect() on a closed compressor'), { code: COMPRESSOR_CLOSED });
+    if (this.#state !== 'running') throw compressorClosedError('connect() on a closed compressor');
     const { port1, port2 } = new MessageChannel();
     this.#worker.postMessage({ type: 'connect', port: port1 } satisfies ToCompressor, [port1]);
     return port2;

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPTION_ERROR_CODE, show } from './checks.js';
+import { isOptionError, optionError, show } from '../core/errors.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 
 /** A string or URL given as the options: the configuration file's path. */
@@ -71,15 +71,9 @@ function describeSyntaxError(error: unknown, text: string): string {
 
 /** An option error from the file's object, with the file named first. */
 function inFile(error: unknown, path: string): unknown {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== OPTION_ERROR_CODE) return error;
+  if (!isOptionError(error)) return error;
   const message = error.message.replace(/^ringlog: /, `ringlog: ${path}: `);
   if (error.stack !== undefined) error.stack = error.stack.replace(error.message, message);
   error.message = message;
-  return error;
-}
-
-function optionError(Kind: typeof Error | typeof TypeError, message: string, cause?: unknown): Error {
-  const error = new Kind(`ringlog: ${message}`, cause === undefined ? undefined : { cause });
-  (error as Error & { code: string }).code = OPTION_ERROR_CODE;
   return error;
 }

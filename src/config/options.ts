@@ -16,72 +16,23 @@
  * path), a `RangeError` for a number outside its range (including NaN, negative, fractional,
  * not a power of two, a name that is too long).
  */
-import {
-  checkInteger,
-  checkLevel,
-  checkRecord,
-  fail,
-  formatBytes,
-  GiB,
-  MiB,
-  range,
-  show,
-  showSize,
-  toBytes,
-} from './checks.js';
-import {
-  NAME_MAX_LENGTH,
-  resolveOutputs,
-  type FormatterConfig,
-  type LoggerConfig,
-  type ResolvedFormat,
-  type ResolvedSink,
-  type SinkConfig,
-} from './outputs.js';
+import { checkInteger, checkLevel, checkRecord } from '../core/checks.js';
+import { fail, show } from '../core/errors.js';
 import type { LevelOption } from '../core/levels.js';
-import type { RouteTable } from '../core/routes.js';
+import {
+  BUFFER_SIZE_DEFAULT,
+  BUFFER_SIZE_MAX,
+  BUFFER_SIZE_MIN,
+  CLOSE_TIMEOUT_DEFAULT_MS,
+  LEVEL_DEFAULT,
+  MAX_RECORD_SIZE_MIN,
+  ON_FULL_DEFAULT,
+  TIMER_MAX_MS,
+} from '../core/limits.js';
+import { formatBytes, range, showSize, toBytes } from './byte-sizes.js';
+import { resolveOutputs, type FormatterConfig, type LoggerConfig, type SinkConfig } from './outputs.js';
 import type { RotateOptions } from './rotate-options.js';
-
-export {
-  checkLevel,
-  MAX_FILES_DEFAULT,
-  MAX_FILES_MAX,
-  MAX_FILES_MIN,
-  MAX_SIZE_MAX,
-  MAX_SIZE_MIN,
-  OPTION_ERROR_CODE,
-  parseByteSize,
-  show,
-} from './checks.js';
-export { NAME_MAX_LENGTH, type ResolvedFileOptions } from './outputs.js';
-
-/**
- * Smallest ring: 4 KiB. Below a page, the fixed per-record overhead would dominate and a single
- * stack trace could not fit.
- */
-export const BUFFER_SIZE_MIN = 4 * 1024;
-/**
- * Largest ring: 1 GiB (2^30). The ring indexes with a bit mask over 32-bit Int32 cursors, and
- * keeping the capacity at or below 2^30 leaves the sign bit free for the wrapped distance.
- */
-export const BUFFER_SIZE_MAX = GiB;
-/** Default ring: 8 MiB, room for tens of thousands of typical records during a burst. */
-export const BUFFER_SIZE_DEFAULT = 8 * MiB;
-
-export const LEVEL_DEFAULT: LevelOption = 'info';
-export const ON_FULL_DEFAULT = 'block';
-
-/**
- * Smallest record limit: 256 bytes, room for the header, a short name and the one-line notice
- * that replaces a record over the limit. The largest (and default) is bufferSize / 8: a frame can
- * cost twice its size at a wrap, and a ring that holds only a few records makes every claim wait.
- */
-export const MAX_RECORD_SIZE_MIN = 256;
-
-/** How long close() waits for the consumer before giving up on what is left: 10 s by default. */
-export const CLOSE_TIMEOUT_DEFAULT_MS = 10_000;
-/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
-export const TIMER_MAX_MS = 2 ** 31 - 1;
+import type { ConsumerOptions } from '../consumer/open-router.js';
 
 export interface FileOptions {
   /** Log file path; relative paths resolve against process.cwd() at startup. Example: 'logs/app.log'. */
@@ -159,42 +110,13 @@ export interface BackendOptions {
   closeTimeoutMs?: number;
 }
 
-export interface ConnectOptions {
-  /** The logger's name, written as `"name"` on every line; at most 256 characters. */
-  name?: string;
-  /**
-   * This logger's minimum level, in place of the one configured for its name. Records that no
-   * sink on the logger's route would take are still filtered out. Default: the configured one.
-   */
-  level?: LevelOption;
-  /**
-   * Record where each call was made: every record of this logger (and its children, unless
-   * they say otherwise) gets a field `caller`, `"functionName (file:line:column)"` like
-   * pino-caller, from a stack trace taken in the call (a few microseconds each; off by default).
-   */
-  callSite?: boolean;
-}
-
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ConsumerOptions {
   readonly bufferBytes: number;
   /** The root logger's level. */
   readonly level: LevelOption;
   readonly onFull: 'block' | 'drop';
   /** The largest frame in the ring, header included. */
   readonly maxRecordBytes: number;
-  readonly closeTimeoutMs: number;
-  /** The formatters the sinks use, each once (config/outputs.ts). */
-  readonly formats: readonly ResolvedFormat[];
-  /** At least one. */
-  readonly sinks: readonly ResolvedSink[];
-  /** Which sinks a logger's records reach (routes.ts), for producers and the consumer. */
-  readonly routes: RouteTable;
-}
-
-export interface ResolvedConnectOptions {
-  readonly name: string | undefined;
-  readonly level: LevelOption | undefined;
-  readonly callSite: boolean | undefined;
 }
 
 const BACKEND_KEYS = [
@@ -208,7 +130,6 @@ const BACKEND_KEYS = [
   'sinks',
   'loggers',
 ] as const;
-const CONNECT_KEYS = ['name', 'level', 'callSite'] as const;
 
 /** Validates `createLogBackend` options once; the result is deeply frozen and structured-cloneable. */
 export function resolveOptions(options?: unknown): ResolvedOptions {
@@ -234,47 +155,6 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
     sinks: outputs.sinks,
     routes: outputs.routes,
   });
-}
-
-/**
- * Validates `connect` options once; the result is frozen. `label` names the options argument in
- * messages: 'options' for connect(handle, options), 'child(bindings, options): options' for child().
- */
-export function resolveConnectOptions(options?: unknown, label = 'options'): ResolvedConnectOptions {
-  const o = checkRecord(options, label, CONNECT_KEYS);
-  const name = o?.name;
-  const level = o?.level;
-  const callSite = o?.callSite;
-  if (callSite !== undefined && typeof callSite !== 'boolean') {
-    fail(TypeError, `${label}.callSite must be true, false or undefined; received ${show(callSite)}`);
-  }
-  return Object.freeze({
-    name: name === undefined ? undefined : checkName(name, `${label}.name`),
-    level: level === undefined ? undefined : checkLevel(level, `${label}.level`),
-    callSite,
-  });
-}
-
-/** Checks a logger name (at most {@link NAME_MAX_LENGTH} characters); `option` names it in messages. */
-export function checkName(value: unknown, option: string): string {
-  if (typeof value !== 'string') {
-    fail(TypeError, `${option} must be a string or undefined; received ${show(value)}`);
-  }
-  if (value.length > NAME_MAX_LENGTH) {
-    fail(
-      RangeError,
-      `${option} must be at most ${NAME_MAX_LENGTH} characters; received a string of ${value.length}`,
-    );
-  }
-  return value;
-}
-
-/** Checks child() bindings: a non-null, non-array object. */
-export function checkBindings(value: unknown, option: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(TypeError, `${option} must be an object of key-value pairs, such as { requestId: 'r-1' }; received ${show(value)}`);
-  }
-  return value as Record<string, unknown>;
 }
 
 function parseBufferSize(value: unknown): number {

@@ -23,32 +23,20 @@
  * Every error names the option path first, in the style of options.ts:
  *   ringlog: options.sinks[1].formatter: no formatter named 'detaled'; formatters are: detailed, and the built-in json, text
  */
-import {
-  checkInteger,
-  checkLevel,
-  checkPath,
-  checkRecord,
-  fail,
-  isPlainObject,
-  MAX_FILES_DEFAULT,
-  MAX_FILES_MAX,
-  MAX_FILES_MIN,
-  MAX_SIZE_MAX,
-  MAX_SIZE_MIN,
-  parseByteSize,
-  show,
-} from './checks.js';
-import { resolveRotate, type ResolvedRotate, type RotateOptions } from './rotate-options.js';
+import { checkInteger, checkLevel, checkPath, checkRecord, isPlainObject } from '../core/checks.js';
+import { fail, show } from '../core/errors.js';
+import { MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_FILES_MIN, MAX_SIZE_MAX, MAX_SIZE_MIN, NAME_MAX_LENGTH, TIMER_MAX_MS } from '../core/limits.js';
+import { parseByteSize } from './byte-sizes.js';
+import { resolveRotate, type RotateOptions } from './rotate-options.js';
+import type { ResolvedFormat } from '../consumer/formats.js';
+import type { ResolvedFileOptions, ResolvedSink } from '../consumer/open-router.js';
 import { resolveFormatterSpecifier } from '../consumer/format/formatter-module.js';
-import { resolveTextFormat, type ResolvedTextFormat, type TextFormatOptions } from '../consumer/format/text-format.js';
+import { resolveTextFormat, type TextFormatOptions } from './text-format-options.js';
 import { levelValue, type LevelOption } from '../core/levels.js';
 import { rotatedPath } from '../consumer/rotate/numbered.js';
 import type { LoggerRoute, RouteTable, SinkRoute } from '../core/routes.js';
 
-/** Longest logger name: names are copied into every record, so a runaway string is a bug. */
-export const NAME_MAX_LENGTH = 256;
 /** The longest fsync interval: Node's longest timer (2^31 - 1 ms). */
-const FSYNC_MAX_MS = 2 ** 31 - 1;
 
 /** How a sink's lines look. */
 export type FormatterConfig =
@@ -97,6 +85,8 @@ export interface FileSinkConfig extends SinkCommon {
 
 export type SinkConfig = StreamSinkConfig | FileSinkConfig;
 
+export type { ResolvedFileOptions, ResolvedFormat, ResolvedSink };
+
 export interface LoggerConfig {
   /** The level of this logger and its descendants without one of their own. */
   level?: LevelOption;
@@ -104,38 +94,7 @@ export interface LoggerConfig {
   propagate?: boolean;
 }
 
-export interface ResolvedFileOptions {
-  /** Absolute path. */
-  readonly path: string;
-  /** Rotation threshold in bytes, or undefined to never rotate. */
-  readonly maxFileBytes: number | undefined;
-  readonly maxFiles: number;
-  /** undefined: never fsync; 0: after every batch; N: at most every N ms, and when idle. */
-  readonly fsyncMs: number | undefined;
-  /** From `rotate` (or `file.rotate`); when given, it replaces maxFileBytes and maxFiles. */
-  readonly rotate?: ResolvedRotate | undefined;
-}
 
-export type ResolvedFormat =
-  | { readonly type: 'json' }
-  | { readonly type: 'text'; readonly text: ResolvedTextFormat }
-  /** `module`: the specifier to import; `option`: its option path, for load errors. */
-  | { readonly type: 'module'; readonly module: string; readonly options: unknown; readonly option: string };
-
-export interface ResolvedSink {
-  readonly name: string;
-  readonly kind: 'stdout' | 'stderr' | 'file';
-  /** For kind 'file'. */
-  readonly file: ResolvedFileOptions | undefined;
-  /** The sink's minimum level number (0: every level). */
-  readonly level: number;
-  /** Loggers it is attached to; empty for a root sink. */
-  readonly loggers: readonly string[];
-  /** The formatter's name, for messages. */
-  readonly formatter: string;
-  /** Index of its formatter in `ResolvedOutputs.formats`. */
-  readonly format: number;
-}
 
 export interface ResolvedOutputs {
   /** The formatters the sinks use, each once. */
@@ -412,9 +371,9 @@ function resolveFsync(value: unknown, option: string): number | undefined {
   if (value === false) return undefined;
   if (value === true) return 0;
   if (typeof value !== 'number') {
-    fail(TypeError, `${option} must be true, false or an interval in ms from 1 to ${FSYNC_MAX_MS}; received ${show(value)}`);
+    fail(TypeError, `${option} must be true, false or an interval in ms from 1 to ${TIMER_MAX_MS}; received ${show(value)}`);
   }
-  return checkInteger(value, `${option} (an interval in ms)`, 1, FSYNC_MAX_MS);
+  return checkInteger(value, `${option} (an interval in ms)`, 1, TIMER_MAX_MS);
 }
 
 // ---- loggers ---------------------------------------------------------------------------------

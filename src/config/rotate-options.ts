@@ -34,15 +34,15 @@
  * options.ts.
  */
 import { basename } from 'node:path';
-import { fail, MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_SIZE_MAX, MAX_SIZE_MIN, parseByteSize, show } from './checks.js';
+import { isPlainObject } from '../core/checks.js';
+import { fail, show } from '../core/errors.js';
+import { GZIP_LEVEL_DEFAULT, GZIP_LEVEL_MAX, GZIP_LEVEL_MIN, MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_SIZE_MAX, MAX_SIZE_MIN } from '../core/limits.js';
+import { parseByteSize } from './byte-sizes.js';
 import { compileNamePattern, defaultNamePattern } from '../consumer/rotate/rotated-names.js';
-import { parseInterval, type Interval } from '../consumer/rotate/schedule.js';
+import { parseInterval } from '../consumer/rotate/schedule.js';
+import type { ResolvedRotate } from '../consumer/sink/file-sink.js';
 
-/** gzip levels (compress-file.ts checks the same range; not imported, to keep zlib out of here). */
-export const COMPRESS_LEVEL_MIN = 1;
-export const COMPRESS_LEVEL_MAX = 9;
-/** gzip's own default: most of level 9's ratio at a fraction of its time. */
-export const COMPRESS_LEVEL_DEFAULT = 6;
+export type { ResolvedRotate };
 
 /** The rotation options as given. */
 export interface RotateOptions {
@@ -62,23 +62,6 @@ export interface RotateOptions {
   compress?: boolean | 'gzip' | { level?: number };
 }
 
-/** What a file sink needs to rotate: plain data, frozen, structured-clonable. */
-export interface ResolvedRotate {
-  /** Rotate before a line would make the file larger than this; undefined: no size limit. */
-  readonly maxFileBytes: number | undefined;
-  /** Time rotation; undefined: none. */
-  readonly interval: Interval | undefined;
-  /** Boundaries and name dates on the UTC clock (else local time). */
-  readonly utc: boolean;
-  /** Date pattern of rotated names; undefined: numbered (`app.log.1` newest). */
-  readonly pattern: string | undefined;
-  /** Rotated files kept (0 keeps none); undefined: no count limit. */
-  readonly maxFiles: number | undefined;
-  /** Bytes all rotated files may take together; undefined: no limit. */
-  readonly maxTotalBytes: number | undefined;
-  /** gzip rotated files at this level; undefined: leave them plain. */
-  readonly compressLevel: number | undefined;
-}
 
 const ROTATE_KEYS = ['maxSize', 'interval', 'utc', 'pattern', 'maxFiles', 'maxTotalSize', 'compress'] as const;
 const COMPRESS_KEYS = ['level'] as const;
@@ -122,14 +105,14 @@ export function resolveRotate(value: unknown, optionPath: string, livePath: stri
 /** undefined, false: no compression; true, 'gzip': level 6; { level }: that level. */
 function resolveCompress(value: unknown, option: string): number | undefined {
   if (value === undefined || value === false) return undefined;
-  if (value === true || value === 'gzip') return COMPRESS_LEVEL_DEFAULT;
-  const expected = `${option} must be true, false, 'gzip' or { level } with a gzip level from ${COMPRESS_LEVEL_MIN} to ${COMPRESS_LEVEL_MAX}`;
+  if (value === true || value === 'gzip') return GZIP_LEVEL_DEFAULT;
+  const expected = `${option} must be true, false, 'gzip' or { level } with a gzip level from ${GZIP_LEVEL_MIN} to ${GZIP_LEVEL_MAX}`;
   if (!isPlainObject(value)) fail(TypeError, `${expected}; received ${show(value)}`);
   const o = checkObject(value, option, COMPRESS_KEYS, '{ level? }');
-  if (o.level === undefined) return COMPRESS_LEVEL_DEFAULT;
-  if (typeof o.level !== 'number') fail(TypeError, `${option}.level must be an integer from ${COMPRESS_LEVEL_MIN} to ${COMPRESS_LEVEL_MAX}; received ${show(o.level)}`);
-  if (!Number.isInteger(o.level) || o.level < COMPRESS_LEVEL_MIN || o.level > COMPRESS_LEVEL_MAX) {
-    fail(RangeError, `${option}.level must be an integer from ${COMPRESS_LEVEL_MIN} to ${COMPRESS_LEVEL_MAX}; received ${show(o.level)}`);
+  if (o.level === undefined) return GZIP_LEVEL_DEFAULT;
+  if (typeof o.level !== 'number') fail(TypeError, `${option}.level must be an integer from ${GZIP_LEVEL_MIN} to ${GZIP_LEVEL_MAX}; received ${show(o.level)}`);
+  if (!Number.isInteger(o.level) || o.level < GZIP_LEVEL_MIN || o.level > GZIP_LEVEL_MAX) {
+    fail(RangeError, `${option}.level must be an integer from ${GZIP_LEVEL_MIN} to ${GZIP_LEVEL_MAX}; received ${show(o.level)}`);
   }
   return o.level;
 }
@@ -155,10 +138,4 @@ function checkObject<K extends string>(value: unknown, option: string, known: re
     }
   }
   return value as Partial<Record<K, unknown>>;
-}
-
-function isPlainObject(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

@@ -3,8 +3,9 @@
  * (the consumer thread, or the main thread at exit) writes through.
  */
 import { hostname } from 'node:os';
-import type { ResolvedSink } from '../config/outputs.js';
-import type { ResolvedOptions } from '../config/options.js';
+import type { RouteTable } from '../core/routes.js';
+import type { ResolvedRotate } from './sink/file-sink.js';
+import type { ResolvedFormat } from './formats.js';
 import { createFileSink, type CompressorPort, type FsPort } from './sink/file-sink.js';
 import { createLineFormats, type FormatFailure, type LoadedModules } from './formats.js';
 import type { JsonFormatContext } from './format/json-format.js';
@@ -12,6 +13,49 @@ import { Router } from './router.js';
 import type { Sink } from './sink/sink.js';
 import { createStdoutSink } from './sink/stdout-sink.js';
 import type { SinkMonitor } from './sink/write-failure.js';
+
+/**
+ * What the consumer side is built from, in the consumer thread and in the main thread's exit
+ * drain: config/options.ts resolves the user's options into it (its ResolvedOptions extends
+ * this), and it crosses to the consumer thread as plain data.
+ */
+export interface ConsumerOptions {
+  /** The formatters the sinks use, each once. */
+  readonly formats: readonly ResolvedFormat[];
+  /** At least one. */
+  readonly sinks: readonly ResolvedSink[];
+  /** Which sinks a logger's records reach (core/routes.ts). */
+  readonly routes: RouteTable;
+  /** close()'s budget; the consumer gives a stuck write half of it. */
+  readonly closeTimeoutMs: number;
+}
+
+export interface ResolvedFileOptions {
+  /** Absolute path. */
+  readonly path: string;
+  /** Rotation threshold in bytes, or undefined to never rotate. */
+  readonly maxFileBytes: number | undefined;
+  readonly maxFiles: number;
+  /** undefined: never fsync; 0: after every batch; N: at most every N ms, and when idle. */
+  readonly fsyncMs: number | undefined;
+  /** From `rotate` (or `file.rotate`); when given, it replaces maxFileBytes and maxFiles. */
+  readonly rotate?: ResolvedRotate | undefined;
+}
+
+export interface ResolvedSink {
+  readonly name: string;
+  readonly kind: 'stdout' | 'stderr' | 'file';
+  /** For kind 'file'. */
+  readonly file: ResolvedFileOptions | undefined;
+  /** The sink's minimum level number (0: every level). */
+  readonly level: number;
+  /** Loggers it is attached to; empty for a root sink. */
+  readonly loggers: readonly string[];
+  /** The formatter's name, for messages. */
+  readonly formatter: string;
+  /** Index of its formatter in `ResolvedOutputs.formats`. */
+  readonly format: number;
+}
 
 export interface OpenSinkOptions {
   /** With a monitor, sinks retry, drop and count instead of throwing (write-failure.ts). */
@@ -40,7 +84,7 @@ export function processContext(): JsonFormatContext {
 }
 
 /** The sinks and formats of `options`, behind a Router. */
-export function openRouter(options: ResolvedOptions, how: OpenRouterOptions): Router {
+export function openRouter(options: ConsumerOptions, how: OpenRouterOptions): Router {
   const context = processContext();
   const formats = createLineFormats(options.formats, how.modules, context, how.onFormatFailure);
   return new Router(options.routes, openSinks(options.sinks, how), formats, options.sinks.map((sink) => sink.format));

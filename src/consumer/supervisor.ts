@@ -11,7 +11,7 @@
  * error; the backend on the main thread then drains what is left itself and closes (backend.ts). Deaths that no catch sees (out of memory, the thread killed) are the backend's
  * to handle too: it restarts the thread.
  */
-import type { ResolvedOptions } from '../config/options.js';
+import type { ConsumerOptions } from './open-router.js';
 import type { SharedViews } from '../ring/layout.js';
 import { Ring } from '../ring/ring.js';
 import { Consumer } from './consumer.js';
@@ -40,7 +40,7 @@ export interface SupervisorHooks {
 }
 
 /** Runs consumers on `views` until the backend closes; throws only when it gives up. */
-export function supervise(views: SharedViews, options: ResolvedOptions, first: Router, hooks: SupervisorHooks): void {
+export function supervise(views: SharedViews, options: ConsumerOptions, first: Router, hooks: SupervisorHooks): void {
   let router = first;
   let crashes = 0;
   let startedAt = Date.now();

@@ -7,7 +7,7 @@
  */
 import { writeSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { ResolvedOptions } from '../config/options.js';
+import type { ConsumerOptions } from './open-router.js';
 import { Slot, viewShared } from '../ring/layout.js';
 import { CompressorClient } from '../compress/compressor.js';
 import { countFormatFailures, loadFormatterModules } from './formats.js';
@@ -18,7 +18,7 @@ import { describeEvent, type SinkMonitor } from './sink/write-failure.js';
 
 export interface ConsumerData {
   readonly buffer: SharedArrayBuffer;
-  readonly options: ResolvedOptions;
+  readonly options: ConsumerOptions;
   /** A restart after the previous thread died: a file that cannot be opened must not stop it. */
   readonly restart: boolean;
   /** From the backend's Compressor (file.rotate.compress): where rotated files are posted. */

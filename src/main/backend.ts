@@ -19,10 +19,12 @@ import { drainOnExit, shutDown } from '../consumer/consumer.js';
 import { countFormatFailures, loadFormatterModules, type LoadedModules } from '../consumer/formats.js';
 import { renderProcessKeys } from '../consumer/format/json-format.js';
 import { openRouter, processContext } from '../consumer/open-router.js';
-import type { ConsumerCrash } from '../consumer/supervisor.js';
+import { HEALTHY_AFTER_MS, type ConsumerCrash } from '../consumer/supervisor.js';
 import type { ConsumerData } from '../consumer/thread.js';
 import { describeEvent, type ErrorInfo, type Operation, type SinkEvent, type SinkMonitor } from '../consumer/sink/write-failure.js';
-import { checkName, resolveOptions, type BackendOptions, type ResolvedOptions } from '../config/options.js';
+import { checkName } from '../core/checks.js';
+import { backendError, ErrorCode, type BackendErrorCode } from '../core/errors.js';
+import { resolveOptions, type BackendOptions, type ResolvedOptions } from '../config/options.js';
 import type { LogHandle } from '../producer/handle.js';
 import { connect, type Logger } from '../producer/logger.js';
 import { Producer } from '../producer/producer.js';
@@ -40,7 +42,6 @@ const MAIN_DRAIN_RETRY_MS = 1000;
  * restart in a row (a minute of health resets the count), the main thread drains and closes.
  */
 const THREAD_RESTART_DELAYS_MS: readonly number[] = [100, 1000, 5000];
-const HEALTHY_AFTER_MS = 60_000;
 
 export interface BackendStats {
   /**
@@ -75,9 +76,6 @@ export interface BackendStats {
   /** File rotations done. */
   readonly rotations: number;
 }
-
-/** Codes of the errors a backend emits. */
-export type BackendErrorCode = 'ERR_RINGLOG_WRITE' | 'ERR_RINGLOG_CONSUMER' | 'ERR_RINGLOG_CLOSE_TIMEOUT' | 'ERR_RINGLOG_COMPRESS';
 
 /** What the backend's 'error' event carries. */
 export interface BackendError extends Error {
@@ -159,7 +157,7 @@ function startCompressor(options: ResolvedOptions, report: (error: BackendError)
       const message =
         path === undefined ? `ringlog: the compressor thread failed: ${error.message}` : `ringlog: could not compress ${path}: ${error.message}`;
       writeStderr(message);
-      report(backendError('ERR_RINGLOG_COMPRESS', message, path === undefined ? { cause: error } : { target: path, cause: error }));
+      report(backendError(ErrorCode.COMPRESS, message, path === undefined ? { cause: error } : { target: path, cause: error }));
     },
   });
 }
@@ -220,9 +218,6 @@ function writeStderr(line: string): void {
   }
 }
 
-function backendError(code: BackendErrorCode, message: string, extra: object = {}): BackendError {
-  return Object.assign(new Error(message), { code }, extra) as BackendError;
-}
 
 /** An fs error rebuilt from its plain-data form (postMessage keeps an Error's message, not its code). */
 function rebuildError(info: ErrorInfo): Error {
@@ -374,7 +369,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     Atomics.add(stats, Stat.WRITE_FAILED, BigInt(left));
     const message = `ringlog: close() gave up after ${this.#options.closeTimeoutMs} ms: the consumer did not finish writing; ${left} records were not written`;
     writeStderr(message);
-    this.#emitError(backendError('ERR_RINGLOG_CLOSE_TIMEOUT', message));
+    this.#emitError(backendError(ErrorCode.CLOSE_TIMEOUT, message));
     const worker = this.#worker;
     if (worker !== undefined) {
       worker.unref();
@@ -405,7 +400,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       case 'crashed':
         if (!event.restarting) this.#gaveUp = true;
         this.#emitError(
-          backendError('ERR_RINGLOG_CONSUMER', `ringlog: the consumer thread failed: ${event.error.message}`, {
+          backendError(ErrorCode.CONSUMER, `ringlog: the consumer thread failed: ${event.error.message}`, {
             cause: rebuildError(event.error),
           }),
         );
@@ -421,7 +416,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       return;
     }
     this.#emitError(
-      backendError('ERR_RINGLOG_WRITE', describeEvent(event), {
+      backendError(ErrorCode.WRITE, describeEvent(event), {
         operation: event.operation,
         target: event.target,
         cause: rebuildError(event.error),
@@ -465,7 +460,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       const message = `ringlog: the consumer thread died (${why}); ${then}`;
       writeStderr(message);
       this.#emitError(
-        backendError('ERR_RINGLOG_CONSUMER', message, this.#lastError === undefined ? {} : { cause: this.#lastError }),
+        backendError(ErrorCode.CONSUMER, message, this.#lastError === undefined ? {} : { cause: this.#lastError }),
       );
     }
     this.#lastError = undefined;

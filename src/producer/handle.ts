@@ -3,7 +3,7 @@
  * that they can log into the backend's ring. A plain object around the SharedArrayBuffer, so it
  * survives the structured clone; nothing in it is a function or a port.
  */
-import { show } from '../config/checks.js';
+import { show } from '../core/errors.js';
 import { isLevelOption, type LevelOption } from '../core/levels.js';
 import type { RouteTable } from '../core/routes.js';
 

@@ -16,7 +16,8 @@
  *   reaches no sink (`propagate: false` with no sink of its own) is silent.
  */
 import { LEVEL_NAMES, LEVELS, levelNameOf, levelValue, type LevelName, type LevelOption } from '../core/levels.js';
-import { checkBindings, checkLevel, resolveConnectOptions, type ConnectOptions } from '../config/options.js';
+import { checkBindings, checkLevel } from '../core/checks.js';
+import { resolveConnectOptions, type ConnectOptions } from './connect-options.js';
 import { assertHandle } from './handle.js';
 import type { LineContext } from './json-line.js';
 import { isErrorKind } from './json-line-values.js';

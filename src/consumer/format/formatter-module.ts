@@ -38,31 +38,10 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fail, show } from '../../config/checks.js';
+import { fail, FormatterError, show } from '../../core/errors.js';
 import type { LogRecord } from '../../record/log-record.js';
 
 export type RecordFormatter = (record: LogRecord) => string;
-
-export const FORMATTER_ERROR_CODE = 'ERR_RINGLOG_FORMATTER';
-
-/**
- * A custom formatter failed on one record: it threw (the error is the `cause`) or returned
- * something other than a string (`returned`). The record is not lost by it: the caller writes
- * it another way (see {@link withFallback}) and counts it.
- */
-export class FormatterError extends Error {
-  readonly code = FORMATTER_ERROR_CODE;
-
-  constructor(
-    message: string,
-    /** What the formatter returned, when it returned instead of throwing. */
-    readonly returned?: unknown,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'FormatterError';
-  }
-}
 
 /**
  * The specifier to import: paths become `file:` URLs (relative ones against process.cwd(),

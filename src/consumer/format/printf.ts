@@ -27,7 +27,7 @@
  * without either, there is no message (undefined).
  */
 import { ErrorValue, type Value } from '../../record/log-record.js';
-import { appendJsonValue } from './json-format.js';
+import { appendJsonValue } from './json-values.js';
 
 const PERCENT = 37; // '%'
 

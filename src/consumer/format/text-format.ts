@@ -42,61 +42,19 @@
  * Runs in the consumer thread for every record: the template is parsed once, and a record costs
  * a walk over its parts, the record's keys once, and one regex test per value for escaping.
  */
-import { fail, show } from '../../config/checks.js';
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../record/log-record.js';
-import { appendJsonValue, messageOf, type JsonFormatContext } from './json-format.js';
-import { createDateFormatter, dateFormatProblem } from './strftime.js';
-import { escapeText, firstUnsafe, jsonSafe } from './text-escape.js';
-import { parseTemplate, TemplateError, type FieldSpec, type TemplatePart } from './text-template.js';
+import { messageOf, type JsonFormatContext } from './json-format.js';
+import { appendJsonValue } from './json-values.js';
+import { createDateFormatter } from './strftime.js';
+import { escapeText, jsonSafe } from './text-escape.js';
+import { checkTemplate, type FieldSpec } from './text-template.js';
 import { ASCTIME, formatField, headerValue, headline, HOSTNAME, jsonText, KEY, MESSAGE, NAME, pad, PROCESS, ROOT_NAME, SOURCES } from './text-values.js';
-
-/** Timestamp, level padded to the longest name so messages align, logger name, message. */
-export const DEFAULT_TEMPLATE = '{asctime} {levelname:<8} {name}: {message}';
-/** Python's `logging.BASIC_FORMAT`, what `logging.basicConfig()` writes; a `%`-style template. */
-export const BASIC_FORMAT = '%(levelname)s:%(name)s:%(message)s';
-
-export const TEXT_PRESETS = Object.freeze({
-  default: Object.freeze({ template: DEFAULT_TEMPLATE, style: '{' as const }),
-  basic: Object.freeze({ template: BASIC_FORMAT, style: '%' as const }),
-});
 
 /** How every continuation line (stacks, causes) starts; the first line of a record never holds one. */
 export const CONTINUATION = '\t';
 
 /** Cause chains and nested AggregateErrors are followed this deep, then one line says so. */
 export const MAX_ERROR_DEPTH = 10;
-
-export interface TextFormatOptions {
-  /**
-   * A named layout instead of `template` and `style`: 'default' ({@link DEFAULT_TEMPLATE}) or
-   * 'basic' (Python's BASIC_FORMAT, `INFO:worker:job done`). Not together with `template`.
-   */
-  preset?: keyof typeof TEXT_PRESETS | undefined;
-  /**
-   * The first line of each record, made of text and fields (see text-template.ts for the
-   * syntax). Default {@link DEFAULT_TEMPLATE}. Example: '{asctime} [{threadName}] {levelname}
-   * {message}', or with style '%': '%(asctime)s %(levelname)-8s %(message)s'.
-   */
-  template?: string | undefined;
-  /** The template's syntax: '{' (str.format, default) or '%' (printf, Python logging's default). Needs `template`. */
-  style?: '{' | '%' | undefined;
-  /**
-   * How `asctime` is written: a strftime pattern (strftime.ts lists the directives), or 'iso'
-   * for ISO 8601 with milliseconds and offset. Default: Python's `2003-07-08 16:49:45,896`.
-   * Example: '%d/%m/%Y %H:%M:%S'.
-   */
-  datefmt?: string | undefined;
-  /** `asctime` in UTC instead of the process's local time zone (`TZ`). Default false. */
-  utc?: boolean | undefined;
-  /**
-   * The bindings and fields the template does not name: 'json' appends them to the first line
-   * as one compact JSON object (as the JSON lines write values), 'none' leaves them out.
-   * Errors are written on continuation lines either way. Default 'json'.
-   */
-  extras?: 'json' | 'none' | undefined;
-  /** Written for a key the record does not have. Default '-'. Example: '' or 'n/a'. */
-  missing?: string | undefined;
-}
 
 /** Validated options, with defaults filled in: plain data, so it can be posted to the consumer thread. */
 export interface ResolvedTextFormat {
@@ -111,63 +69,6 @@ export interface ResolvedTextFormat {
 
 export type TextFormatContext = JsonFormatContext;
 
-const KNOWN_KEYS = ['preset', 'template', 'style', 'datefmt', 'utc', 'extras', 'missing'];
-
-/**
- * Validates text format options once; `optionPath` prefixes every error message (for example
- * 'formatters.console', giving "formatters.console.template: unclosed '{' at index 8 in ...").
- * Errors are TypeErrors (RangeErrors for a width or precision too large) with
- * `code = 'ERR_RINGLOG_OPTION'`. The result is frozen and structured-cloneable.
- */
-export function resolveTextFormat(options: unknown, optionPath: string): ResolvedTextFormat {
-  if (options === undefined) options = {};
-  if (!isPlainObject(options)) {
-    fail(TypeError, `${optionPath} must be an object or undefined; received ${show(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.includes(key)) fail(TypeError, `${optionPath}.${key} is not a known option; known: ${KNOWN_KEYS.join(', ')}`);
-  }
-  const { preset, template, style, datefmt, utc, extras, missing } = options as Record<string, unknown>;
-
-  let layout: { template: string; style: '{' | '%' } = TEXT_PRESETS.default;
-  if (preset !== undefined) {
-    if (preset !== 'default' && preset !== 'basic') fail(TypeError, `${optionPath}.preset must be 'default' or 'basic'; received ${show(preset)}`);
-    if (template !== undefined || style !== undefined) fail(TypeError, `${optionPath}.preset cannot be combined with template or style`);
-    layout = TEXT_PRESETS[preset];
-  }
-  if (style !== undefined && style !== '{' && style !== '%') fail(TypeError, `${optionPath}.style must be '{' or '%'; received ${show(style)}`);
-  if (template !== undefined) {
-    if (typeof template !== 'string') fail(TypeError, `${optionPath}.template must be a string; received ${show(template)}`);
-    layout = { template, style: style ?? '{' };
-  } else if (style !== undefined) {
-    fail(TypeError, `${optionPath}.style is given without ${optionPath}.template; give both, or a preset`);
-  }
-  compileTemplate(layout.template, layout.style, optionPath);
-
-  if (datefmt !== undefined) {
-    if (typeof datefmt !== 'string') fail(TypeError, `${optionPath}.datefmt must be a strftime pattern string or 'iso'; received ${show(datefmt)}`);
-    checkPrintable(datefmt, `${optionPath}.datefmt`);
-    const problem = dateFormatProblem(datefmt);
-    if (problem !== undefined) fail(TypeError, `${optionPath}.datefmt: ${problem.message} in ${show(datefmt)}; ${problem.hint}`);
-  }
-  if (utc !== undefined && typeof utc !== 'boolean') fail(TypeError, `${optionPath}.utc must be a boolean; received ${show(utc)}`);
-  if (extras !== undefined && extras !== 'json' && extras !== 'none') {
-    fail(TypeError, `${optionPath}.extras must be 'json' or 'none'; received ${show(extras)}`);
-  }
-  if (missing !== undefined) {
-    if (typeof missing !== 'string') fail(TypeError, `${optionPath}.missing must be a string; received ${show(missing)}`);
-    checkPrintable(missing, `${optionPath}.missing`);
-  }
-  return Object.freeze({
-    template: layout.template,
-    style: layout.style,
-    datefmt,
-    utc: utc ?? false,
-    extras: extras ?? 'json',
-    missing: missing ?? '-',
-  });
-}
-
 interface Field {
   readonly source: number;
   /** The binding or field key, for KEY. */
@@ -175,7 +76,7 @@ interface Field {
   readonly spec: FieldSpec | undefined;
 }
 
-/** Builds the formatter for options from {@link resolveTextFormat}. */
+/** Builds the formatter for options resolved by config/text-format-options.ts. */
 export function createTextFormatter(options: ResolvedTextFormat, context: TextFormatContext): (record: LogRecord) => string {
   const parts = compileTemplate(options.template, options.style, 'format');
   const formatDate = createDateFormatter(options.datefmt, options.utc);
@@ -261,16 +162,7 @@ export function createTextFormatter(options: ResolvedTextFormat, context: TextFo
 
 /** Parses a template into literal text and fields; template errors name `optionPath.template`. */
 function compileTemplate(template: string, style: '{' | '%', optionPath: string): (string | Field)[] {
-  checkPrintable(template, `${optionPath}.template`);
-  let parts: TemplatePart[];
-  try {
-    parts = parseTemplate(template, style);
-  } catch (error) {
-    if (!(error instanceof TemplateError)) throw error;
-    const hint = error.hint === '' ? '' : `; ${error.hint}`;
-    fail(error.outOfRange ? RangeError : TypeError, `${optionPath}.template: ${error.message} in ${show(template)}${hint}`);
-  }
-  return parts.map((part) =>
+  return checkTemplate(template, style, optionPath).map((part) =>
     typeof part === 'string' ? part : { source: SOURCES.get(part.name) ?? KEY, key: part.name, spec: part.spec },
   );
 }
@@ -321,22 +213,3 @@ function appendError(out: string, value: Value, label: string, level: number, de
 function jsonKey(key: string): string {
   return appendJsonValue('', key);
 }
-
-/** Rejects text the template puts on every first line if it could break or indent that line. */
-function checkPrintable(text: string, option: string): void {
-  const unsafe = firstUnsafe(text);
-  if (unsafe !== undefined) {
-    const code = unsafe.codePoint.toString(16).toUpperCase().padStart(4, '0');
-    fail(
-      TypeError,
-      `${option} must not contain control characters or line breaks (a record's first line is one line, and only continuation lines start with a tab); found U+${code} at index ${unsafe.index} in ${show(text)}`,
-    );
-  }
-}
-
-function isPlainObject(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-

@@ -36,6 +36,8 @@
  * write the same text for every record. When it holds fields of the other style only, the error
  * says which style to set.
  */
+import { fail, show } from '../../core/errors.js';
+import { firstUnsafe } from './text-escape.js';
 
 /** How a field's value is turned into text and padded. */
 export interface FieldSpec {
@@ -262,4 +264,31 @@ function spec(at: number, given: SpecText): FieldSpec {
     if (precision > PRECISION_MAX) throw new TemplateError(`precision ${precision} at index ${at} is larger than ${PRECISION_MAX}`, '', true);
   }
   return Object.freeze({ fill: given.fill, align: given.align, zero: given.zero, width, precision, type: given.type });
+}
+
+/**
+ * A template given as an option: parsed, with its errors as option errors naming
+ * `optionPath.template` (config/ checks it once; the consumer parses it again, knowing it holds).
+ */
+export function checkTemplate(template: string, style: '{' | '%', optionPath: string): TemplatePart[] {
+  checkPrintable(template, `${optionPath}.template`);
+  try {
+    return parseTemplate(template, style);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    const hint = error.hint === '' ? '' : `; ${error.hint}`;
+    return fail(error.outOfRange ? RangeError : TypeError, `${optionPath}.template: ${error.message} in ${show(template)}${hint}`);
+  }
+}
+
+/** Rejects text the template puts on every first line if it could break or indent that line. */
+export function checkPrintable(text: string, option: string): void {
+  const unsafe = firstUnsafe(text);
+  if (unsafe !== undefined) {
+    const code = unsafe.codePoint.toString(16).toUpperCase().padStart(4, '0');
+    fail(
+      TypeError,
+      `${option} must not contain control characters or line breaks (a record's first line is one line, and only continuation lines start with a tab); found U+${code} at index ${unsafe.index} in ${show(text)}`,
+    );
+  }
 }

@@ -26,10 +26,9 @@
  * exists too; it is not a rotated file and is never listed.
  */
 import { basename, dirname, join } from 'node:path';
-import { fail, show } from '../../config/checks.js';
+import { GZ_SUFFIX } from '../../compress/compress-file.js';
+import { fail, show } from '../../core/errors.js';
 import type { Interval } from './schedule.js';
-
-export const GZ_SUFFIX = '.gz';
 
 const DAY_MS = 86_400_000;
 

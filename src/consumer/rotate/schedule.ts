@@ -46,7 +46,7 @@
  *   'size':                  rotate under period.start's name (next sequence); period unchanged
  *   'period':                period = periodAfter(period, now, ...); no rotation
  */
-import { fail, show } from '../../config/checks.js';
+import { fail, show } from '../../core/errors.js';
 import { shouldRotate } from './numbered.js';
 
 const SECOND_MS = 1000;

@@ -14,7 +14,7 @@
 
 import { bytesOver, type Bytes } from '../../record/descriptor.js';
 import { copyBytes } from '../../record/copy.js';
-import { sinkClosedError } from './sink.js';
+import { sinkClosedError } from '../../core/errors.js';
 import type { WriteGuard } from './write-failure.js';
 
 /** The one fs call a writer needs; node:fs satisfies it, tests pass fakes. */

@@ -33,14 +33,14 @@
  * Without a monitor (tests of the mechanics), errors propagate as they happen.
  */
 import * as nodeFs from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
-import { MAX_FILES_MAX } from '../../config/options.js';
-import type { ResolvedRotate } from '../../config/rotate-options.js';
+import { basename, dirname, join } from 'node:path';
+import { MAX_FILES_DEFAULT, MAX_FILES_MAX } from '../../core/limits.js';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
 import { swapLiveFile, type ReopenPort } from '../rotate/swap.js';
 import { filesToDelete } from '../rotate/retention.js';
-import { compileNamePattern, GZ_SUFFIX, listRotatedFiles, nextRotatedPath, type DirPort, type NamePattern } from '../rotate/rotated-names.js';
+import { GZ_SUFFIX } from '../../compress/compress-file.js';
+import { compileNamePattern, listRotatedFiles, nextRotatedPath, type DirPort, type NamePattern } from '../rotate/rotated-names.js';
 import { planRotation, rotatedPath, shouldRotate } from '../rotate/numbered.js';
 import {
   fileStartedAt,
@@ -80,6 +80,24 @@ export const WATCH_INTERVAL_MS = 1000;
 /** Back-off between attempts at a rotation that failed: from 1 s, doubling to a minute. */
 const ROTATE_RETRY_MIN_MS = 1000;
 const ROTATE_RETRY_MAX_MS = 60_000;
+
+/** What a file sink needs to rotate: plain data, frozen, structured-clonable (config/rotate-options.ts resolves it). */
+export interface ResolvedRotate {
+  /** Rotate before a line would make the file larger than this; undefined: no size limit. */
+  readonly maxFileBytes: number | undefined;
+  /** Time rotation; undefined: none. */
+  readonly interval: Interval | undefined;
+  /** Boundaries and name dates on the UTC clock (else local time). */
+  readonly utc: boolean;
+  /** Date pattern of rotated names; undefined: numbered (`app.log.1` newest). */
+  readonly pattern: string | undefined;
+  /** Rotated files kept (0 keeps none); undefined: no count limit. */
+  readonly maxFiles: number | undefined;
+  /** Bytes all rotated files may take together; undefined: no limit. */
+  readonly maxTotalBytes: number | undefined;
+  /** gzip rotated files at this level; undefined: leave them plain. */
+  readonly compressLevel: number | undefined;
+}
 
 export interface FileSinkOptions {
   /** Absolute path of the live file; its directory is created when missing. `/var/log/app.log` */
@@ -138,17 +156,13 @@ interface Rotation {
   readonly compress: boolean;
 }
 
-const MAX_FILES_LEGACY_DEFAULT = 5;
-
 export function createFileSink(options: FileSinkOptions): Sink {
   return new FileSink(resolve(options));
 }
 
 function resolve(options: FileSinkOptions): Resolved {
+  // Options come resolved and checked by config/ (absolute path, ranges); they are not checked again.
   const { path } = options;
-  if (typeof path !== 'string' || !isAbsolute(path)) {
-    throw new TypeError(`ringlog: path must be an absolute path, received ${JSON.stringify(path)}`);
-  }
   const clock: ClockOptions = { utc: options.rotate?.utc ?? false, ...(options.offset === undefined ? {} : { offset: options.offset }) };
   return Object.freeze({
     path,
@@ -166,25 +180,13 @@ function resolve(options: FileSinkOptions): Resolved {
 
 /** maxFileBytes and maxFiles: size rotation with numbered names, as before `rotate` existed. */
 function numberedRotation(options: FileSinkOptions, clock: ClockOptions): Rotation {
-  const { maxFileBytes, maxFiles = MAX_FILES_LEGACY_DEFAULT } = options;
-  if (maxFileBytes !== undefined && (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1)) {
-    throw new RangeError(
-      `ringlog: maxFileBytes must be a positive integer or undefined, received ${String(maxFileBytes)}`,
-    );
-  }
-  if (!Number.isSafeInteger(maxFiles) || maxFiles < 1) {
-    throw new RangeError(`ringlog: maxFiles must be an integer >= 1, received ${String(maxFiles)}`);
-  }
+  const { maxFileBytes, maxFiles = MAX_FILES_DEFAULT } = options;
   return { maxFileBytes, interval: undefined, pattern: undefined, naming: undefined, clock, maxFiles, maxTotalBytes: undefined, compress: false };
 }
 
 /** `rotate` was validated by resolveRotate(); the pattern is compiled again here (it crossed threads as text). */
 function rotationOf(rotate: ResolvedRotate, clock: ClockOptions): Rotation {
   const pattern = rotate.pattern === undefined ? undefined : compileNamePattern(rotate.pattern, 'rotate.pattern');
-  if (pattern === undefined && (rotate.interval !== undefined || rotate.compressLevel !== undefined)) {
-    // resolveRotate() always gives them one: periods need dated names, and compressed files must never move.
-    throw new TypeError('ringlog: rotate.pattern is needed with rotate.interval or compression; make rotate with resolveRotate()');
-  }
   return {
     maxFileBytes: rotate.maxFileBytes,
     interval: rotate.interval,

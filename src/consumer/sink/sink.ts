@@ -48,11 +48,3 @@ export interface Sink {
   discard(): void;
 }
 
-/** Stable code of the error thrown by `writeLine()` or `flush()` on a closed sink. */
-export const SINK_CLOSED = 'ERR_RINGLOG_SINK_CLOSED';
-
-export function sinkClosedError(method: string): Error {
-  return Object.assign(new Error(`ringlog: ${method}() called on a closed sink`), {
-    code: SINK_CLOSED,
-  });
-}
