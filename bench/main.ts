@@ -18,6 +18,7 @@ import * as immediacy from './scenarios/immediacy.js';
 import * as latency from './scenarios/latency.js';
 import * as micro from './scenarios/micro.js';
 import * as overload from './scenarios/overload.js';
+import * as startup from './scenarios/startup.js';
 import * as throughput from './scenarios/throughput.js';
 
 const started = performance.now();
@@ -41,6 +42,7 @@ const SCENARIOS: Record<ScenarioName, (config: Config) => Promise<unknown>> = {
   overload: overload.run,
   micro: micro.run,
   latency: latency.run,
+  startup: startup.run,
 };
 for (const name of config.scenarios) {
   const scenarioStarted = performance.now();
@@ -59,6 +61,7 @@ const targets = checkTargets({
   throughput: throughputResults,
   drain: results.drain as drain.Result | undefined,
   latency: results.latency as latency.Result | undefined,
+  startup: results.startup as startup.Result | undefined,
 });
 const integrity = ringlogIntegrity(throughputResults);
 if (integrity.problems.length > 0) failures.push(...integrity.problems);

@@ -16,7 +16,7 @@ const main = fileURLToPath(new URL('../dist/bench/main.js', import.meta.url));
 const verifyModule = new URL('../dist/bench/lib/verify.js', import.meta.url).href;
 type VerifyFile = (typeof import('../bench/lib/verify.js'))['verifyFile'];
 const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'];
-const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'targets'];
+const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup', 'targets'];
 const DRAIN_CASES = ['json', 'text', 'printf', 'error', 'nested', 'child-per-request'];
 
 interface Integrity {
@@ -92,6 +92,7 @@ describe('bench --quick', () => {
       'N=4: ringlog records/s >= 4.0x pino-transports',
       'N=4: ringlog records/s >= 6.0x queue-per-record',
       'N=4: ringlog-text records/s >= 0.7x ringlog',
+      "startup: a worker's import + connect() + first info() <= 0.4x pino's",
     ]) {
       expect(stdout).toMatch(new RegExp(`^${goal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S.* (PASS|MISS)$`, 'm'));
     }
@@ -123,7 +124,7 @@ describe('bench --quick', () => {
     expect(results.micro.tasks).toHaveLength(12);
     expect(results.micro.ringlogDroppedFull).toBe(0);
     expect(results.latency.ringlogDroppedFull).toBe(0);
-    expect(results.targets).toHaveLength(11);
+    expect(results.targets).toHaveLength(12);
     expect(results.targets.filter((t) => t.informational !== true).every((t) => typeof t.pass === 'boolean')).toBe(true);
   }, 120_000);
 });

@@ -4,7 +4,7 @@
  * results can record the exact configuration next to the measurements.
  */
 
-export const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency'] as const;
+export const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'] as const;
@@ -38,6 +38,8 @@ export interface Config {
   readonly microBatches: number;
   /** Calls measured by the latency scenario (after its warm-up). */
   readonly latencyCalls: number;
+  /** Workers started per library by the startup scenario (each one sample; the median is reported). */
+  readonly startupSamples: number;
   /** Where the JSON results go; default bench/results/<timestamp>.json. */
   readonly jsonPath: string | undefined;
 }
@@ -67,6 +69,7 @@ const FULL: Config = {
   overloadDrainMs: 2000,
   microBatches: 500,
   latencyCalls: 320_000,
+  startupSamples: 10,
   jsonPath: undefined,
 };
 
@@ -87,6 +90,7 @@ const QUICK: Config = {
   overloadDrainMs: 500,
   microBatches: 100,
   latencyCalls: 20_000,
+  startupSamples: 3,
 };
 
 const USAGE = `usage: npm run bench [-- options]

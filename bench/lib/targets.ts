@@ -1,13 +1,15 @@
 /**
- * The goals the project set for ringlog (issue 9, "The consumer is the ceiling"), checked against
- * this run's numbers, so a reader sees at a glance which ones are met. Ratios come from one run
- * (each round's variants ran back to back). A goal is defined for M >= 1,000,000 records per
- * worker and per drain case: shorter runs measure V8's warm-up and the queues' buffering more
- * than steady state, and are marked as indicative.
+ * The goals the project set for ringlog (issue 9, "The consumer is the ceiling"; issue 12, a
+ * worker's startup), checked against this run's numbers, so a reader sees at a glance which ones
+ * are met. Ratios come from one run (each round's variants ran back to back). A throughput or
+ * drain goal is defined for M >= 1,000,000 records per worker and per drain case: shorter runs
+ * measure V8's warm-up and the queues' buffering more than steady state, and are marked as
+ * indicative.
  */
 import type { Config, VariantName } from './config.js';
 import type { WorkersResult } from '../scenarios/throughput.js';
 import type { Result as LatencyResult } from '../scenarios/latency.js';
+import { STARTUP_TARGET, type Result as StartupResult } from '../scenarios/startup.js';
 import { DRAIN_TARGETS, type DrainCase, type Result as DrainResult } from '../scenarios/drain.js';
 import { fixed, int, table, times } from './format.js';
 
@@ -27,9 +29,10 @@ export interface TargetInputs {
   readonly throughput?: readonly WorkersResult[] | undefined;
   readonly drain?: DrainResult | undefined;
   readonly latency?: LatencyResult | undefined;
+  readonly startup?: StartupResult | undefined;
 }
 
-export function checkTargets({ throughput, drain, latency }: TargetInputs): Target[] {
+export function checkTargets({ throughput, drain, latency, startup }: TargetInputs): Target[] {
   const atN = (n: number): WorkersResult | undefined => throughput?.find((r) => r.workers === n);
   const judged = (goal: string, measured: number, display: string, pass: (m: number) => boolean): Target => ({
     goal,
@@ -53,6 +56,7 @@ export function checkTargets({ throughput, drain, latency }: TargetInputs): Targ
   const callNs = atN(1)?.summary.ringlog?.callNsOverFloor ?? NaN;
   const text = atN(4)?.summary['ringlog-text']?.overRinglog ?? NaN;
   const p999 = latency?.ringlog.p999 ?? NaN;
+  const start = startup?.ringlogOverPino ?? NaN;
   return [
     drainRate('json', 'the JSON line'),
     drainRate('text', 'the text line with asctime'),
@@ -64,6 +68,12 @@ export function checkTargets({ throughput, drain, latency }: TargetInputs): Targ
     faster('pino-transports', 4),
     faster('queue-per-record', 6),
     judged('N=4: ringlog-text records/s >= 0.7x ringlog', text, times(text), (m) => m >= 0.7),
+    judged(
+      `startup: a worker's import + connect() + first info() <= ${fixed(STARTUP_TARGET, 1)}x pino's`,
+      start,
+      times(start),
+      (m) => m <= STARTUP_TARGET,
+    ),
     {
       goal: 'ringlog info() p99.9, ring not full (latency scenario)',
       measured: p999,
