@@ -30,7 +30,7 @@ import { parseByteSize } from './byte-sizes.js';
 import { resolveRotate, type RotateOptions } from './rotate-options.js';
 import type { ResolvedFormat } from '../consumer/formats.js';
 import type { ResolvedFileOptions, ResolvedSink } from '../consumer/open-router.js';
-import { resolveFormatterSpecifier } from '../consumer/formatter-module.js';
+import { resolveFormatterSpecifier } from '../consumer/format/formatter-module.js';
 import { resolveTextFormat, type TextFormatOptions } from './text-format-options.js';
 import { levelValue, type LevelOption } from '../core/levels.js';
 import { rotatedPath } from '../consumer/rotate/numbered.js';

@@ -13,16 +13,16 @@
  *   for each formatter, reported on stderr: losing the record, or the whole sink, for a bug in
  *   a formatter would be worse than one line in another format.
  */
-import type { ResolvedTextFormat } from '../format/text-format.js';
+import type { ResolvedTextFormat } from './format/text-format.js';
 import type { Bytes } from '../record/descriptor.js';
 import { Stat } from '../ring/layout.js';
 import type { LogRecord } from '../record/log-record.js';
 import type { FormatterError } from '../core/errors.js';
-import { loadFormatterModule, withFallback, type RecordFormatter } from './formatter-module.js';
-import { JsonLineRenderer } from '../render/json-bytes.js';
-import { createJsonFormatter, type JsonFormatContext } from '../format/json-format.js';
-import { TextLineRenderer } from '../render/text-bytes.js';
-import { createTextFormatter } from '../format/text-format.js';
+import { loadFormatterModule, withFallback, type RecordFormatter } from './format/formatter-module.js';
+import { JsonLineRenderer } from './render/json-bytes.js';
+import { createJsonFormatter, type JsonFormatContext } from './format/json-format.js';
+import { TextLineRenderer } from './render/text-bytes.js';
+import { createTextFormatter } from './format/text-format.js';
 
 /** A formatter as config/outputs.ts resolves it: plain data that crosses to the consumer thread. */
 export type ResolvedFormat =

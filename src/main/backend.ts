@@ -17,7 +17,7 @@ import { isConfigSource, resolveConfigFile } from '../config/config-file.js';
 import { Compressor } from '../compress/compressor.js';
 import { drainOnExit, shutDown } from '../consumer/consumer.js';
 import { countFormatFailures, loadFormatterModules, type LoadedModules } from '../consumer/formats.js';
-import { renderProcessKeys } from '../format/json-format.js';
+import { renderProcessKeys } from '../consumer/format/json-format.js';
 import { openRouter, processContext } from '../consumer/open-router.js';
 import { HEALTHY_AFTER_MS, type ConsumerCrash } from '../consumer/supervisor.js';
 import type { ConsumerData } from '../consumer/thread.js';
@@ -26,7 +26,6 @@ import { checkName } from '../core/checks.js';
 import { backendError, ErrorCode, type BackendErrorCode } from '../core/errors.js';
 import { resolveOptions, type BackendOptions, type ResolvedOptions } from '../config/options.js';
 import type { LogHandle } from '../producer/handle.js';
-import type { TextLinesSpec } from '../producer/text-lines.js';
 import { connect, type Logger } from '../producer/logger.js';
 import { Producer } from '../producer/producer.js';
 import { allocateShared, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
@@ -239,20 +238,7 @@ export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): 
     maxRecordSize: options.maxRecordBytes,
     routes: options.routes,
     ...(writesJsonLines(options) ? { lines: renderProcessKeys(processContext()) } : {}),
-    ...textLinesOf(options),
   });
-}
-
-/**
- * Whether producers render text lines (handle.text): every sink writes one text format, and
- * names route nothing, so one line serves every sink a record reaches.
- */
-function textLinesOf(options: ResolvedOptions): { text?: TextLinesSpec } {
-  const first = options.sinks[0];
-  const format = first === undefined ? undefined : options.formats[first.format];
-  if (format?.type !== 'text' || namesRoute(options.routes)) return {};
-  if (!options.sinks.every((sink) => sink.format === first!.format)) return {};
-  return { text: { format: format.text, context: processContext() } };
 }
 
 /**

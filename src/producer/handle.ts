@@ -6,7 +6,6 @@
 import { show } from '../core/errors.js';
 import { isLevelOption, type LevelOption } from '../core/levels.js';
 import type { RouteTable } from '../core/routes.js';
-import type { TextLinesSpec } from './text-lines.js';
 
 export interface LogHandle {
   /** Marks the object as a ringlog handle, and which version of the shared layout it speaks. */
@@ -28,11 +27,6 @@ export interface LogHandle {
    * `,"pid":123,"hostname":"h"`.
    */
   readonly lines?: string;
-  /**
-   * Present when every sink writes the same text format and names route nothing: producers
-   * then render those lines themselves (text-lines.ts).
-   */
-  readonly text?: TextLinesSpec;
 }
 
 export function assertHandle(value: unknown): asserts value is LogHandle {
@@ -48,8 +42,7 @@ export function assertHandle(value: unknown): asserts value is LogHandle {
     handle.maxRecordSize! <= 0 ||
     handle.maxRecordSize! > handle.buffer.byteLength ||
     (handle.routes !== undefined && !isRouteTable(handle.routes)) ||
-    (handle.lines !== undefined && typeof handle.lines !== 'string') ||
-    (handle.text !== undefined && !isTextLinesSpec(handle.text))
+    (handle.lines !== undefined && typeof handle.lines !== 'string')
   ) {
     throw new TypeError(
       `ringlog: connect(handle) expects the \`handle\` of a backend made by createLogBackend(), passed through workerData or postMessage; received ${show(value)}`,
@@ -68,18 +61,6 @@ function isRouteTable(value: unknown): value is RouteTable {
     table.sinks.every((sink: unknown) => typeof (sink as SinkShape | null)?.level === 'number' && Array.isArray((sink as SinkShape).loggers)) &&
     typeof table.loggers === 'object' &&
     table.loggers !== null
-  );
-}
-
-/** The shape of a TextLinesSpec, as far as a handle can be told from a stray object. */
-function isTextLinesSpec(value: unknown): value is TextLinesSpec {
-  const spec = value as Partial<TextLinesSpec> | null;
-  return (
-    typeof spec === 'object' &&
-    spec !== null &&
-    typeof spec.format?.template === 'string' &&
-    typeof spec.context?.pid === 'number' &&
-    typeof spec.context.hostname === 'string'
   );
 }
 

@@ -4,7 +4,6 @@
  * record synchronously, inside the call: worker pools park their threads between tasks, and a
  * record that waited for the event loop would never arrive.
  */
-import { createRequire } from 'node:module';
 import { threadId } from 'node:worker_threads';
 import { levelValue } from '../core/levels.js';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../record/descriptor.js';
@@ -12,11 +11,9 @@ import { Slot, State, viewShared } from '../ring/layout.js';
 import { StallWatch } from '../ring/liveness.js';
 import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../ring/ring.js';
-import { copyBytes } from '../record/copy.js';
 import { Encoder } from '../record/encoder.js';
 import type { LogHandle } from './handle.js';
 import { JsonLineEncoder, LINE_REFUSED, type LineContext } from './json-line.js';
-import type { TextLines, TextLinesSpec } from './text-lines.js';
 
 /**
  * How long one wait for space lasts before a blocked producer looks again at the backend's
@@ -45,8 +42,6 @@ export class Producer {
   readonly #encoder = new Encoder();
   /** Writes finished JSON lines when the backend asks for them (handle.lines). */
   readonly #lines: JsonLineEncoder | undefined;
-  /** Renders text lines when the backend asks for them (handle.text). */
-  readonly #text: TextLines | undefined;
   /** True while a log call walks its values (which may run user code that logs). */
   #walking = false;
   /**
@@ -82,7 +77,6 @@ export class Producer {
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
     this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId);
-    this.#text = handle.text === undefined ? undefined : loadTextLines(handle.text);
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control);
     this.#emptyContext = this.encodeContext(undefined, undefined);
@@ -237,22 +231,9 @@ export class Producer {
     head.setUint8(RecordOffset.FLAGS, flags);
     head.setUint16(RecordOffset.ARG_COUNT, argCount, true);
     const payloadBytes = encoder.byteLength;
-    if (this.#text !== undefined) {
-      const lineBytes = this.#text.render(encoder.bytes, payloadBytes, this.#ring.maxPayloadBytes);
-      if (lineBytes > 0) return this.#commitBytes(this.#text.payload, lineBytes);
-    }
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return false;
     encoder.write(this.#bytes, index);
-    this.#ring.commit(index, payloadBytes);
-    return true;
-  }
-
-  /** Claims a frame for `payload[0 .. payloadBytes)`, copies it in, commits. */
-  #commitBytes(payload: Bytes, payloadBytes: number): boolean {
-    const index = this.#claim(payloadBytes);
-    if (index === NO_SPACE) return false;
-    copyBytes(payload, 0, this.#bytes, index, payloadBytes);
     this.#ring.commit(index, payloadBytes);
     return true;
   }
@@ -289,16 +270,4 @@ export class Producer {
       if (index !== NO_SPACE) return index;
     }
   }
-}
-
-/**
- * text-lines.ts and the formatters it pulls in, loaded only for a handle that asks for text
- * lines. connect() is synchronous, so it cannot await import(); require() loads ES modules
- * synchronously where Node supports it (20.19+, 22.12+). Where it does not, records stay
- * encoded and the consumer renders them: slower, the same lines.
- */
-function loadTextLines(spec: TextLinesSpec): TextLines | undefined {
-  if ((process.features as { require_module?: boolean }).require_module !== true) return undefined;
-  const { TextLines } = createRequire(import.meta.url)('./text-lines.js') as typeof import('./text-lines.js');
-  return new TextLines(spec);
 }

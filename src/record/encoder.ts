@@ -70,11 +70,6 @@ export class Encoder {
     return this.#view;
   }
 
-  /** The scratch buffer itself, for a renderer that reads the record in place (producer/text-lines.ts). */
-  get bytes(): Bytes {
-    return this.#bytes;
-  }
-
   /** Bytes encoded: the exact size when not oversized, a lower bound when oversized. */
   get byteLength(): number {
     return this.#at;

@@ -31,8 +31,8 @@ interface Edge {
 
 /** Deepest first where they nest: a file belongs to the first folder its path starts with. */
 const FOLDERS = [
-  'core', 'ring', 'record', 'line', 'format', 'render', 'producer',
-  'consumer/rotate', 'consumer/sink', 'consumer',
+  'core', 'ring', 'record', 'line', 'producer',
+  'consumer/format', 'consumer/render', 'consumer/rotate', 'consumer/sink', 'consumer',
   'compress', 'config', 'main', 'index',
 ] as const;
 type Folder = (typeof FOLDERS)[number];
@@ -46,22 +46,20 @@ const RULES: Record<Folder, readonly Allowed[]> = {
   ring: ['core'],
   record: ['core'],
   line: ['core', 'record'],
-  // Decoded record -> line, and record bytes -> line bytes: run by the consumer, and by
-  // producers when they write text lines (producer/text-lines.ts loads them only then).
-  format: ['core', 'record', 'line'],
-  render: ['core', 'record', 'line', 'format'],
-  producer: ['core', 'ring', 'record', 'line', 'format', 'render'],
+  producer: ['core', 'ring', 'record', 'line'],
+  'consumer/format': ['core', 'record', 'line'],
+  'consumer/render': ['core', 'record', 'line', 'consumer/format'],
   'consumer/rotate': ['core', 'compress'],
   compress: ['core'],
   'consumer/sink': ['core', 'record', 'consumer/rotate', 'compress'],
   consumer: [
-    'core', 'ring', 'record', 'line', 'format', 'render',
-    'consumer/sink', 'consumer/rotate', 'compress',
+    'core', 'ring', 'record', 'line',
+    'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'compress',
   ],
   // config may read what the consumer declares; the consumer never imports config.
   config: [
-    'core', 'record', 'format', 'render', 'producer',
-    'consumer/sink', 'consumer/rotate', 'consumer', 'compress',
+    'core', 'record', 'producer',
+    'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'consumer', 'compress',
   ],
   main: FOLDERS.filter((f) => f !== 'index' && f !== 'main'),
   // The entry loads the producer side only; createLogBackend loads the backend when called.
@@ -73,13 +71,9 @@ const RULES: Record<Folder, readonly Allowed[]> = {
 };
 
 const PRODUCER_ROOT = 'src/producer/logger.ts';
-/**
- * What a producer thread must never load with connect(): the consumer side, and the renderers,
- * which producer/text-lines.ts loads on demand (with require) only for a backend whose sinks
- * all write one text format.
- */
+/** What a producer thread must never load. */
 const PRODUCER_FORBIDDEN: readonly Folder[] = FOLDERS.filter(
-  (f) => f.startsWith('consumer') || f === 'config' || f === 'main' || f === 'compress' || f === 'format' || f === 'render',
+  (f) => f.startsWith('consumer') || f === 'config' || f === 'main' || f === 'compress',
 );
 
 // ---- reading the source ----------------------------------------------------------------------

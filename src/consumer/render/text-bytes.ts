@@ -22,10 +22,10 @@
  * merging value of an unexpected type; a time the Date cannot hold; a datefmt rendering longer
  * than its bound; anything that does not parse (the general path counts it as failed).
  */
-import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../record/descriptor.js';
-import type { Value } from '../record/log-record.js';
+import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../record/descriptor.js';
+import type { Value } from '../../record/log-record.js';
 import { ContextCache, CONTEXT_ENTRIES, CONTEXT_INTS, RENDERED_MAX_BYTES } from './context-cache.js';
-import { decodeValues } from '../record/decoder.js';
+import { decodeValues } from '../../record/decoder.js';
 import type { JsonFormatContext } from '../format/json-format.js';
 import { SAFE_JSON_ESCAPING } from './line-bytes.js';
 import { putMillis } from './text-asctime.js';

@@ -5,13 +5,13 @@ import {
   loadFormatterModule,
   resolveFormatterSpecifier,
   withFallback,
-} from '../../../src/consumer/formatter-module.js';
-import { createJsonFormatter } from '../../../src/format/json-format.js';
-import { ErrorCode, FormatterError } from '../../../src/core/errors.js';
-import type { LogRecord } from '../../../src/record/log-record.js';
+} from '../../../../src/consumer/format/formatter-module.js';
+import { createJsonFormatter } from '../../../../src/consumer/format/json-format.js';
+import { ErrorCode, FormatterError } from '../../../../src/core/errors.js';
+import type { LogRecord } from '../../../../src/record/log-record.js';
 
 // The fixtures are TypeScript, compiled by `npm run build` next to the rest of dist/.
-const fixtureUrl = (name: string): string => new URL(`../../../dist/test/fixtures/formatters/${name}.js`, import.meta.url).href;
+const fixtureUrl = (name: string): string => new URL(`../../../../dist/test/fixtures/formatters/${name}.js`, import.meta.url).href;
 const fixturePath = (name: string): string => fileURLToPath(fixtureUrl(name));
 
 function record(overrides: Partial<LogRecord> = {}): LogRecord {

@@ -38,8 +38,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fail, FormatterError, show } from '../core/errors.js';
-import type { LogRecord } from '../record/log-record.js';
+import { fail, FormatterError, show } from '../../core/errors.js';
+import type { LogRecord } from '../../record/log-record.js';
 
 export type RecordFormatter = (record: LogRecord) => string;
 
