@@ -2,7 +2,7 @@
  * The options of a `text` formatter, resolved and checked once in the main thread (config/outputs.ts
  * calls this for each one); the consumer's text-format.ts renders with the result.
  */
-import { isPlainObject } from '../core/checks.js';
+import { checkRecord } from '../core/checks.js';
 import { fail, show } from '../core/errors.js';
 import type { ResolvedTextFormat } from '../consumer/format/text-format.js';
 import { dateFormatProblem } from '../consumer/format/strftime.js';
@@ -50,7 +50,7 @@ export interface TextFormatOptions {
   missing?: string | undefined;
 }
 
-const KNOWN_KEYS = ['preset', 'template', 'style', 'datefmt', 'utc', 'extras', 'missing'];
+const KNOWN_KEYS = ['preset', 'template', 'style', 'datefmt', 'utc', 'extras', 'missing'] as const;
 
 /**
  * Validates text format options once; `optionPath` prefixes every error message (for example
@@ -59,14 +59,7 @@ const KNOWN_KEYS = ['preset', 'template', 'style', 'datefmt', 'utc', 'extras', '
  * `code = 'ERR_RINGLOG_OPTION'`. The result is frozen and structured-cloneable.
  */
 export function resolveTextFormat(options: unknown, optionPath: string): ResolvedTextFormat {
-  if (options === undefined) options = {};
-  if (!isPlainObject(options)) {
-    fail(TypeError, `${optionPath} must be an object or undefined; received ${show(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.includes(key)) fail(TypeError, `${optionPath}.${key} is not a known option; known: ${KNOWN_KEYS.join(', ')}`);
-  }
-  const { preset, template, style, datefmt, utc, extras, missing } = options as Record<string, unknown>;
+  const { preset, template, style, datefmt, utc, extras, missing } = checkRecord(options, optionPath, KNOWN_KEYS) ?? {};
 
   let layout: { template: string; style: '{' | '%' } = TEXT_PRESETS.default;
   if (preset !== undefined) {
