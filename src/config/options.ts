@@ -32,6 +32,7 @@ import {
 import { formatBytes, range, showSize, toBytes } from './byte-sizes.js';
 import { resolveOutputs, type FormatterConfig, type LoggerConfig, type SinkConfig } from './outputs.js';
 import type { RotateOptions } from './rotate-options.js';
+import { checkSocketPath, type ForwardOptions } from './forward-options.js';
 import type { ConsumerOptions } from '../consumer/open-router.js';
 
 export interface FileOptions {
@@ -92,6 +93,17 @@ export interface BackendOptions {
   /** Levels and propagation by dotted logger name. Example: { 'db.pool': { level: 'warn', propagate: false } }. */
   loggers?: Record<string, LoggerConfig>;
   /**
+   * Shorthand for one root sink forwarding JSON lines to an aggregator process: its socket path,
+   * or { address, outboxSize?, spill? }. Not together with `file` or `sinks`. Example: 'logs/ringlog.sock'.
+   */
+  forward?: string | ForwardOptions;
+  /**
+   * Makes this backend an aggregator: it accepts the lines of forwarding processes on this Unix
+   * socket and writes them through its root sinks. The socket is created mode 0600; its
+   * directory must not be world-writable. Example: 'logs/ringlog.sock'.
+   */
+  listen?: string;
+  /**
    * What a producer does when the ring is full: wait for space ('block', the default) or drop
    * the record and count it ('drop').
    */
@@ -117,6 +129,8 @@ export interface ResolvedOptions extends ConsumerOptions {
   readonly onFull: 'block' | 'drop';
   /** The largest frame in the ring, header included. */
   readonly maxRecordBytes: number;
+  /** The aggregator's socket path, absolute, or undefined. */
+  readonly listen: string | undefined;
 }
 
 const BACKEND_KEYS = [
@@ -129,6 +143,8 @@ const BACKEND_KEYS = [
   'formatters',
   'sinks',
   'loggers',
+  'forward',
+  'listen',
 ] as const;
 
 /** Validates `createLogBackend` options once; the result is deeply frozen and structured-cloneable. */
@@ -140,7 +156,13 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
   const maxRecordSize = o?.maxRecordSize;
   const closeTimeoutMs = o?.closeTimeoutMs;
   const bufferBytes = bufferSize === undefined ? BUFFER_SIZE_DEFAULT : parseBufferSize(bufferSize);
-  const outputs = resolveOutputs({ file: o?.file, formatters: o?.formatters, sinks: o?.sinks, loggers: o?.loggers }, level);
+  const outputs = resolveOutputs({ file: o?.file, forward: o?.forward, formatters: o?.formatters, sinks: o?.sinks, loggers: o?.loggers }, level);
+  const listen = o?.listen === undefined ? undefined : checkSocketPath(o.listen, 'options.listen');
+  if (listen !== undefined) {
+    outputs.sinks.forEach((sink, index) => {
+      if (sink.forward?.address === listen) fail(TypeError, `options.sinks[${index}].address: ${listen} is this backend's own listen socket; an aggregator cannot forward to itself`);
+    });
+  }
   return Object.freeze({
     bufferBytes,
     level,
@@ -154,6 +176,7 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
     formats: outputs.formats,
     sinks: outputs.sinks,
     routes: outputs.routes,
+    listen,
   });
 }
 

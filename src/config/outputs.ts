@@ -32,6 +32,8 @@ import type { ResolvedFormat } from '../consumer/formats.js';
 import type { ResolvedFileOptions, ResolvedSink } from '../consumer/open-router.js';
 import { resolveFormatterSpecifier } from '../consumer/format/formatter-module.js';
 import { resolveTextFormat, type TextFormatOptions } from './text-format-options.js';
+import { FORWARD_KEYS, resolveForward, resolveForwardShorthand, type ForwardOptions } from './forward-options.js';
+import type { ResolvedForward } from '../forward/sender.js';
 import { levelValue, type LevelOption } from '../core/levels.js';
 import { rotatedPath } from '../consumer/rotate/numbered.js';
 import type { LoggerRoute, RouteTable, SinkRoute } from '../core/routes.js';
@@ -83,7 +85,15 @@ export interface FileSinkConfig extends SinkCommon {
   fsync?: boolean | number;
 }
 
-export type SinkConfig = StreamSinkConfig | FileSinkConfig;
+/**
+ * Lines rendered here, written by an aggregator process that owns the files (its `listen`):
+ * for many processes logging into one set of files (config/forward-options.ts, README "Many processes").
+ */
+export interface ForwardSinkConfig extends SinkCommon, ForwardOptions {
+  type: 'forward';
+}
+
+export type SinkConfig = StreamSinkConfig | FileSinkConfig | ForwardSinkConfig;
 
 export type { ResolvedFileOptions, ResolvedFormat, ResolvedSink };
 
@@ -107,6 +117,7 @@ export interface ResolvedOutputs {
 /** The parts of the options this module reads; values unchecked. */
 export interface OutputsInput {
   readonly file: unknown;
+  readonly forward: unknown;
   readonly formatters: unknown;
   readonly sinks: unknown;
   readonly loggers: unknown;
@@ -115,6 +126,7 @@ export interface OutputsInput {
 const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync', 'rotate'] as const;
 const STREAM_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers'] as const;
 const FILE_SINK_KEYS = ['name', 'type', 'path', 'rotate', 'fsync', 'level', 'formatter', 'loggers'] as const;
+const FORWARD_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...FORWARD_KEYS] as const;
 const LOGGER_KEYS = ['level', 'propagate'] as const;
 const BUILT_IN_FORMATTERS = ['json', 'text'] as const;
 
@@ -133,6 +145,10 @@ export function resolveOutputs(input: OutputsInput, rootLevel: LevelOption): Res
   };
 
   let sinks: ResolvedSink[];
+  if (input.forward !== undefined && (input.sinks !== undefined || input.file !== undefined)) {
+    const other = input.sinks !== undefined ? 'options.sinks' : 'options.file';
+    fail(TypeError, `options.forward cannot be combined with ${other}; give the forward as a sink: { type: 'forward', address }`);
+  }
   if (input.sinks !== undefined) {
     if (input.file !== undefined) {
       fail(TypeError, "options.file cannot be combined with options.sinks; give the file as a sink: { type: 'file', path, rotate?, fsync? }");
@@ -140,11 +156,13 @@ export function resolveOutputs(input: OutputsInput, rootLevel: LevelOption): Res
     sinks = resolveSinks(input.sinks, defined, useFormat);
   } else {
     const file = input.file === undefined ? undefined : resolveFile(input.file);
+    const forward = input.forward === undefined ? undefined : resolveForwardShorthand(input.forward);
     sinks = [
       Object.freeze({
-        name: file === undefined ? 'stdout' : 'file',
-        kind: file === undefined ? ('stdout' as const) : ('file' as const),
+        name: forward !== undefined ? 'forward' : file === undefined ? 'stdout' : 'file',
+        kind: forward !== undefined ? ('forward' as const) : file === undefined ? ('stdout' as const) : ('file' as const),
         file,
+        forward,
         level: 0,
         loggers: Object.freeze([]),
         formatter: 'json',
@@ -244,13 +262,14 @@ function resolveSink(
   useFormat: (name: string) => number,
 ): ResolvedSink {
   if (!isPlainObject(value)) {
-    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file', ... }; received ${show(value)}`);
+    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file' | 'forward', ... }; received ${show(value)}`);
   }
   const type = (value as { type?: unknown }).type;
-  if (type !== 'stdout' && type !== 'stderr' && type !== 'file') {
-    fail(TypeError, `${path}.type must be 'stdout', 'stderr' or 'file'; received ${show(type)}`);
+  if (type !== 'stdout' && type !== 'stderr' && type !== 'file' && type !== 'forward') {
+    fail(TypeError, `${path}.type must be 'stdout', 'stderr', 'file' or 'forward'; received ${show(type)}`);
   }
-  const o = checkRecord(value, path, type === 'file' ? FILE_SINK_KEYS : STREAM_SINK_KEYS)! as Partial<Record<(typeof FILE_SINK_KEYS)[number], unknown>>;
+  const keys = type === 'file' ? FILE_SINK_KEYS : type === 'forward' ? FORWARD_SINK_KEYS : STREAM_SINK_KEYS;
+  const o = checkRecord(value, path, keys)! as Partial<Record<(typeof FILE_SINK_KEYS)[number] | (typeof FORWARD_SINK_KEYS)[number], unknown>>;
   const name = o.name === undefined ? path.slice('options.'.length) : checkSinkName(o.name, `${path}.name`);
   const formatter = o.formatter === undefined ? 'json' : checkFormatterName(o.formatter, `${path}.formatter`, formatters);
   let file: ResolvedFileOptions | undefined;
@@ -258,10 +277,12 @@ function resolveSink(
     const filePath = checkPath(o.path, `${path}.path`);
     file = withRotate(fileOptions(filePath, undefined, undefined, o.fsync, `${path}.rotate`, path), o.rotate, `${path}.rotate`);
   }
+  const forward: ResolvedForward | undefined = type === 'forward' ? resolveForward(o, path) : undefined;
   return Object.freeze({
     name,
     kind: type,
     file,
+    forward,
     level: o.level === undefined ? 0 : levelValue(checkLevel(o.level, `${path}.level`)),
     loggers: o.loggers === undefined ? Object.freeze([]) : checkLoggerList(o.loggers, `${path}.loggers`),
     formatter,

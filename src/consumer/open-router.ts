@@ -13,6 +13,8 @@ import { Router } from './router.js';
 import type { Sink } from './sink/sink.js';
 import { createStdoutSink } from './sink/stdout-sink.js';
 import type { SinkMonitor } from './sink/write-failure.js';
+import { createForwardSink } from './sink/forward-sink.js';
+import type { ResolvedForward } from '../forward/sender.js';
 
 /**
  * What the consumer side is built from, in the consumer thread and in the main thread's exit
@@ -44,9 +46,11 @@ export interface ResolvedFileOptions {
 
 export interface ResolvedSink {
   readonly name: string;
-  readonly kind: 'stdout' | 'stderr' | 'file';
+  readonly kind: 'stdout' | 'stderr' | 'file' | 'forward';
   /** For kind 'file'. */
   readonly file: ResolvedFileOptions | undefined;
+  /** For kind 'forward'. */
+  readonly forward?: ResolvedForward | undefined;
   /** The sink's minimum level number (0: every level). */
   readonly level: number;
   /** Loggers it is attached to; empty for a root sink. */
@@ -71,6 +75,8 @@ export interface OpenSinkOptions {
   readonly wrap?: (sink: Sink) => Sink;
   /** Where rotated files go to be gzipped (rotate.compress); without it they stay plain. */
   readonly compressor?: CompressorPort | undefined;
+  /** Per sink index, the outbox of a forward sink (the backend allocates them, forward/outbox.ts). */
+  readonly outboxes?: readonly (SharedArrayBuffer | undefined)[] | undefined;
 }
 
 export interface OpenRouterOptions extends OpenSinkOptions {
@@ -101,7 +107,7 @@ export function openSinks(specs: readonly ResolvedSink[], how: OpenSinkOptions =
     const index = sinks.length;
     const own = monitor === undefined || specs.length === 1 ? monitor : withLaterLines(monitor, sinks, index);
     try {
-      sinks.push(wrap(openSink(spec, { ...how, monitor: own })));
+      sinks.push(wrap(openSink(spec, { ...how, monitor: own }, how.outboxes?.[index])));
     } catch (error) {
       for (const sink of sinks) sink.discard();
       throw openError(spec, error);
@@ -110,8 +116,12 @@ export function openSinks(specs: readonly ResolvedSink[], how: OpenSinkOptions =
   return sinks;
 }
 
-function openSink(spec: ResolvedSink, how: OpenSinkOptions): Sink {
+function openSink(spec: ResolvedSink, how: OpenSinkOptions, outbox: SharedArrayBuffer | undefined): Sink {
   const { monitor, lazyOpen = false, fs } = how;
+  if (spec.kind === 'forward') {
+    if (outbox === undefined) throw new Error(`ringlog: no outbox for the forward sink ${spec.name}`);
+    return createForwardSink({ outbox, monitor });
+  }
   const file = spec.file;
   if (spec.kind !== 'file' || file === undefined) {
     return createStdoutSink({
@@ -156,7 +166,7 @@ function withLaterLines(monitor: SinkMonitor, sinks: readonly Sink[], index: num
 /** The error that rejects createLogBackend: it names the configured path, not only the directory mkdir tripped on. */
 function openError(spec: ResolvedSink, error: unknown): Error {
   const e = error as NodeJS.ErrnoException;
-  const target = spec.file?.path ?? spec.kind;
+  const target = spec.file?.path ?? spec.forward?.address ?? spec.kind;
   return Object.assign(new Error(`ringlog: cannot open the log file ${target}: ${e.message}`, { cause: error }), {
     code: e.code,
     syscall: e.syscall,

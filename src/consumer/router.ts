@@ -125,8 +125,9 @@ export class Router {
 
   /**
    * A line the producer finished (Flag.LINE, only asked for when names route nothing and every
-   * sink writes JSON lines): copied to every root sink whose level it meets, whatever its format.
-   * One that does not end its line is counted as failed.
+   * sink writes JSON lines), or whole lines an aggregator received from another process (their
+   * count in ARG_COUNT): copied to every root sink whose level it meets, whatever its format.
+   * Returns lines times sinks. One that does not end its line is counted as failed.
    */
   #writeFinished(bytes: Bytes, index: number, length: number): number {
     const u8 = bytes.u8;
@@ -143,7 +144,8 @@ export class Router {
       output.sink.writeBytes(bytes, lineBytes, start);
       written++;
     }
-    return written;
+    const lines = bytes.view.getUint16(index + RecordOffset.ARG_COUNT, true);
+    return lines > 1 ? written * lines : written;
   }
 
   /** As write(), for a record made in the consumer (the drop notice). */

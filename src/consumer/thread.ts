@@ -23,12 +23,14 @@ export interface ConsumerData {
   readonly restart: boolean;
   /** From the backend's Compressor (file.rotate.compress): where rotated files are posted. */
   readonly compressorPort?: MessagePort | undefined;
+  /** Per sink index, the outbox of a forward sink. */
+  readonly outboxes?: readonly (SharedArrayBuffer | undefined)[] | undefined;
 }
 
 /** Longest slice of a retry sleep: the beat that tells blocked producers we live. */
 const SLEEP_SLICE_MS = 250;
 
-const { buffer, options, restart, compressorPort } = workerData as ConsumerData;
+const { buffer, options, restart, compressorPort, outboxes } = workerData as ConsumerData;
 const compressor = compressorPort === undefined ? undefined : new CompressorClient(compressorPort);
 const views = viewShared(buffer);
 const { control } = views;
@@ -67,7 +69,7 @@ const modules = await loadFormatterModules(options.formats);
 const onFormatFailure = countFormatFailures(views.stats, stderr);
 const fault = testFault(process.env[TEST_FAULT_ENV], restart);
 const open = (lazyOpen: boolean) =>
-  openRouter(options, { monitor, lazyOpen, fs: fault.fs, wrap: fault.wrap, modules, onFormatFailure, compressor });
+  openRouter(options, { monitor, lazyOpen, fs: fault.fs, wrap: fault.wrap, modules, onFormatFailure, compressor, outboxes });
 
 const first = open(restart);
 parentPort?.postMessage('ready');

@@ -31,13 +31,17 @@ export const ErrorCode = Object.freeze({
   COMPRESSOR_CLOSED: 'ERR_RINGLOG_COMPRESSOR_CLOSED',
   /** A path given to the compressor names no regular file (a FIFO, a directory); not compressed. */
   NOT_A_FILE: 'ERR_RINGLOG_NOT_A_FILE',
+  /** createLogBackend: the aggregator cannot listen on `listen` (a live aggregator has it, an unsafe directory ...). */
+  LISTEN: 'ERR_RINGLOG_LISTEN',
+  /** Emitted by an aggregator: a forwarding peer sent something invalid and was disconnected; the others go on. */
+  PEER: 'ERR_RINGLOG_PEER',
 });
 
 /** Every code a ringlog error carries. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The codes of the errors a backend emits on its 'error' event. */
-export type BackendErrorCode = typeof ErrorCode.WRITE | typeof ErrorCode.CONSUMER | typeof ErrorCode.CLOSE_TIMEOUT | typeof ErrorCode.COMPRESS;
+export type BackendErrorCode = typeof ErrorCode.WRITE | typeof ErrorCode.CONSUMER | typeof ErrorCode.CLOSE_TIMEOUT | typeof ErrorCode.COMPRESS | typeof ErrorCode.PEER;
 
 /** An error with one of ringlog's codes. */
 export type RinglogError = Error & { readonly code: ErrorCode };
@@ -87,6 +91,11 @@ export class FormatterError extends Error {
     super(message, options);
     this.name = 'FormatterError';
   }
+}
+
+/** The aggregator cannot listen on `path`: `why` says what is wrong. */
+export function listenError(path: string, why: string, cause?: unknown): RinglogError {
+  return Object.assign(new Error(`ringlog: cannot listen on ${path}: ${why}`, cause === undefined ? undefined : { cause }), { code: ErrorCode.LISTEN });
 }
 
 /** `method` was called on a closed sink. */

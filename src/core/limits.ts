@@ -53,3 +53,17 @@ export const GZIP_LEVEL_MIN = 1;
 export const GZIP_LEVEL_MAX = 9;
 /** gzip's own default: most of level 9's ratio at a fraction of its time. */
 export const GZIP_LEVEL_DEFAULT = 6;
+
+// ---- forwarding (forward/, config/forward-options.ts) -----------------------------------------
+
+/** A Unix socket path is at most 107 bytes (sun_path holds 108, with its NUL). */
+export const SOCKET_PATH_MAX_BYTES = 107;
+/** The outbox between a forwarding process's consumer and its sender: a power of two. */
+export const OUTBOX_SIZE_MIN = 64 * KiB;
+export const OUTBOX_SIZE_MAX = 256 * MiB;
+export const OUTBOX_SIZE_DEFAULT = 4 * MiB;
+/** The spill file's cap. */
+export const SPILL_MAX_SIZE_MIN = 64 * KiB;
+export const SPILL_MAX_SIZE_DEFAULT = 256 * MiB;
+/** How long the aggregator may be away before lines spill. */
+export const SPILL_AFTER_DEFAULT_MS = 5000;

@@ -32,6 +32,7 @@ import { allocateShared, Slot, Stat, State, viewShared, type SharedViews } from 
 import { Ring } from '../ring/ring.js';
 import { namesRoute } from '../core/routes.js';
 import { drainOnSignals } from './signals.js';
+import { allocateOutboxes, Forwarding } from './forwarding.js';
 
 /** How long the exiting main thread waits for the consumer thread to finish a batch. */
 const EXIT_DRAIN_TIMEOUT_MS = 5000;
@@ -75,6 +76,21 @@ export interface BackendStats {
   readonly formatFailed: number;
   /** File rotations done. */
   readonly rotations: number;
+  /** Forwarding process: lines the aggregator acknowledged (written to its files). */
+  readonly forwarded: number;
+  /** Forwarding process: lines put in the spill file while the aggregator was away (replayed later). */
+  readonly spilled: number;
+  /** Forwarding process: lines dropped because the spill file was full (also in recordsDropped). */
+  readonly forwardDropped: number;
+  /** Aggregator: lines received from forwarding processes. */
+  readonly received: number;
+  /** Aggregator: batches received twice (an acknowledgement was lost) and written once. */
+  readonly duplicates: number;
+  /**
+   * Aggregator: batches replayed by a sender whose session this aggregator did not know, which
+   * an earlier aggregator may have written before it died unacknowledged: possible duplicates.
+   */
+  readonly maybeDuplicated: number;
 }
 
 /** What the backend's 'error' event carries. */
@@ -127,14 +143,26 @@ export async function createLogBackend(options?: BackendOptions | string | URL):
   // signals), and first, so that one that does not load rejects with its own error as thrown.
   const modules = await loadFormatterModules(resolved.formats);
   const buffer = allocateShared(resolved.bufferBytes);
+  const outboxes = allocateOutboxes(resolved);
   let backend: Backend | undefined;
   const compressor = startCompressor(resolved, (error) => {
     if (backend !== undefined && backend.listenerCount('error') > 0) backend.emit('error', error);
   });
+  let started: Started | undefined;
+  let forwarding: Forwarding | undefined;
   try {
-    backend = new Backend(resolved, modules, buffer, await startConsumer(buffer, resolved, false, compressor), compressor);
+    started = await startConsumer(buffer, resolved, false, compressor, outboxes);
+    forwarding = await Forwarding.start(resolved, buffer, outboxes, {
+      sender: (event) => backend?.onForwardEvent(event),
+      peer: (event) => backend?.onPeerEvent(event.message),
+    });
+    backend = new Backend(resolved, modules, buffer, started, compressor, outboxes, forwarding);
   } catch (error) {
     void compressor?.close(0);
+    if (started !== undefined) {
+      Atomics.store(viewShared(buffer).control, Slot.STATE, State.CLOSED);
+      void started.worker.terminate();
+    }
     throw error;
   }
   return backend;
@@ -177,9 +205,10 @@ async function startConsumer(
   options: ResolvedOptions,
   restart: boolean,
   compressor: Compressor | undefined,
+  outboxes: readonly (SharedArrayBuffer | undefined)[],
 ): Promise<Started> {
   const compressorPort = compressor?.connect();
-  const data: ConsumerData = { buffer, options, restart, compressorPort };
+  const data: ConsumerData = { buffer, options, restart, compressorPort, outboxes };
   const worker = new Worker(new URL('../consumer/thread.js', import.meta.url), {
     workerData: data,
     transferList: compressorPort === undefined ? [] : [compressorPort],
@@ -257,6 +286,8 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly #buffer: SharedArrayBuffer;
   readonly #views: SharedViews;
   readonly #compressor: Compressor | undefined;
+  readonly #outboxes: readonly (SharedArrayBuffer | undefined)[];
+  readonly #forwarding: Forwarding | undefined;
   #worker: Worker | undefined;
   #closing: Promise<BackendStats> | undefined;
   /** Resolves once the backend is closed and no consumer thread runs any more. */
@@ -280,9 +311,19 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     writing: (lines) => Atomics.store(this.#views.control, Slot.IN_FLIGHT, lines),
   };
 
-  constructor(options: ResolvedOptions, modules: LoadedModules, buffer: SharedArrayBuffer, started: Started, compressor: Compressor | undefined) {
+  constructor(
+    options: ResolvedOptions,
+    modules: LoadedModules,
+    buffer: SharedArrayBuffer,
+    started: Started,
+    compressor: Compressor | undefined,
+    outboxes: readonly (SharedArrayBuffer | undefined)[],
+    forwarding: Forwarding | undefined,
+  ) {
     super();
     this.#options = options;
+    this.#outboxes = outboxes;
+    this.#forwarding = forwarding;
     this.#modules = modules;
     this.#compressor = compressor;
     this.#buffer = buffer;
@@ -318,10 +359,11 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     const oversized = Atomics.load(control, Slot.OVERSIZED) >>> 0;
     const abandoned = Atomics.load(control, Slot.ABANDONED) >>> 0;
     const writeFailed = Number(Atomics.load(stats, Stat.WRITE_FAILED));
+    const forwardDropped = Number(Atomics.load(stats, Stat.FORWARD_DROPPED));
     return {
       recordsWritten: Number(Atomics.load(stats, Stat.RECORDS_WRITTEN)),
       bytesWritten: Number(Atomics.load(stats, Stat.BYTES_WRITTEN)),
-      recordsDropped: droppedFull + droppedClosed + oversized + abandoned + writeFailed,
+      recordsDropped: droppedFull + droppedClosed + oversized + abandoned + writeFailed + forwardDropped,
       droppedFull,
       droppedClosed,
       oversized,
@@ -330,12 +372,32 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       recordsFailed: Number(Atomics.load(stats, Stat.RECORDS_FAILED)),
       formatFailed: Number(Atomics.load(stats, Stat.FORMAT_FAILED)),
       rotations: Number(Atomics.load(stats, Stat.ROTATIONS)),
+      forwarded: Number(Atomics.load(stats, Stat.FORWARDED)),
+      spilled: Number(Atomics.load(stats, Stat.SPILLED)),
+      forwardDropped,
+      received: Number(Atomics.load(stats, Stat.RECEIVED)),
+      duplicates: Number(Atomics.load(stats, Stat.DUPLICATES)),
+      maybeDuplicated: Number(Atomics.load(stats, Stat.MAYBE_DUPLICATED)),
     };
+  }
+
+  /** A sender thread's event: its stderr line is written here, then it is a sink event like a disk's. */
+  onForwardEvent(event: SinkEvent): void {
+    writeStderr(describeEvent(event));
+    this.#onSinkEvent(event);
+  }
+
+  /** The receiver disconnected a peer that broke the protocol. */
+  onPeerEvent(message: string): void {
+    writeStderr(message);
+    this.#emitError(backendError(ErrorCode.PEER, message));
   }
 
   async #close(): Promise<BackendStats> {
     const { control } = this.#views;
     const startedAt = Date.now();
+    // An aggregator stops taking batches first: what it took goes into the ring, to be written.
+    await this.#forwarding?.stopReceiving();
     Atomics.compareExchange(control, Slot.STATE, State.RUNNING, State.CLOSING);
     new Ring(this.#views).wakeConsumer();
     // Keep the process alive until the consumer has written everything and closed the files.
@@ -350,6 +412,8 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     ]);
     clearTimeout(timer);
     if (timedOut) this.#abandonClose();
+    // The forward sinks are closed: their senders spill what the aggregator has not taken.
+    await this.#forwarding?.close();
     // No consumer posts any more: the compressor finishes what it has, in what is left of the time.
     await this.#compressor?.close(Math.max(0, this.#options.closeTimeoutMs - (Date.now() - startedAt)));
     process.off('exit', this.#onExit);
@@ -480,7 +544,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     if (Atomics.load(control, Slot.STATE) === State.CLOSED) return;
     let started: Started;
     try {
-      started = await startConsumer(this.#buffer, this.#options, true, this.#compressor);
+      started = await startConsumer(this.#buffer, this.#options, true, this.#compressor, this.#outboxes);
     } catch (error) {
       // It died starting: the same as dying later.
       this.#lastError = error instanceof Error ? error : new Error(String(error));
@@ -522,6 +586,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
           lazyOpen: true,
           modules: this.#modules,
           onFormatFailure: countFormatFailures(this.#views.stats, writeStderr),
+          outboxes: this.#outboxes,
         });
       drained = drainOnExit(this.#views, open, EXIT_DRAIN_TIMEOUT_MS, MAIN_DRAIN_RETRY_MS);
     } catch (error) {

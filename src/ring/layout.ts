@@ -75,6 +75,19 @@ export const Stat = Object.freeze({
   WRITE_FAILED: 768 / 8 + 4,
   /** Records a custom formatter failed on (it threw, or returned no string), written as JSON instead. */
   FORMAT_FAILED: 768 / 8 + 5,
+  // Forwarding (forward/): the sender thread counts the first three, the receiver thread the rest.
+  /** Lines the aggregator acknowledged. */
+  FORWARDED: 768 / 8 + 6,
+  /** Lines put in the spill file while the aggregator was away. */
+  SPILLED: 768 / 8 + 7,
+  /** Lines dropped because the spill file was full. */
+  FORWARD_DROPPED: 768 / 8 + 8,
+  /** Lines received from forwarding processes (an aggregator's). */
+  RECEIVED: 768 / 8 + 9,
+  /** Batches received again and dropped: their acknowledgement had been lost. */
+  DUPLICATES: 768 / 8 + 10,
+  /** Replayed batches of a session this aggregator did not know: a previous one may have written them. */
+  MAYBE_DUPLICATED: 768 / 8 + 11,
 });
 
 /** Lifecycle of the backend, in the STATE slot; producers consult it on every claim. */

@@ -33,7 +33,7 @@ interface Edge {
 const FOLDERS = [
   'core', 'ring', 'record', 'line', 'producer',
   'consumer/format', 'consumer/render', 'consumer/rotate', 'consumer/sink', 'consumer',
-  'compress', 'config', 'main', 'index',
+  'compress', 'forward', 'config', 'main', 'bin', 'index',
 ] as const;
 type Folder = (typeof FOLDERS)[number];
 
@@ -51,17 +51,23 @@ const RULES: Record<Folder, readonly Allowed[]> = {
   'consumer/render': ['core', 'record', 'line', 'consumer/format'],
   'consumer/rotate': ['core', 'compress'],
   compress: ['core'],
-  'consumer/sink': ['core', 'record', 'consumer/rotate', 'compress'],
+  // The forward sink fills the outbox (forward/outbox.ts) that the sender thread empties.
+  'consumer/sink': ['core', 'record', 'consumer/rotate', 'compress', 'forward'],
   consumer: [
     'core', 'ring', 'record', 'line',
-    'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'compress',
+    'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'compress', 'forward',
   ],
+  // The sender and receiver threads: sockets, the outbox, and (receiver) the ring's records.
+  forward: ['core', 'ring', 'record'],
   // config may read what the consumer declares; the consumer never imports config.
   config: [
     'core', 'record', 'producer',
     'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'consumer', 'compress',
+    { folder: 'forward', only: ['type'] },
   ],
-  main: FOLDERS.filter((f) => f !== 'index' && f !== 'main'),
+  main: FOLDERS.filter((f) => f !== 'index' && f !== 'main' && f !== 'bin'),
+  // `ringlog aggregate`: reads a config file and runs a backend.
+  bin: ['core', 'config', { folder: 'main', only: ['dynamic', 'type'] }, 'index'],
   // The entry loads the producer side only; createLogBackend loads the backend when called.
   index: [
     'core', 'producer',
@@ -73,7 +79,7 @@ const RULES: Record<Folder, readonly Allowed[]> = {
 const PRODUCER_ROOT = 'src/producer/logger.ts';
 /** What a producer thread must never load. */
 const PRODUCER_FORBIDDEN: readonly Folder[] = FOLDERS.filter(
-  (f) => f.startsWith('consumer') || f === 'config' || f === 'main' || f === 'compress',
+  (f) => f.startsWith('consumer') || f === 'config' || f === 'main' || f === 'compress' || f === 'forward' || f === 'bin',
 );
 
 // ---- reading the source ----------------------------------------------------------------------

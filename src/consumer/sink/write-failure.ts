@@ -27,7 +27,7 @@
 export const RETRY_DELAYS_MS: readonly number[] = Object.freeze([10, 20, 40, 80, 160, 320, 640, 1000]);
 
 /** What can fail, for messages: `open` covers reopening the file; `rotate` the renames of a rotation. */
-export type Operation = 'open' | 'write' | 'rotate' | 'fsync';
+export type Operation = 'open' | 'write' | 'rotate' | 'fsync' | 'forward';
 
 /** An fs error as plain data: it crosses postMessage intact (an Error would lose `code`). */
 export interface ErrorInfo {
@@ -208,6 +208,11 @@ function operationOf(error: unknown): Operation {
 
 /** The one stderr line for an event, as the drainer writes it. */
 export function describeEvent(event: SinkEvent): string {
+  if (event.operation === 'forward') {
+    return event.type === 'failed'
+      ? `ringlog: cannot forward to the aggregator at ${event.target} (${event.error.message}); retrying with back-off: lines wait in the outbox, then go to the spill file (stats().spilled), and past its cap are dropped and counted (stats().forwardDropped)`
+      : `ringlog: forwarding to the aggregator at ${event.target} works again after ${(event.durationMs / 1000).toFixed(1)} s; ${event.recordsLost} lines were lost`;
+  }
   if (event.type === 'failed') {
     const what = `${event.operation === 'write' ? 'write to' : `${event.operation === 'rotate' ? 'rotate' : event.operation}`} ${event.target}`;
     const then = event.retrying

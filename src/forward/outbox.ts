@@ -1,0 +1,117 @@
+/**
+ * The outbox: the bounded, shared queue between a forwarding process's drainer (the consumer
+ * thread, or the main thread at exit) and its sender thread. The drainer appends each batch of
+ * rendered lines as one entry; the sender ships entries and frees their space only once the
+ * aggregator has acknowledged them (or they went to the spill file). So the outbox is also the
+ * window of what may have to be sent again after a reconnect, and its size bounds it: when it
+ * is full, the drainer waits, the ring fills, and `onFull` decides, as with a slow disk.
+ *
+ * ```
+ * byte 0       128      256                                       256 + capacity
+ *      +--------+--------+-----------------------------------------+
+ *      | WRITE  | ACKED  | entries: [bytes i32][lines i32][lines]  |
+ *      | CLOSING|        | ... padded to 4; bytes = -1: wrap to 0  |
+ *      +--------+--------+-----------------------------------------+
+ * ```
+ * | slot    | written by                          | read by                       |
+ * |---------|-------------------------------------|-------------------------------|
+ * | WRITE   | the drainer, after an entry is whole | the sender (waitAsync)        |
+ * | ACKED   | the sender, as entries are done      | the drainer waiting for room  |
+ * | CLOSING | a drainer that closed its sink       | the sender: deliver or spill  |
+ *
+ * Positions are 32-bit byte counters that wrap, as the ring's are; one drainer writes at a
+ * time (the ring's drain lock), one sender reads.
+ */
+
+export const OUTBOX_CONTROL_BYTES = 256;
+/** Each entry's header: its byte length and its number of lines. */
+export const ENTRY_HEADER_BYTES = 8;
+/** An entry's length word saying "the rest up to the end is filler: go on at 0". */
+export const WRAP = -1;
+
+export const OutboxSlot = Object.freeze({
+  WRITE: 0,
+  /** 1 once a drainer closed its forward sink: nothing more is coming soon, deliver or spill it now. */
+  CLOSING: 1,
+  ACKED: 128 / 4,
+});
+
+export interface OutboxViews {
+  readonly buffer: SharedArrayBuffer;
+  readonly control: Int32Array;
+  readonly data: Uint8Array;
+  readonly data32: Int32Array;
+  readonly capacity: number;
+  /** The largest entry's lines, in bytes: a quarter of the capacity. */
+  readonly maxEntryBytes: number;
+}
+
+/** Allocates an outbox of `capacity` bytes (a power of two), touching every page now. */
+export function allocateOutbox(capacity: number): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(OUTBOX_CONTROL_BYTES + capacity);
+  new Int32Array(buffer).fill(0);
+  return buffer;
+}
+
+export function viewOutbox(buffer: SharedArrayBuffer): OutboxViews {
+  const capacity = buffer.byteLength - OUTBOX_CONTROL_BYTES;
+  if (!(capacity >= 1024 && (capacity & (capacity - 1)) === 0)) {
+    throw new RangeError(`ringlog: shared buffer of ${buffer.byteLength} bytes is not an outbox`);
+  }
+  return {
+    buffer,
+    control: new Int32Array(buffer, 0, OUTBOX_CONTROL_BYTES / 4),
+    data: new Uint8Array(buffer, OUTBOX_CONTROL_BYTES, capacity),
+    data32: new Int32Array(buffer, OUTBOX_CONTROL_BYTES, capacity / 4),
+    capacity,
+    maxEntryBytes: capacity / 4 - ENTRY_HEADER_BYTES,
+  };
+}
+
+/** Bytes an entry of `bytes` line bytes takes, header and padding included. */
+export function entrySpan(bytes: number): number {
+  return (ENTRY_HEADER_BYTES + bytes + 3) & ~3;
+}
+
+/** One entry as the sender reads it. */
+export interface Entry {
+  /** Where its lines start in `data`. */
+  readonly index: number;
+  readonly bytes: number;
+  readonly lines: number;
+  /** The position after it (and after any filler before it). */
+  readonly next: number;
+}
+
+/**
+ * The entry at `position` (which must be below WRITE), skipping a wrap filler. Entries are
+ * whole once WRITE passes them: the drainer stores WRITE after writing them.
+ */
+export function entryAt(views: OutboxViews, position: number): Entry {
+  const mask = views.capacity - 1;
+  let at = position & mask;
+  let skipped = 0;
+  if (views.data32[at >> 2] === WRAP) {
+    skipped = views.capacity - at;
+    at = 0;
+  }
+  const bytes = views.data32[at >> 2]!;
+  const lines = views.data32[(at >> 2) + 1]!;
+  return { index: at + ENTRY_HEADER_BYTES, bytes, lines, next: (position + skipped + entrySpan(bytes)) | 0 };
+}
+
+/** Bytes between two positions. */
+export function distance(from: number, to: number): number {
+  return (to - from) >>> 0;
+}
+
+/** Lines held in the entries from `from` up to `to`. */
+export function linesBetween(views: OutboxViews, from: number, to: number): number {
+  let lines = 0;
+  for (let at = from; at !== to; ) {
+    const entry = entryAt(views, at);
+    lines += entry.lines;
+    at = entry.next;
+  }
+  return lines;
+}

@@ -1,0 +1,307 @@
+/**
+ * The aggregator's side of forwarding, in its receiver thread: every connection's batches go
+ * into the aggregator's own ring as finished lines (Flag.LINE records, several whole lines
+ * each), which its consumer writes through its root sinks with everything else: one set of
+ * files, rotated by one thread. A batch is acknowledged once the consumer has written it
+ * (WRITTEN has passed it), so that an acknowledged batch is in the file, not only in memory.
+ *
+ * Bounded: a connection is paused while it has batches waiting, and every connection while
+ * the ring is full; so the aggregator holds at most a read and a frame per connection, and a
+ * slow disk slows the senders, whose outboxes fill, and so on back to the apps' `onFull`.
+ *
+ * Exactly once: per session, the last batch written is remembered; a batch at or below it (a
+ * replay after a lost acknowledgement) is dropped and acknowledged again. An aggregator that
+ * restarts has forgotten: a replayed batch of a session it does not know is written and
+ * counted as a possible duplicate (`maybeDuplicated`).
+ */
+import type { Socket } from 'node:net';
+import { threadId } from 'node:worker_threads';
+import { Flag, HEADER_BYTES, RecordOffset } from '../record/descriptor.js';
+import { Slot, Stat, State, type SharedViews } from '../ring/layout.js';
+import { NO_SPACE, Ring } from '../ring/ring.js';
+import {
+  ackFrame,
+  BATCH_HEAD_BYTES,
+  BatchFlag,
+  FrameReader,
+  FrameType,
+  HANDSHAKE_MAX_BYTES,
+  jsonFrame,
+  MAX_FRAME_BYTES,
+  parseHello,
+  PROTOCOL_VERSION,
+  ProtocolError,
+} from './protocol.js';
+
+/** Batches a connection may have waiting before it is paused. */
+const QUEUED_PER_CONNECTION = 2;
+/** Sessions remembered for deduplication; past it, the least recently seen is forgotten. */
+const MAX_SESSIONS = 10_000;
+/** One wait for the ring to have room, or for the consumer to write. */
+const WAIT_SLICE_MS = 50;
+/** Forwarded lines reach every root sink, whatever its level. */
+const FORWARDED_LEVEL = 255;
+const NEWLINE = 0x0a;
+
+/** Something a peer did that got it disconnected, for the backend's 'error' (ERR_RINGLOG_PEER). */
+export interface PeerEvent {
+  readonly type: 'peer';
+  readonly message: string;
+}
+
+interface Connection {
+  readonly socket: Socket;
+  readonly reader: FrameReader;
+  session: string | undefined;
+  pid: number;
+  /** The session was new to this aggregator when it said HELLO. */
+  unknown: boolean;
+  queued: number;
+  closed: boolean;
+}
+
+interface Job {
+  readonly connection: Connection;
+  readonly seq: number;
+  readonly flags: number;
+  readonly lineCount: number;
+  readonly lines: Buffer;
+  /** How far into `lines` the ring has it. */
+  offset: number;
+}
+
+interface PendingAck {
+  readonly connection: Connection;
+  readonly seq: number;
+  /** The ring position the batch's records end at. */
+  readonly target: number;
+}
+
+export class Receiver {
+  readonly #views: SharedViews;
+  readonly #ring: Ring;
+  readonly #report: (event: PeerEvent) => void;
+  /** The longest run of lines one record holds. */
+  readonly #maxLines: number;
+  readonly #connections = new Set<Connection>();
+  readonly #sessions = new Map<string, number>();
+  readonly #jobs: Job[] = [];
+  readonly #acks: PendingAck[] = [];
+  #writing = false;
+  #acking = false;
+  #stopped = false;
+
+  constructor(views: SharedViews, maxRecordBytes: number, report: (event: PeerEvent) => void) {
+    this.#views = views;
+    this.#ring = new Ring(views, maxRecordBytes);
+    this.#maxLines = this.#ring.maxPayloadBytes - HEADER_BYTES;
+    this.#report = report;
+  }
+
+  accept(socket: Socket): void {
+    if (this.#stopped) {
+      socket.destroy();
+      return;
+    }
+    const connection: Connection = { socket, reader: new FrameReader(HANDSHAKE_MAX_BYTES), session: undefined, pid: 0, unknown: false, queued: 0, closed: false };
+    this.#connections.add(connection);
+    socket.on('data', (chunk: Buffer) => this.#onData(connection, chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      connection.closed = true;
+      this.#connections.delete(connection);
+    });
+  }
+
+  /** Stops taking batches; what is queued is still written, and acknowledged while the ring lives. */
+  stop(): void {
+    this.#stopped = true;
+    for (const connection of this.#connections) connection.socket.pause();
+  }
+
+  disconnectAll(): void {
+    for (const connection of this.#connections) connection.socket.destroy();
+  }
+
+  /** Resolves once every batch taken is in the ring and written, or the ring closed. */
+  async settled(): Promise<void> {
+    while ((this.#jobs.length > 0 || this.#acks.length > 0) && Atomics.load(this.#views.control, Slot.STATE) !== State.CLOSED) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  #onData(connection: Connection, chunk: Buffer): void {
+    try {
+      connection.reader.push(chunk);
+      for (let f = connection.reader.next(); f !== undefined; f = connection.reader.next()) this.#onFrame(connection, f.type, f.body);
+    } catch (error) {
+      const why = error instanceof ProtocolError ? error.message : `an error (${error instanceof Error ? error.message : String(error)})`;
+      const who = connection.session === undefined ? 'a peer' : `the sender of pid ${connection.pid}`;
+      this.#report({ type: 'peer', message: `ringlog: ${who} sent ${why}; it was disconnected` });
+      connection.socket.destroy();
+      connection.closed = true;
+      return;
+    }
+    if (connection.queued >= QUEUED_PER_CONNECTION) connection.socket.pause();
+    this.#write();
+  }
+
+  #onFrame(connection: Connection, type: number, body: Buffer): void {
+    if (connection.session === undefined) {
+      if (type !== FrameType.HELLO) throw new ProtocolError(`frame type ${type} before HELLO`);
+      const hello = parseHello(body);
+      const maxFrame = Math.min(hello.maxFrame, MAX_FRAME_BYTES);
+      connection.session = hello.session;
+      connection.pid = hello.pid;
+      const lastSeq = this.#sessions.get(hello.session);
+      connection.unknown = lastSeq === undefined;
+      connection.reader.maxBody = maxFrame;
+      connection.socket.write(jsonFrame(FrameType.WELCOME, { v: PROTOCOL_VERSION, maxFrame, lastSeq: lastSeq ?? 0 }));
+      return;
+    }
+    if (type !== FrameType.BATCH) throw new ProtocolError(`frame type ${type} where BATCH was due`);
+    if (body.length < BATCH_HEAD_BYTES + 1) throw new ProtocolError('an empty BATCH');
+    const seq = body.readDoubleLE(0);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new ProtocolError(`a BATCH with sequence number ${seq}`);
+    const flags = body[8]!;
+    const lineCount = body.readUInt32LE(9);
+    const lines = body.subarray(BATCH_HEAD_BYTES);
+    if (lines[lines.length - 1] !== NEWLINE) throw new ProtocolError('a BATCH that does not end a line');
+    // Copied: the reader's memory is reused, and the job may wait for room.
+    this.#jobs.push({ connection, seq, flags, lineCount, lines: Buffer.from(lines), offset: 0 });
+    connection.queued++;
+  }
+
+  /** Writes queued batches into the ring, in arrival order, until it is full. */
+  #write(): void {
+    if (this.#writing) return;
+    this.#writing = true;
+    try {
+      const jobs = this.#jobs;
+      while (jobs.length > 0) {
+        const job = jobs[0]!;
+        const session = job.connection.session!;
+        const last = this.#sessions.get(session) ?? 0;
+        if (job.offset === 0 && job.seq <= last) {
+          Atomics.add(this.#views.stats, Stat.DUPLICATES, 1n);
+        } else if (!this.#commit(job)) {
+          this.#waitForRoom();
+          return;
+        } else {
+          this.#remember(session, job.seq);
+          Atomics.add(this.#views.stats, Stat.RECEIVED, BigInt(job.lineCount));
+          if ((job.flags & BatchFlag.REPLAY) !== 0 && job.connection.unknown) Atomics.add(this.#views.stats, Stat.MAYBE_DUPLICATED, 1n);
+        }
+        jobs.shift();
+        this.#acks.push({ connection: job.connection, seq: job.seq, target: this.#ring.end() });
+        const connection = job.connection;
+        if (--connection.queued < QUEUED_PER_CONNECTION && !connection.closed && !this.#stopped) connection.socket.resume();
+      }
+    } finally {
+      this.#writing = false;
+    }
+    this.#ack();
+  }
+
+  /** Puts the rest of the job's lines into the ring, whole lines per record; false when the ring is full. */
+  #commit(job: Job): boolean {
+    const lines = job.lines;
+    const data = this.#views.data;
+    while (job.offset < lines.length) {
+      const rest = lines.length - job.offset;
+      let end: number;
+      let count: number;
+      if (rest <= this.#maxLines) {
+        end = lines.length;
+        count = job.offset === 0 ? job.lineCount : countLines(lines, job.offset, end);
+      } else {
+        end = lines.lastIndexOf(NEWLINE, job.offset + this.#maxLines - 1) + 1;
+        if (end <= job.offset) {
+          // One line longer than a record can hold: it cannot go whole, and is counted.
+          job.offset = lines.indexOf(NEWLINE, job.offset) + 1;
+          Atomics.add(this.#views.control, Slot.OVERSIZED, 1);
+          continue;
+        }
+        count = countLines(lines, job.offset, end);
+      }
+      const payload = HEADER_BYTES + end - job.offset;
+      const index = this.#ring.claim(payload, threadId);
+      if (index === NO_SPACE) return false;
+      const view = new DataView(data.buffer, data.byteOffset + index, HEADER_BYTES);
+      view.setFloat64(RecordOffset.TIME, Date.now(), true);
+      view.setUint32(RecordOffset.THREAD_ID, threadId, true);
+      view.setUint8(RecordOffset.LEVEL, FORWARDED_LEVEL);
+      view.setUint8(RecordOffset.FLAGS, Flag.LINE);
+      // For LINE records, ARG_COUNT holds how many lines the record has (stats count lines).
+      view.setUint16(RecordOffset.ARG_COUNT, Math.min(count, 0xffff), true);
+      data.set(lines.subarray(job.offset, end), index + HEADER_BYTES);
+      this.#ring.commit(index, payload);
+      job.offset = end;
+    }
+    return true;
+  }
+
+  #remember(session: string, seq: number): void {
+    const sessions = this.#sessions;
+    // Re-inserted, so that the map's order is least recently seen first.
+    sessions.delete(session);
+    sessions.set(session, seq);
+    if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+  }
+
+  /** The ring is full: stop reading every connection until HEAD moves. */
+  #waitForRoom(): void {
+    for (const connection of this.#connections) connection.socket.pause();
+    const control = this.#views.control;
+    const head = Atomics.load(control, Slot.HEAD);
+    this.#ring.wakeConsumer();
+    const wait = Atomics.waitAsync(control, Slot.HEAD, head, WAIT_SLICE_MS);
+    const retry = (): void => {
+      if (Atomics.load(control, Slot.STATE) === State.CLOSED) return;
+      for (const connection of this.#connections) {
+        if (connection.queued < QUEUED_PER_CONNECTION && !connection.closed && !this.#stopped) connection.socket.resume();
+      }
+      this.#write();
+    };
+    if (wait.async) void wait.value.then(retry);
+    else setImmediate(retry);
+  }
+
+  /** Acknowledges, in order, every batch the consumer has written; one loop at a time. */
+  #ack(): void {
+    if (this.#acking || this.#acks.length === 0) return;
+    this.#acking = true;
+    const control = this.#views.control;
+    const loop = async (): Promise<void> => {
+      const acks = this.#acks;
+      while (acks.length > 0) {
+        const written = Atomics.load(control, Slot.WRITTEN);
+        let done = 0;
+        // The last ready seq per connection: one ACK says all of them.
+        const ready = new Map<Connection, number>();
+        while (done < acks.length && ((written - acks[done]!.target) | 0) >= 0) {
+          const ack = acks[done++]!;
+          ready.set(ack.connection, ack.seq);
+        }
+        acks.splice(0, done);
+        for (const [connection, seq] of ready) if (!connection.closed) connection.socket.write(ackFrame(seq));
+        // A closed ring writes nothing more: what is left is not acknowledged, and will be replayed.
+        if (acks.length === 0 || Atomics.load(control, Slot.STATE) === State.CLOSED) {
+          acks.length = 0;
+          break;
+        }
+        this.#ring.wakeConsumer();
+        const wait = Atomics.waitAsync(control, Slot.WRITTEN, written, WAIT_SLICE_MS);
+        if (wait.async) await wait.value;
+      }
+      this.#acking = false;
+    };
+    void loop();
+  }
+}
+
+function countLines(bytes: Buffer, from: number, to: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(NEWLINE, from); at !== -1 && at < to; at = bytes.indexOf(NEWLINE, at + 1)) count++;
+  return count;
+}
