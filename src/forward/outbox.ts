@@ -68,6 +68,15 @@ export function viewOutbox(buffer: SharedArrayBuffer): OutboxViews {
   };
 }
 
+/**
+ * Says the drainer is done (close, exit): the sender delivers what is left now, or spills it at
+ * once when the aggregator is away, instead of waiting spill.afterMs.
+ */
+export function markClosing(control: Int32Array): void {
+  Atomics.store(control, OutboxSlot.CLOSING, 1);
+  Atomics.notify(control, OutboxSlot.WRITE);
+}
+
 /** Bytes an entry of `bytes` line bytes takes, header and padding included. */
 export function entrySpan(bytes: number): number {
   return (ENTRY_HEADER_BYTES + bytes + 3) & ~3;

@@ -33,6 +33,7 @@ import { Ring } from '../ring/ring.js';
 import { namesRoute } from '../core/routes.js';
 import { drainOnSignals } from './signals.js';
 import { allocateOutboxes, Forwarding } from './forwarding.js';
+import { markClosing, viewOutbox } from '../forward/outbox.js';
 
 /** How long the exiting main thread waits for the consumer thread to finish a batch. */
 const EXIT_DRAIN_TIMEOUT_MS = 5000;
@@ -578,6 +579,9 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     Atomics.compareExchange(control, Slot.STATE, State.RUNNING, State.CLOSING);
     // No consumer thread: nobody else can hold the lock.
     if (this.#worker === undefined) Atomics.store(control, Slot.DRAIN_LOCK, 0);
+    // The senders deliver what they have now, or spill it at once if the aggregator is away:
+    // the process will not wait spill.afterMs.
+    for (const outbox of this.#outboxes) if (outbox !== undefined) markClosing(viewOutbox(outbox).control);
     let drained: boolean;
     try {
       const open = () =>

@@ -11,7 +11,7 @@
 import { bytesOver, type Bytes } from '../../record/descriptor.js';
 import { copyBytes } from '../../record/copy.js';
 import { sinkClosedError } from '../../core/errors.js';
-import { distance, ENTRY_HEADER_BYTES, entrySpan, OutboxSlot, viewOutbox, WRAP, type OutboxViews } from '../../forward/outbox.js';
+import { distance, ENTRY_HEADER_BYTES, entrySpan, markClosing, OutboxSlot, viewOutbox, WRAP, type OutboxViews } from '../../forward/outbox.js';
 import type { Sink } from './sink.js';
 import type { SinkMonitor } from './write-failure.js';
 
@@ -132,8 +132,7 @@ class ForwardSink implements Sink {
     this.flush();
     this.#closed = true;
     const { control } = this.#views;
-    Atomics.store(control, OutboxSlot.CLOSING, 1);
-    Atomics.notify(control, OutboxSlot.WRITE);
+    markClosing(control);
     // Give the sender the time to deliver what is left, or to spill it.
     const until = Number.isFinite(this.#deadline) ? this.#deadline : Date.now() + CLOSE_WAIT_DEFAULT_MS;
     for (;;) {
