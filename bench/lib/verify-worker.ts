@@ -21,12 +21,18 @@ export interface PartData {
   readonly records: number;
   readonly message: string;
   readonly lines: LineFormat;
+  /**
+   * The processes of a file several of them wrote (JSON lines): each has `workers` workers, and
+   * the record of (pid, worker, i) is counted at key pidIndex * workers + worker. A line with
+   * another pid is not a record of the run.
+   */
+  readonly pids?: readonly number[];
 }
 
 export interface PartCounts {
   readonly lines: number;
   readonly torn: number;
-  /** Copies of record (worker, i) at worker * records + i, up to 255. */
+  /** Copies of record (worker, i) at worker * records + i, up to 255 (worker: the key, with pids). */
   readonly seen: Uint8Array;
   /** Whole records whose i is below that of the worker's previous whole record in this part. */
   readonly outOfOrder: number;
@@ -38,12 +44,13 @@ export interface PartCounts {
 interface Fields {
   worker?: unknown;
   i?: unknown;
+  /** JSON lines only. */
+  pid?: unknown;
 }
 
 interface JsonLine extends Fields {
   level?: unknown;
   time?: unknown;
-  pid?: unknown;
   hostname?: unknown;
   msg?: unknown;
 }
@@ -83,19 +90,22 @@ function textParser(msg: string): (line: string) => Fields | undefined {
   };
 }
 
+/** The integers the fast path keeps. */
+type Kept = 'worker' | 'i' | 'pid';
+
 /**
  * One piece of a line for the fast path: literal bytes; a JSON integer (no sign, no leading
- * zero, at most 15 digits), kept when it is the worker or i; exactly `count` digits; or the
+ * zero, at most 15 digits), kept when it is the worker, i or pid; exactly `count` digits; or the
  * inside of a JSON string with nothing escaped (its closing quote comes next).
  */
 type Step =
   | { readonly kind: 'literal'; readonly bytes: Buffer }
-  | { readonly kind: 'integer'; readonly keep?: 'worker' | 'i' }
+  | { readonly kind: 'integer'; readonly keep?: Kept }
   | { readonly kind: 'digits'; readonly count: number }
   | { readonly kind: 'plain-string' };
 
 const literal = (text: string): Step => ({ kind: 'literal', bytes: Buffer.from(text, 'utf8') });
-const integer = (keep?: 'worker' | 'i'): Step => (keep === undefined ? { kind: 'integer' } : { kind: 'integer', keep });
+const integer = (keep?: Kept): Step => (keep === undefined ? { kind: 'integer' } : { kind: 'integer', keep });
 const digits = (count: number): Step => ({ kind: 'digits', count });
 
 /** `{"level":30,"time":T,"pid":P,"hostname":"H","worker":W,"i":I,"msg":MESSAGE}`: ringlog's, pino's and json-line.ts's key order. */
@@ -104,7 +114,7 @@ function jsonSteps(msg: string): Step[] {
     literal('{"level":30,"time":'),
     integer(),
     literal(',"pid":'),
-    integer(),
+    integer('pid'),
     literal(',"hostname":"'),
     { kind: 'plain-string' },
     literal('","worker":'),
@@ -139,8 +149,8 @@ function textSteps(msg: string): Step[] {
   ];
 }
 
-/** What the last successful fast match kept. */
-const matched = { worker: -1, i: -1 };
+/** What the last successful fast match kept (a text line has no pid: it stays -1). */
+const matched = { worker: -1, i: -1, pid: -1 };
 
 /** True when bytes [from, to) are exactly `steps`; the kept integers are then in `matched`. */
 function matcher(steps: readonly Step[]): (bytes: Buffer, from: number, to: number) => boolean {
@@ -209,7 +219,7 @@ function isIndex(value: unknown, length: number): value is number {
 }
 
 // Last: the module's functions and constants above are all initialized by now.
-const { path, start, end, workers, records, message, lines: format } = workerData as PartData;
+const { path, start, end, workers, records, message, lines: format, pids } = workerData as PartData;
 const text = Buffer.allocUnsafe(end - start);
 const fd = openSync(path, 'r');
 for (let read = 0; read < text.length; ) read += readSync(fd, text, read, text.length - read, start + read);
@@ -217,9 +227,12 @@ closeSync(fd);
 
 const parse = format === 'text' ? textParser(message) : jsonParser(message);
 const fastLine = matcher(format === 'text' ? textSteps(message) : jsonSteps(message));
-const seen = new Uint8Array(workers * records);
-const first = new Int32Array(workers).fill(-1);
-const last = new Int32Array(workers).fill(-1);
+/** With pids: a pid's index among them. */
+const pidIndex = pids === undefined ? undefined : new Map(pids.map((pid, k) => [pid, k]));
+const keys = workers * (pids?.length ?? 1);
+const seen = new Uint8Array(keys * records);
+const first = new Int32Array(keys).fill(-1);
+const last = new Int32Array(keys).fill(-1);
 let lines = 0;
 let torn = 0;
 let outOfOrder = 0;
@@ -230,24 +243,37 @@ for (let from = 0; from < text.length; ) {
   lines++;
   let worker: unknown;
   let i: unknown;
+  let pid: unknown;
   if (fastLine(text, from, to)) {
     worker = matched.worker;
     i = matched.i;
+    pid = matched.pid;
   } else {
     const fields = parse(text.toString('utf8', from, to));
     worker = fields?.worker;
     i = fields?.i;
+    pid = fields?.pid;
   }
   from = to + 1;
   if (!isIndex(worker, workers) || !isIndex(i, records)) {
     torn++;
     continue;
   }
-  const k = worker * records + i;
+  // The worker's key: (pid, worker) with pids, else the worker.
+  let w = worker;
+  if (pidIndex !== undefined) {
+    const p = pidIndex.get(pid as number);
+    if (p === undefined) {
+      torn++;
+      continue;
+    }
+    w = p * workers + worker;
+  }
+  const k = w * records + i;
   if (seen[k]! < 255) seen[k]!++;
-  if (first[worker]! < 0) first[worker] = i;
-  else if (i < last[worker]!) outOfOrder++;
-  last[worker] = i;
+  if (first[w]! < 0) first[w] = i;
+  else if (i < last[w]!) outOfOrder++;
+  last[w] = i;
 }
 const counts: PartCounts = { lines, torn, seen, outOfOrder, first, last };
 parentPort!.postMessage(counts, [seen.buffer, first.buffer, last.buffer]);

@@ -2,6 +2,9 @@
  * Reads a throughput run's file back and counts what arrived: every line must parse (as the
  * pino-shaped JSON line, or the text variant's line) and carry the record's shape; every
  * (worker, i) must appear exactly once, and each worker's records in the order it logged them.
+ * A file written by several processes (the processes scenario: each forwards its lines to one
+ * aggregator) names them with `{ pids }`: a worker is then (pid, worker), and a line whose pid is
+ * not one of them is not a record of the run.
  *
  * Parsing tens of millions of lines is a large part of a full run's time, so a big file is split
  * at line boundaries and its parts are checked in parallel threads (verify-worker.ts), one per
@@ -15,10 +18,10 @@ import type { LineFormat } from '../variants/variant.js';
 import type { PartCounts, PartData } from './verify-worker.js';
 
 export interface Integrity {
-  /** Records logged: workers × records per worker. */
+  /** Records logged: workers × records per worker (× processes, with `pids`). */
   readonly expected: number;
   readonly lines: number;
-  /** Distinct (worker, i) records found whole. */
+  /** Distinct (worker, i) records found whole; with `pids`, distinct (pid, worker, i). */
   readonly intact: number;
   /** Records logged that are not in the file. */
   readonly lost: number;
@@ -37,13 +40,33 @@ export interface Integrity {
 const PART_MIN_BYTES = 8 * 1024 * 1024;
 const VERIFY_WORKER_URL = new URL('./verify-worker.js', import.meta.url);
 
-export async function verifyFile(path: string, workers: number, records: number, message: string, lines: LineFormat = 'json'): Promise<Integrity> {
+export interface VerifyOptions {
+  /**
+   * The processes whose lines the file holds (JSON lines only), each with `workers` workers
+   * numbered from 0: records are then counted per (pid, worker, i).
+   */
+  readonly pids?: readonly number[];
+}
+
+export async function verifyFile(
+  path: string,
+  workers: number,
+  records: number,
+  message: string,
+  lines: LineFormat = 'json',
+  { pids }: VerifyOptions = {},
+): Promise<Integrity> {
+  if (pids !== undefined && lines !== 'json') throw new Error('verifyFile: pids needs JSON lines, which carry the pid');
   const size = statSync(path).size;
   const parts = Math.max(1, Math.min(availableParallelism(), Math.floor(size / PART_MIN_BYTES)));
   const bounds = lineBoundaries(path, size, parts);
   const counts = await Promise.all(
-    bounds.slice(1).map((end, k) => checkPart({ path, start: bounds[k]!, end, workers, records, message, lines })),
+    bounds
+      .slice(1)
+      .map((end, k) => checkPart({ path, start: bounds[k]!, end, workers, records, message, lines, ...(pids === undefined ? {} : { pids }) })),
   );
+  // From here on a worker is a (pid, worker) pair with `pids`: index pidIndex * workers + worker.
+  const keys = workers * (pids?.length ?? 1);
   // A record seen once in each of two parts is one intact record and one duplicate.
   const seen = counts[0]!.seen;
   for (const part of counts.slice(1)) {
@@ -57,16 +80,16 @@ export async function verifyFile(path: string, workers: number, records: number,
   }
   // Order across parts: each part's first record of a worker against the last one before it.
   let outOfOrder = 0;
-  const last = new Int32Array(workers).fill(-1);
+  const last = new Int32Array(keys).fill(-1);
   for (const part of counts) {
     outOfOrder += part.outOfOrder;
-    for (let w = 0; w < workers; w++) {
+    for (let w = 0; w < keys; w++) {
       if (part.first[w]! < 0) continue;
       if (part.first[w]! < last[w]!) outOfOrder++;
       last[w] = part.last[w]!;
     }
   }
-  const expected = workers * records;
+  const expected = keys * records;
   return {
     expected,
     lines: counts.reduce((sum, part) => sum + part.lines, 0),

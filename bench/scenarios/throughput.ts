@@ -96,7 +96,8 @@ export async function run(config: Config): Promise<WorkersResult[]> {
   return results;
 }
 
-async function measureOnce(variant: VariantName, workers: number, records: number, round: number): Promise<Measurement> {
+/** One run of `variant` in a measuring process of its own, its file read back (also the processes scenario's one-process row). */
+export async function measureOnce(variant: VariantName, workers: number, records: number, round: number): Promise<Measurement> {
   return withTempDir(async (dir) => {
     const spec: Spec = { scenario: 'throughput', dir, variant, workers, records };
     // Generous: a slow variant on a busy 2-core machine, never a hang.

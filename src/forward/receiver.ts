@@ -167,8 +167,8 @@ export class Receiver {
     const lineCount = body.readUInt32LE(9);
     const lines = body.subarray(BATCH_HEAD_BYTES);
     if (lines[lines.length - 1] !== NEWLINE) throw new ProtocolError('a BATCH that does not end a line');
-    // Copied: the reader's memory is reused, and the job may wait for room.
-    this.#jobs.push({ connection, seq, flags, lineCount, lines: Buffer.from(lines), offset: 0 });
+    // Not copied: the reader never writes over a body it returned (protocol.ts).
+    this.#jobs.push({ connection, seq, flags, lineCount, lines, offset: 0 });
     connection.queued++;
   }
 
