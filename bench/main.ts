@@ -18,6 +18,7 @@ import * as immediacy from './scenarios/immediacy.js';
 import * as latency from './scenarios/latency.js';
 import * as micro from './scenarios/micro.js';
 import * as overload from './scenarios/overload.js';
+import * as processes from './scenarios/processes.js';
 import * as startup from './scenarios/startup.js';
 import * as throughput from './scenarios/throughput.js';
 
@@ -37,6 +38,7 @@ const results: Partial<Record<ScenarioName, unknown>> = {};
 const failures: string[] = [];
 const SCENARIOS: Record<ScenarioName, (config: Config) => Promise<unknown>> = {
   throughput: throughput.run,
+  processes: processes.run,
   drain: drain.run,
   immediacy: immediacy.run,
   overload: overload.run,
@@ -57,13 +59,15 @@ for (const name of config.scenarios) {
 }
 
 const throughputResults = results.throughput as throughput.WorkersResult[] | undefined;
+const processesResult = results.processes as processes.Result | undefined;
 const targets = checkTargets({
   throughput: throughputResults,
+  processes: processesResult,
   drain: results.drain as drain.Result | undefined,
   latency: results.latency as latency.Result | undefined,
   startup: results.startup as startup.Result | undefined,
 });
-const integrity = ringlogIntegrity(throughputResults);
+const integrity = ringlogIntegrity(throughputResults, processesResult);
 if (integrity.problems.length > 0) failures.push(...integrity.problems);
 
 console.log('\n== targets (ratios from this run)');
@@ -92,8 +96,14 @@ function defaultJsonPath(date: string): string {
   return `${dir}${date.replaceAll(':', '-')}.json`;
 }
 
-/** ringlog (each of its variants) must deliver every record of every throughput run exactly once, whole, in its worker's order. */
-function ringlogIntegrity(all: readonly throughput.WorkersResult[] | undefined): { checked: number; runs: number; problems: string[] } {
+/**
+ * ringlog (each of its variants, and both arrangements of the processes scenario) must deliver
+ * every record of every run exactly once, whole, in its worker's order.
+ */
+function ringlogIntegrity(
+  all: readonly throughput.WorkersResult[] | undefined,
+  forwarded: processes.Result | undefined,
+): { checked: number; runs: number; problems: string[] } {
   let checked = 0;
   let runs = 0;
   const problems: string[] = [];
@@ -110,5 +120,10 @@ function ringlogIntegrity(all: readonly throughput.WorkersResult[] | undefined):
       }
     }
   }
+  for (const m of forwarded?.measurements ?? []) {
+    runs++;
+    checked += m.integrity.expected;
+  }
+  if (forwarded !== undefined) problems.push(...processes.integrityProblems(forwarded));
   return { checked, runs, problems };
 }

@@ -4,7 +4,7 @@
  * results can record the exact configuration next to the measurements.
  */
 
-export const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup'] as const;
+export const SCENARIOS = ['throughput', 'processes', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'] as const;
@@ -16,9 +16,9 @@ export interface Config {
   readonly variants: readonly VariantName[];
   /** Worker counts of the throughput runs. */
   readonly workerCounts: readonly number[];
-  /** Records each worker logs in a throughput run. */
+  /** Records each worker logs in a throughput run, and each producer of the processes scenario. */
   readonly recordsPerWorker: number;
-  /** Throughput runs per (N, variant); the variants alternate within each round. */
+  /** Throughput runs per (N, variant), and processes runs per arrangement; the variants (arrangements) alternate within each round. */
   readonly repeats: number;
   /** Records per case of the drain scenario (the ring is filled, then drained, as often as it takes). */
   readonly drainRecords: number;
@@ -98,8 +98,8 @@ const USAGE = `usage: npm run bench [-- options]
   --only=a,b              scenarios: ${SCENARIOS.join(', ')}
   --variants=a,b          throughput variants: ${VARIANTS.join(', ')} (ringlog is always kept: ratios need it)
   --n=1,4                 worker counts of the throughput runs
-  --m=1000000             records per worker
-  --repeats=3             runs per (N, variant), and per drain case
+  --m=1000000             records per worker (throughput, processes)
+  --repeats=3             runs per (N, variant), per processes arrangement, and per drain case
   --drain-m=1000000       records per drain case
   --overload-ms=10000     how long producers outrun the slow disk
   --json=path             where to write the JSON results

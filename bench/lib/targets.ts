@@ -1,15 +1,16 @@
 /**
- * The goals the project set for ringlog (issue 9, "The consumer is the ceiling"; issue 12, a
- * worker's startup), checked against this run's numbers, so a reader sees at a glance which ones
- * are met. Ratios come from one run (each round's variants ran back to back). A throughput or
- * drain goal is defined for M >= 1,000,000 records per worker and per drain case: shorter runs
- * measure V8's warm-up and the queues' buffering more than steady state, and are marked as
- * indicative.
+ * The goals the project set for ringlog (issue 9, "The consumer is the ceiling"; issue 10, the
+ * aggregator must not become the new ceiling; issue 12, a worker's startup), checked against
+ * this run's numbers, so a reader sees at a glance which ones are met. Ratios come from one run
+ * (each round's variants ran back to back). A throughput, processes or drain goal is defined for
+ * M >= 1,000,000 records per worker and per drain case: shorter runs measure V8's warm-up and the
+ * queues' buffering more than steady state, and are marked as indicative.
  */
 import type { Config, VariantName } from './config.js';
 import type { WorkersResult } from '../scenarios/throughput.js';
 import type { Result as LatencyResult } from '../scenarios/latency.js';
 import { STARTUP_TARGET, type Result as StartupResult } from '../scenarios/startup.js';
+import { PROCESSES_TARGET, type Result as ProcessesResult } from '../scenarios/processes.js';
 import { DRAIN_TARGETS, type DrainCase, type Result as DrainResult } from '../scenarios/drain.js';
 import { fixed, int, table, times } from './format.js';
 
@@ -27,12 +28,13 @@ const TARGET_RECORDS = 1_000_000;
 
 export interface TargetInputs {
   readonly throughput?: readonly WorkersResult[] | undefined;
+  readonly processes?: ProcessesResult | undefined;
   readonly drain?: DrainResult | undefined;
   readonly latency?: LatencyResult | undefined;
   readonly startup?: StartupResult | undefined;
 }
 
-export function checkTargets({ throughput, drain, latency, startup }: TargetInputs): Target[] {
+export function checkTargets({ throughput, processes, drain, latency, startup }: TargetInputs): Target[] {
   const atN = (n: number): WorkersResult | undefined => throughput?.find((r) => r.workers === n);
   const judged = (goal: string, measured: number, display: string, pass: (m: number) => boolean): Target => ({
     goal,
@@ -57,6 +59,7 @@ export function checkTargets({ throughput, drain, latency, startup }: TargetInpu
   const text = atN(4)?.summary['ringlog-text']?.overRinglog ?? NaN;
   const p999 = latency?.ringlog.p999 ?? NaN;
   const start = startup?.ringlogOverPino ?? NaN;
+  const forwarded = processes?.summary.processes.recordsPerSecOverThreads ?? NaN;
   return [
     drainRate('json', 'the JSON line'),
     drainRate('text', 'the text line with asctime'),
@@ -68,6 +71,12 @@ export function checkTargets({ throughput, drain, latency, startup }: TargetInpu
     faster('pino-transports', 4),
     faster('queue-per-record', 6),
     judged('N=4: ringlog-text records/s >= 0.7x ringlog', text, times(text), (m) => m >= 0.7),
+    judged(
+      `processes: 4 processes forwarding to an aggregator, records/s >= ${fixed(PROCESSES_TARGET, 1)}x 1 process x 4 workers`,
+      forwarded,
+      times(forwarded),
+      (m) => m >= PROCESSES_TARGET,
+    ),
     judged(
       `startup: a worker's import + connect() + first info() <= ${fixed(STARTUP_TARGET, 1)}x pino's`,
       start,
@@ -91,7 +100,9 @@ export function formatTargets(config: Config, targets: readonly Target[]): strin
     t.informational === true ? 'info' : t.pass === undefined ? 'not measured' : t.pass ? 'PASS' : 'MISS',
   ]);
   const short = [
-    config.scenarios.includes('throughput') && config.recordsPerWorker < TARGET_RECORDS ? `M=${int(config.recordsPerWorker)}` : undefined,
+    (config.scenarios.includes('throughput') || config.scenarios.includes('processes')) && config.recordsPerWorker < TARGET_RECORDS
+      ? `M=${int(config.recordsPerWorker)}`
+      : undefined,
     config.scenarios.includes('drain') && config.drainRecords < TARGET_RECORDS ? `${int(config.drainRecords)} records per drain case` : undefined,
   ].filter((each) => each !== undefined);
   const caveat =

@@ -87,14 +87,20 @@ function main(argv: readonly string[]): void {
     process.stdout.write(USAGE);
     return;
   }
-  if (positionals.length > 0) quit(Exit.USAGE, `ringlog aggregate: unexpected argument '${positionals[0]}'`, true);
+  if (positionals.length > 0) {
+    quit(Exit.USAGE, `ringlog aggregate: unexpected argument '${positionals[0]}'`, true);
+  }
   if (values.config === undefined || values.config === '') {
     quit(Exit.USAGE, 'ringlog aggregate: --config <file.json> is required', true);
   }
   if (!values.config.toLowerCase().endsWith('.json')) {
-    quit(Exit.USAGE, `ringlog aggregate: --config takes a JSON file (ending in .json); received '${values.config}'`, true);
+    const received = `received '${values.config}'`;
+    quit(Exit.USAGE, `ringlog aggregate: --config takes a JSON file (ending in .json); ${received}`, true);
   }
-  void aggregate(resolve(values.config));
+  aggregate(resolve(values.config)).catch((error: unknown) => {
+    // A bug of ours: say it whole, and end as a start that failed.
+    quit(Exit.START_FAILED, `ringlog aggregate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  });
 }
 
 /** Runs the aggregator of the configuration file at `config`, an absolute path. */
@@ -138,15 +144,8 @@ async function aggregate(config: string): Promise<void> {
         `forwarding processes send to (their forward address), such as "listen": "logs/ringlog.sock"`,
     );
   }
-  // Forwarded lines go to the root sinks (those without `loggers`): without one, they would go nowhere.
+  // Forwarded lines go to the root sinks (options.ts refuses a `listen` without one).
   const into = options.sinks.filter((sink) => sink.loggers.length === 0).map(describeSink);
-  if (into.length === 0) {
-    quit(
-      Exit.USAGE,
-      `ringlog: ${config}: options.sinks has no root sink (one without loggers): an aggregator writes ` +
-        'the lines it receives to its root sinks only',
-    );
-  }
 
   try {
     backend = await createLogBackend(config);

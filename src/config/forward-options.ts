@@ -63,6 +63,9 @@ export function resolveForwardShorthand(value: unknown): ResolvedForward {
 
 /** A socket path: a path that fits sun_path once resolved. */
 export function checkSocketPath(value: unknown, option: string): string {
+  if (process.platform === 'win32') {
+    fail(TypeError, `${option}: forwarding between processes uses Unix sockets, and Windows named pipes are not supported yet`);
+  }
   const path = checkPath(value, option);
   const bytes = Buffer.byteLength(path);
   if (bytes > SOCKET_PATH_MAX_BYTES) {

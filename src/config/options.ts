@@ -160,8 +160,12 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
   const listen = o?.listen === undefined ? undefined : checkSocketPath(o.listen, 'options.listen');
   if (listen !== undefined) {
     outputs.sinks.forEach((sink, index) => {
-      if (sink.forward?.address === listen) fail(TypeError, `options.sinks[${index}].address: ${listen} is this backend's own listen socket; an aggregator cannot forward to itself`);
+      const option = o?.forward !== undefined ? 'options.forward' : `options.sinks[${index}].address`;
+      if (sink.forward?.address === listen) fail(TypeError, `${option}: ${listen} is this backend's own listen socket; an aggregator cannot forward to itself`);
     });
+    if (outputs.sinks.every((sink) => sink.loggers.length > 0)) {
+      fail(TypeError, 'options.listen: forwarded lines are written to the root sinks (those without loggers), and every sink here is attached to loggers; add a root sink');
+    }
   }
   return Object.freeze({
     bufferBytes,

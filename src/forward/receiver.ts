@@ -88,6 +88,8 @@ export class Receiver {
   readonly #jobs: Job[] = [];
   readonly #acks: PendingAck[] = [];
   #writing = false;
+  /** Waiting for the ring to have room: #write() is retried from there, not from each read. */
+  #waiting = false;
   #acking = false;
   #stopped = false;
 
@@ -174,7 +176,7 @@ export class Receiver {
 
   /** Writes queued batches into the ring, in arrival order, until it is full. */
   #write(): void {
-    if (this.#writing) return;
+    if (this.#writing || this.#waiting) return;
     this.#writing = true;
     try {
       const jobs = this.#jobs;
@@ -255,8 +257,10 @@ export class Receiver {
     const control = this.#views.control;
     const head = Atomics.load(control, Slot.HEAD);
     this.#ring.wakeConsumer();
+    this.#waiting = true;
     const wait = Atomics.waitAsync(control, Slot.HEAD, head, WAIT_SLICE_MS);
     const retry = (): void => {
+      this.#waiting = false;
       if (Atomics.load(control, Slot.STATE) === State.CLOSED) return;
       for (const connection of this.#connections) {
         if (connection.queued < QUEUED_PER_CONNECTION && !connection.closed && !this.#stopped) connection.socket.resume();

@@ -35,6 +35,15 @@ import {
   ProtocolError,
 } from './protocol.js';
 import { adoptOrphans, SpillFile } from './spill.js';
+import { writeSync } from 'node:fs';
+
+function stderr(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    // Nowhere left to say it.
+  }
+}
 
 /** What a forward sink is configured with, resolved (config/forward-options.ts). */
 export interface ResolvedForward {
@@ -58,6 +67,7 @@ const BACKOFF_FIRST_MS = 50;
 const BACKOFF_MAX_MS = 2000;
 /** One waitAsync on WRITE, before looking at CLOSING and the stall again. */
 const WAIT_SLICE_MS = 250;
+const IDLE_WAIT_SLICE_MS = 5000;
 /** How long an aggregator may owe acknowledgements once the drainer has closed (exit, close()). */
 const CLOSING_STALL_MS = 1000;
 
@@ -268,7 +278,7 @@ export class Sender {
         }
         this.#spillSendAt = entry.end;
         this.#track({ seq: entry.seq, lines: entry.lines, next: -1, spillEnd: entry.end });
-        this.#send(socket, entry.seq, BatchFlag.REPLAY, entry.lines, entry.bytes);
+        this.#send(socket, entry.seq, entry.flags | (entry.seq <= this.#sentMax ? BatchFlag.REPLAY : 0), entry.lines, entry.bytes);
       }
       if (!this.#spillSent) return;
       this.#spillDone();
@@ -381,7 +391,10 @@ export class Sender {
           this.#maybeSpill();
         }
         this.#checkStall();
-        const wait = Atomics.waitAsync(outbox.control, OutboxSlot.WRITE, write, WAIT_SLICE_MS);
+        // Connected and owed nothing, there is nothing to watch but WRITE, which wakes us: a
+        // long slice, so that an idle process's sender does not wake four times a second.
+        const idle = this.#welcomed && this.#inFlight.length === 0;
+        const wait = Atomics.waitAsync(outbox.control, OutboxSlot.WRITE, write, idle ? IDLE_WAIT_SLICE_MS : WAIT_SLICE_MS);
         if (wait.async) await wait.value;
       }
     };
@@ -420,6 +433,7 @@ export class Sender {
       const write = Atomics.load(outbox.control, OutboxSlot.WRITE);
       let acked = Atomics.load(outbox.control, OutboxSlot.ACKED);
       if (acked === write) return;
+      let spilled = 0;
       if (this.#spill === undefined) {
         this.#spill = SpillFile.create(this.#forward.spillDir, this.session, this.#forward.spillMaxBytes);
         this.#spillSendAt = this.#spill.firstEntry;
@@ -429,7 +443,12 @@ export class Sender {
       while (acked !== write) {
         const entry = entryAt(outbox, acked);
         const bytes = Buffer.from(outbox.buffer, OUTBOX_CONTROL_BYTES + entry.index, entry.bytes);
-        if (this.#spill.append(this.#headSeq, entry.lines, bytes)) this.#count(Stat.SPILLED, entry.lines);
+        // REPLAY only for what may have reached an aggregator: counted as maybeDuplicated there.
+        const flags = this.#headSeq <= this.#sentMax ? BatchFlag.REPLAY : 0;
+        if (this.#spill.append(this.#headSeq, entry.lines, bytes, flags)) {
+          this.#count(Stat.SPILLED, entry.lines);
+          spilled += entry.lines;
+        }
         else {
           this.#lost += entry.lines;
           this.#count(Stat.FORWARD_DROPPED, entry.lines);
@@ -441,6 +460,10 @@ export class Sender {
       this.#sendSeq = this.#headSeq;
       this.#inFlight.length = 0;
       this.#free(acked);
+      // At exit or close, the backend's thread will not print our events any more: say it here.
+      if (spilled > 0 && Atomics.load(outbox.control, OutboxSlot.CLOSING) === 1) {
+        stderr(`ringlog: the aggregator at ${this.#forward.address} is away: ${spilled} lines went to the spill file ${this.#spill.path}, replayed by the next process that forwards there`);
+      }
     } finally {
       this.#draining = false;
     }

@@ -11,7 +11,8 @@
  *
  * ```
  * file:  'RLSPILL1' | session (16 bytes) | entry | entry | ...
- * entry: [line bytes: u32 LE][lines: u32 LE][seq: f64 LE][lines]
+ * entry: [line bytes: u32 LE][lines: u32 LE][seq: f64 LE][flags: u32 LE][lines]
+ * flags: BATCH flags; REPLAY when the batch had been sent before it was spilled
  * ```
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
@@ -19,12 +20,14 @@ import { join } from 'node:path';
 
 const MAGIC = Buffer.from('RLSPILL1');
 const HEADER_BYTES = MAGIC.length + 16;
-export const SPILL_ENTRY_HEAD_BYTES = 16;
+export const SPILL_ENTRY_HEAD_BYTES = 20;
 const NAME = /^(\d+)-([0-9a-f]{32})\.spill(?:\.(\d+))?$/;
 
 export interface SpillEntry {
   readonly seq: number;
   readonly lines: number;
+  /** BATCH flags to send it with. */
+  readonly flags: number;
   readonly bytes: Buffer;
   /** File offset after the entry. */
   readonly end: number;
@@ -76,13 +79,14 @@ export class SpillFile {
   }
 
   /** Appends an entry; false (nothing written) when it would pass the cap. */
-  append(seq: number, lines: number, bytes: Uint8Array): boolean {
+  append(seq: number, lines: number, bytes: Uint8Array, flags = 0): boolean {
     const total = SPILL_ENTRY_HEAD_BYTES + bytes.length;
     if (this.#size + total > this.#maxBytes) return false;
     const head = Buffer.allocUnsafe(SPILL_ENTRY_HEAD_BYTES);
     head.writeUInt32LE(bytes.length, 0);
     head.writeUInt32LE(lines, 4);
     head.writeDoubleLE(seq, 8);
+    head.writeUInt32LE(flags, 16);
     writeFully(this.#fd, head, this.#size);
     writeFully(this.#fd, bytes, this.#size + head.length);
     this.#size += total;
@@ -99,7 +103,7 @@ export class SpillFile {
     if (end > this.#size) return undefined;
     const bytes = Buffer.allocUnsafe(length);
     readFully(this.#fd, bytes, offset + SPILL_ENTRY_HEAD_BYTES);
-    return { seq: head.readDoubleLE(8), lines: head.readUInt32LE(4), bytes, end };
+    return { seq: head.readDoubleLE(8), lines: head.readUInt32LE(4), flags: head.readUInt32LE(16), bytes, end };
   }
 
   close(): void {

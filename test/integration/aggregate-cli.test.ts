@@ -5,7 +5,7 @@
  * And how it refuses: no `listen`, an invalid file, a socket another aggregator has, no command.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,7 +152,7 @@ describe('ringlog aggregate', () => {
   it.each([
     ['an invalid value', { listen: 'agg.sock', bufferSize: '10MB' }, 'options.bufferSize must be a power of two'],
     ['an unknown key', { listen: 'agg.sock', lisen: 'x' }, 'options.lisen is not a known option'],
-    ['no root sink', { listen: 'agg.sock', sinks: [{ type: 'file', path: 'db.log', loggers: ['db'] }] }, 'options.sinks has no root sink'],
+    ['no root sink', { listen: 'agg.sock', sinks: [{ type: 'file', path: 'db.log', loggers: ['db'] }] }, 'options.listen: forwarded lines are written to the root sinks'],
   ])('refuses a file with %s: exit 2, naming the option', (_what, options, message) => {
     const { dir, remove } = tempDir();
     cleanup = remove;
@@ -193,6 +193,24 @@ describe('ringlog aggregate', () => {
     expect(await first.exit).toEqual({ code: 0, signal: null });
     expect(JSON.parse(lines(first.stderr)[1]!)).toMatchObject({ received: COUNT, recordsWritten: COUNT });
     expect(lines(readFileSync(join(dir, 'app.log'), 'utf8'))).toHaveLength(COUNT);
+  });
+
+  it('restarted after a SIGKILL, it replaces the socket file the dead one left', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const socket = join(dir, 'agg.sock');
+    const config = writeConfig(dir, { listen: socket, file: join(dir, 'app.log') });
+    const killed = aggregate(config);
+    await ready(killed);
+    killed.child.kill('SIGKILL');
+    expect(await killed.exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(lstatSync(socket).isSocket()).toBe(true);
+
+    const again = aggregate(config);
+    await ready(again);
+    again.child.kill('SIGTERM');
+    expect(await again.exit).toEqual({ code: 0, signal: null });
+    expect(lines(again.stderr)).toHaveLength(2);
   });
 
   it('prints its usage without arguments and with --help; an unknown command or option exits 2 with it', () => {

@@ -16,7 +16,8 @@ const main = fileURLToPath(new URL('../../dist/bench/main.js', import.meta.url))
 const verifyModule = new URL('../../dist/bench/lib/verify.js', import.meta.url).href;
 type VerifyFile = (typeof import('../../bench/lib/verify.js'))['verifyFile'];
 const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'];
-const SCENARIOS = ['throughput', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup', 'targets'];
+const SCENARIOS = ['throughput', 'processes', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup', 'targets'];
+const ARRANGEMENTS = ['1 process x 4 workers', '4 processes x 1 worker -> aggregator'];
 const DRAIN_CASES = ['json', 'text', 'printf', 'error', 'nested', 'child-per-request'];
 
 interface Integrity {
@@ -35,6 +36,19 @@ interface Results {
     measurements: { variant: string; cpuNsPerRecord: number; integrity?: Integrity }[];
     summary: Record<string, { cpuNsPerRecord: number; cpuOverFloor: number; overRinglog: number }>;
   }[];
+  processes: {
+    producers: number;
+    records: number;
+    measurements: {
+      arrangement: string;
+      recordsPerSec: number;
+      cpuNsPerRecord: number;
+      aggregatorCpuNsPerRecord?: number;
+      integrity: Integrity;
+      forwarders?: { pid: number; cpuNs: number; stats: { forwarded: number; spilled: number } }[];
+    }[];
+    summary: Record<string, { recordsPerSecOverThreads: number; cpuOverThreads: number }>;
+  };
   drain: {
     measurements: { case: string; records: number; linesPerSec: number; nsPerLine: number }[];
     summary: Record<string, { linesPerSec: number; nsPerLine: number; target?: number }>;
@@ -77,6 +91,10 @@ describe('bench --quick', () => {
     // The throughput tables' CPU columns, and the text variant's ratio.
     expect(stdout).toMatch(/^variant +records\/s +ringlog x faster +ns\/call +vs floor +cpu ns\/rec +cpu vs floor /m);
     expect(stdout).toMatch(/^ringlog-text records\/s \/ ringlog's \(JSON\): [\d.]+x/m);
+    // The processes table: a row per arrangement, and B's ratios to A.
+    expect(stdout).toMatch(/^arrangement +records\/s +x 1 process +cpu ns\/rec +cpu x 1 process +aggr\. ns\/rec +aggr\. cores /m);
+    for (const name of ARRANGEMENTS) expect(stdout).toMatch(new RegExp(`^${name} +[\\d,]+ +[\\d.]+x +\\d+ +[\\d.]+x `, 'm'));
+    expect(stdout).toMatch(/^4 processes x 1 worker -> aggregator: [\d.]+x the records\/s of 1 process x 4 workers, [\d.]+x its CPU per record/m);
     // The drain table: a row per case.
     expect(stdout).toMatch(/^case +lines\/s +ns\/line +bytes\/line +target lines\/s$/m);
     for (const name of DRAIN_CASES) expect(stdout).toMatch(new RegExp(`^${name} +[\\d,]+ +\\d+ +\\d+`, 'm'));
@@ -92,6 +110,7 @@ describe('bench --quick', () => {
       'N=4: ringlog records/s >= 4.0x pino-transports',
       'N=4: ringlog records/s >= 6.0x queue-per-record',
       'N=4: ringlog-text records/s >= 0.7x ringlog',
+      'processes: 4 processes forwarding to an aggregator, records/s >= 0.8x 1 process x 4 workers',
       "startup: a worker's import + connect() + first info() <= 0.4x pino's",
     ]) {
       expect(stdout).toMatch(new RegExp(`^${goal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S.* (PASS|MISS)$`, 'm'));
@@ -116,6 +135,21 @@ describe('bench --quick', () => {
       expect(Number.isFinite(summary.ringlog!.cpuOverFloor)).toBe(true);
       expect(Number.isFinite(summary['ringlog-text']!.overRinglog)).toBe(true);
     }
+    // Both arrangements in each of the 2 rounds; B's four forwarding processes each had all their lines acknowledged.
+    expect(results.processes.measurements.map((m) => m.arrangement)).toEqual(['threads', 'processes', 'threads', 'processes']);
+    for (const m of results.processes.measurements) {
+      expect(m.cpuNsPerRecord).toBeGreaterThan(0);
+      expect(m.integrity.intact).toBe(4 * results.processes.records);
+      expect(m.integrity).toMatchObject({ expected: 4 * results.processes.records, lost: 0, duplicate: 0, torn: 0, outOfOrder: 0 });
+    }
+    for (const m of results.processes.measurements.filter((m) => m.arrangement === 'processes')) {
+      expect(m.aggregatorCpuNsPerRecord).toBeGreaterThan(0);
+      expect(m.forwarders).toHaveLength(4);
+      expect(new Set(m.forwarders!.map((f) => f.pid)).size).toBe(4);
+      for (const f of m.forwarders!) expect(f.stats).toMatchObject({ forwarded: results.processes.records, spilled: 0 });
+    }
+    expect(Number.isFinite(results.processes.summary.processes!.recordsPerSecOverThreads)).toBe(true);
+    expect(Number.isFinite(results.processes.summary.processes!.cpuOverThreads)).toBe(true);
     // Every case ran (once in the quick run; its lines were counted in the measuring process, or it failed).
     expect(results.drain.measurements.map((m) => m.case)).toEqual(DRAIN_CASES);
     for (const name of DRAIN_CASES) expect(results.drain.summary[name]!.linesPerSec).toBeGreaterThan(0);
@@ -124,7 +158,7 @@ describe('bench --quick', () => {
     expect(results.micro.tasks).toHaveLength(12);
     expect(results.micro.ringlogDroppedFull).toBe(0);
     expect(results.latency.ringlogDroppedFull).toBe(0);
-    expect(results.targets).toHaveLength(12);
+    expect(results.targets).toHaveLength(13);
     expect(results.targets.filter((t) => t.informational !== true).every((t) => typeof t.pass === 'boolean')).toBe(true);
   }, 120_000);
 });
@@ -137,13 +171,13 @@ describe('bench verifier', () => {
     `{"level":30,"time":1796178559477,"pid":5274,"hostname":"vm","worker":${worker},"i":${i},"msg":"${MESSAGE}"}\n`;
   const text = (worker: number, i: number): string => `2026-12-02 02:22:57,123 root INFO     ${MESSAGE} {"worker":${worker},"i":${i}}\n`;
 
-  async function verify(content: string, workers: number, records: number, lines: 'json' | 'text') {
+  async function verify(content: string, workers: number, records: number, lines: 'json' | 'text', pids?: number[]) {
     const { dir, remove } = tempDir();
     cleanup = remove;
     const path = join(dir, 'app.log');
     writeFileSync(path, content);
     const { verifyFile } = (await import(verifyModule)) as { verifyFile: VerifyFile };
-    return verifyFile(path, workers, records, MESSAGE, lines);
+    return verifyFile(path, workers, records, MESSAGE, lines, pids === undefined ? {} : { pids });
   }
 
   it('counts JSON lines whole, lost, duplicate, torn and out of order; valid lines of another shape are whole too', async () => {
@@ -160,6 +194,21 @@ describe('bench verifier', () => {
       json(1, 2).slice(0, 40), // a last line without its newline
     ].join('');
     expect(await verify(content, 2, 4, 'json')).toEqual({ expected: 8, lines: 9, intact: 5, lost: 3, duplicate: 1, torn: 3, outOfOrder: 1 });
+  });
+
+  it('with pids, counts each (pid, worker) of a file several processes wrote; a line of another pid is not a record', async () => {
+    const from = (pid: number, worker: number, i: number): string => json(worker, i).replace('"pid":5274', `"pid":${pid}`);
+    const content = [
+      from(101, 0, 0),
+      from(202, 0, 0), // the same (worker, i) from another process: its own record, not a duplicate
+      from(202, 0, 1),
+      from(101, 0, 1),
+      from(101, 0, 0), // a duplicate, and out of order for (101, 0)
+      from(303, 0, 2), // a process that is not of the run
+      // Valid JSON of the record, keys in another order: the slow path reads the pid too.
+      `{"msg":"${MESSAGE}","i":2,"worker":0,"pid":202,"level":30,"time":1,"hostname":"vm"}\n`,
+    ].join('');
+    expect(await verify(content, 1, 3, 'json', [101, 202])).toEqual({ expected: 6, lines: 7, intact: 5, lost: 1, duplicate: 1, torn: 1, outOfOrder: 1 });
   });
 
   it('counts text lines of the template, extras exactly { worker, i }', async () => {

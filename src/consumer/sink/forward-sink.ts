@@ -40,14 +40,11 @@ class ForwardSink implements Sink {
   /** Position of the open entry's header (after a wrap filler), valid while #used > 0 or #open. */
   #entry = 0;
   #open = false;
-  /** The filler's position when the open entry wrapped, else -1. */
-  #filler = -1;
+  /** Whether the open entry wrapped, and where its filler is (positions wrap past 2^31: no sentinel value). */
+  #wrapped = false;
+  #filler = 0;
   #used = 0;
   #lines = 0;
-  /** Where reserveLine() put the line, in `lineBuffer`; -1 when it went to the scratch buffer. */
-  #reserved = 0;
-  #scratch: Bytes | undefined;
-  #lineBuffer: Bytes;
   #written = 0;
   #dropped = 0;
   #deadline = Number.POSITIVE_INFINITY;
@@ -56,7 +53,6 @@ class ForwardSink implements Sink {
   constructor(views: OutboxViews, monitor: SinkMonitor | undefined) {
     this.#views = views;
     this.#bytes = bytesOver(views.data);
-    this.#lineBuffer = this.#bytes;
     this.#mask = views.capacity - 1;
     this.#monitor = monitor;
     this.#write = Atomics.load(views.control, OutboxSlot.WRITE);
@@ -78,8 +74,9 @@ class ForwardSink implements Sink {
     return this.#lines;
   }
 
+  /** The outbox's data region: reserveLine() returns an index into it. */
   get lineBuffer(): Bytes {
-    return this.#lineBuffer;
+    return this.#bytes;
   }
 
   setDeadline(deadline: number): void {
@@ -91,36 +88,35 @@ class ForwardSink implements Sink {
   writeLine(line: string): void {
     const length = Buffer.byteLength(line);
     const at = this.#room(length);
-    if (at < 0) return;
+    if (at < 0) {
+      this.#dropped++;
+      return;
+    }
     this.#bytes.buffer.write(line, at, length, 'utf8');
     this.#took(length);
   }
 
   writeBytes(bytes: Bytes, length: number, start = 0): void {
     const at = this.#room(length);
-    if (at < 0) return;
+    if (at < 0) {
+      this.#dropped++;
+      return;
+    }
     copyBytes(bytes, start, this.#bytes, at, length);
     this.#took(length);
   }
 
+  /**
+   * -1 when the bound does not fit an entry (a bound is a worst case: the line itself may well
+   * fit) or there is no room by the deadline: the router then renders the line apart and hands
+   * it to writeBytes(), which takes it or counts it dropped, once.
+   */
   reserveLine(maxBytes: number): number {
-    const at = this.#room(maxBytes);
-    if (at >= 0) {
-      this.#lineBuffer = this.#bytes;
-      this.#reserved = at;
-      return at;
-    }
-    // No room by the deadline: the line is rendered aside and dropped at commitLine().
-    if (this.#scratch === undefined || this.#scratch.u8.length < maxBytes) this.#scratch = bytesOver(new Uint8Array(maxBytes));
-    this.#lineBuffer = this.#scratch;
-    this.#reserved = -1;
-    return 0;
+    return maxBytes > this.#views.maxEntryBytes ? -1 : this.#room(maxBytes);
   }
 
   commitLine(length: number): void {
-    if (this.#reserved < 0) this.#dropped++;
-    else this.#took(length);
-    this.#lineBuffer = this.#bytes;
+    this.#took(length);
   }
 
   flush(): void {
@@ -164,19 +160,19 @@ class ForwardSink implements Sink {
   #room(length: number): number {
     if (this.#closed) throw sinkClosedError('write');
     const { control, capacity, maxEntryBytes } = this.#views;
-    if (length > maxEntryBytes) {
-      this.#dropped++;
-      return -1;
-    }
+    if (length > maxEntryBytes) return -1;
     for (;;) {
       if (this.#open && (this.#used + length > maxEntryBytes || (this.#entry & this.#mask) + ENTRY_HEADER_BYTES + this.#used + length > capacity)) {
-        this.#publish();
+        // An entry with no line yet (a reservation given up) is reopened, never published empty.
+        if (this.#used > 0) this.#publish();
+        else this.#open = false;
       }
       if (!this.#open) {
         // A new entry at the write position, or at 0 behind a filler when the rest is too short.
         const index = this.#write & this.#mask;
-        this.#filler = index + ENTRY_HEADER_BYTES + length > capacity ? this.#write : -1;
-        this.#entry = this.#filler < 0 ? this.#write : (this.#write + (capacity - index)) | 0;
+        this.#wrapped = index + ENTRY_HEADER_BYTES + length > capacity;
+        this.#filler = this.#write;
+        this.#entry = this.#wrapped ? (this.#write + (capacity - index)) | 0 : this.#write;
         this.#open = true;
       }
       const acked = Atomics.load(control, OutboxSlot.ACKED);
@@ -189,7 +185,6 @@ class ForwardSink implements Sink {
       }
       if (Date.now() >= this.#deadline) {
         this.#open = false;
-        this.#dropped++;
         return -1;
       }
       Atomics.wait(control, OutboxSlot.ACKED, acked, ROOM_WAIT_SLICE_MS);
@@ -201,7 +196,7 @@ class ForwardSink implements Sink {
   /** Writes the open entry's header (and filler) and moves WRITE past it: the sender may take it. */
   #publish(): void {
     const { control, data32 } = this.#views;
-    if (this.#filler >= 0) data32[(this.#filler & this.#mask) >> 2] = WRAP;
+    if (this.#wrapped) data32[(this.#filler & this.#mask) >> 2] = WRAP;
     const at = (this.#entry & this.#mask) >> 2;
     data32[at] = this.#used;
     data32[at + 1] = this.#lines;
@@ -210,7 +205,7 @@ class ForwardSink implements Sink {
     this.#used = 0;
     this.#lines = 0;
     this.#open = false;
-    this.#filler = -1;
+    this.#wrapped = false;
     // publish: the entry is whole from here on.
     Atomics.store(control, OutboxSlot.WRITE, this.#write);
     Atomics.notify(control, OutboxSlot.WRITE);

@@ -16,7 +16,8 @@ export interface Sink {
    * For a line rendered in place, so that it is written once, where it is sent from: makes room
    * for `maxBytes` after the buffered bytes (writing them out first if need be) and returns
    * where the line starts in `lineBuffer`. Then `commitLine()` takes it; without that call the
-   * bytes written there are not a line.
+   * bytes written there are not a line. -1: render the line apart and call writeBytes() (the
+   * forward sink, when the bound does not fit one of its entries or it has no room).
    */
   reserveLine(maxBytes: number): number;
   /** The buffer `reserveLine()` made room in; valid until the next call on the sink. */

@@ -209,7 +209,7 @@ describe('listen', () => {
     expectOptionError(() => resolveOptions({ listen: './x/../agg.sock', forward: 'agg.sock' }), TypeError, 'listen');
   });
 
-  it('BUG: with the forward shorthand, the error names options.forward, not a sinks entry the user never wrote', () => {
+  it('with the forward shorthand, the error names options.forward, not a sinks entry the user never wrote', () => {
     const error = expectOptionError(() => resolveOptions({ listen: '/tmp/agg.sock', forward: '/tmp/agg.sock' }), TypeError, '/tmp/agg.sock');
     expect(error.message).not.toContain('options.sinks');
     expect(error.message).toContain('options.forward');
