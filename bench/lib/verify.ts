@@ -136,3 +136,16 @@ async function checkPart(data: PartData): Promise<PartCounts> {
   const [counts] = (await once(worker, 'message')) as [PartCounts];
   return counts;
 }
+
+/** The integrity of several runs together, as the tables report it (without the line count). */
+export function sumIntegrity(runs: readonly Integrity[]): Omit<Integrity, 'lines'> {
+  const sum = (key: Exclude<keyof Integrity, 'lines'>): number => runs.reduce((total, integrity) => total + integrity[key], 0);
+  return {
+    expected: sum('expected'),
+    intact: sum('intact'),
+    lost: sum('lost'),
+    duplicate: sum('duplicate'),
+    torn: sum('torn'),
+    outOfOrder: sum('outOfOrder'),
+  };
+}

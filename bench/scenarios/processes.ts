@@ -29,7 +29,7 @@ import { fixed, int, mib, rounds, table, times } from '../lib/format.js';
 import { maxRssBytes } from '../lib/memory.js';
 import { progress, progressDone } from '../lib/progress.js';
 import { median, medianRatio } from '../lib/stats.js';
-import { verifyFile, type Integrity } from '../lib/verify.js';
+import { sumIntegrity, verifyFile, type Integrity } from '../lib/verify.js';
 import { fileSinkOptions, MESSAGE } from '../variants/variant.js';
 import { measureOnce } from './throughput.js';
 
@@ -302,7 +302,6 @@ function summarize(all: readonly Measurement[]): Record<Arrangement, Arrangement
   const threads = all.filter((m) => m.arrangement === 'threads');
   const summarizeOne = (arrangement: Arrangement): ArrangementSummary => {
     const runs = all.filter((m) => m.arrangement === arrangement);
-    const sum = (key: Exclude<keyof Integrity, 'lines'>): number => runs.reduce((total, m) => total + m.integrity[key], 0);
     const values = (key: 'aggregatorCpuNsPerRecord' | 'aggregatorCores'): number[] => runs.map((m) => m[key] ?? NaN);
     return {
       recordsPerSec: median(runs.map((m) => m.recordsPerSec)),
@@ -318,14 +317,7 @@ function summarize(all: readonly Measurement[]): Record<Arrangement, Arrangement
       aggregatorCpuNsPerRecord: median(values('aggregatorCpuNsPerRecord')),
       aggregatorCores: median(values('aggregatorCores')),
       maxRssBytes: median(runs.map((m) => m.maxRssBytes)),
-      integrity: {
-        expected: sum('expected'),
-        intact: sum('intact'),
-        lost: sum('lost'),
-        duplicate: sum('duplicate'),
-        torn: sum('torn'),
-        outOfOrder: sum('outOfOrder'),
-      },
+      integrity: sumIntegrity(runs.map((m) => m.integrity)),
     };
   };
   return { threads: summarizeOne('threads'), processes: summarizeOne('processes') };

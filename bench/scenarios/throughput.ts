@@ -15,7 +15,7 @@ import { sampleRss, type Memory } from '../lib/memory.js';
 import { Pool } from '../lib/pool.js';
 import { progress, progressDone } from '../lib/progress.js';
 import { median, medianRatio } from '../lib/stats.js';
-import { verifyFile, type Integrity } from '../lib/verify.js';
+import { sumIntegrity, verifyFile, type Integrity } from '../lib/verify.js';
 import { VARIANT_BY_NAME } from '../variants/index.js';
 import { MESSAGE } from '../variants/variant.js';
 
@@ -149,7 +149,6 @@ function summarize(config: Config, all: readonly Measurement[]): Partial<Record<
   for (const variant of config.variants) {
     const runs = of(variant);
     const checked = runs.flatMap((m) => (m.integrity === undefined ? [] : [m.integrity]));
-    const sum = (key: keyof Integrity): number => checked.reduce((total, integrity) => total + integrity[key], 0);
     const overFloor = (key: 'callNs' | 'cpuNsPerRecord'): number =>
       floor.length === 0
         ? NaN
@@ -173,17 +172,7 @@ function summarize(config: Config, all: readonly Measurement[]): Partial<Record<
       cpuOverFloor: overFloor('cpuNsPerRecord'),
       maxRssBytes: median(runs.map((m) => m.maxRssBytes)),
       peakSampledRssBytes: median(runs.map((m) => m.peakSampledRssBytes)),
-      integrity:
-        checked.length === 0
-          ? undefined
-          : {
-              expected: sum('expected'),
-              intact: sum('intact'),
-              lost: sum('lost'),
-              duplicate: sum('duplicate'),
-              torn: sum('torn'),
-              outOfOrder: sum('outOfOrder'),
-            },
+      integrity: checked.length === 0 ? undefined : sumIntegrity(checked),
     };
   }
   return summary;

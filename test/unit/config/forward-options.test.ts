@@ -6,31 +6,11 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../../src/config/options.js';
-import { ErrorCode } from '../../../src/core/errors.js';
 import { OUTBOX_SIZE_DEFAULT, SOCKET_PATH_MAX_BYTES, SPILL_AFTER_DEFAULT_MS, SPILL_MAX_SIZE_DEFAULT } from '../../../src/core/limits.js';
+import { expectOptionError } from '../../support/option-errors.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-function thrown(fn: () => unknown): Error & { code?: unknown } {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(Error);
-    return error as Error & { code?: unknown };
-  }
-  throw new Error('expected a throw');
-}
-
-/** Expects an option error of class `kind` whose message contains each of `parts`. */
-function expectOptionError(fn: () => unknown, kind: typeof TypeError | typeof RangeError, ...parts: string[]): Error {
-  const error = thrown(fn);
-  expect(error).toBeInstanceOf(kind);
-  expect(error.code).toBe(ErrorCode.OPTION);
-  expect(error.message.startsWith('ringlog: ')).toBe(true);
-  for (const part of parts) expect(error.message).toContain(part);
-  return error;
-}
 
 describe('limits', () => {
   it('have the documented defaults', () => {

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../../src/core/errors.js';
 import {
   BUFFER_SIZE_DEFAULT,
   BUFFER_SIZE_MAX,
@@ -17,26 +16,7 @@ import { parseByteSize } from '../../../src/config/byte-sizes.js';
 import { resolveOptions } from '../../../src/config/options.js';
 import type { ResolvedFileOptions } from '../../../src/config/outputs.js';
 import { resolveConnectOptions } from '../../../src/producer/connect-options.js';
-
-/** Runs `fn`, expects it to throw, and returns the error for closer checks. */
-function thrown(fn: () => unknown): Error & { code?: unknown } {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(Error);
-    return error as Error & { code?: unknown };
-  }
-  throw new Error('expected a throw');
-}
-
-/** Expects an option error of class `kind` whose message contains each of `parts`. */
-function expectOptionError(fn: () => unknown, kind: typeof TypeError | typeof RangeError, ...parts: string[]): void {
-  const error = thrown(fn);
-  expect(error).toBeInstanceOf(kind);
-  expect(error.code).toBe(ErrorCode.OPTION);
-  expect(error.message.startsWith('ringlog: ')).toBe(true);
-  for (const part of parts) expect(error.message).toContain(part);
-}
+import { expectOptionError, thrown } from '../../support/option-errors.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
