@@ -52,7 +52,8 @@ export class Consumer {
   #stalledHead = 0;
   #stalledSince = 0;
   readonly #idle = new IdleBackoff();
-  #drainedSinceNap = 0;
+  /** When the loop last looked at the ring (performance.now()): the records a drain finds came since. */
+  #lastLook = 0;
 
   constructor(views: SharedViews, router: Router, closeRetryMs = Number.POSITIVE_INFINITY) {
     this.#ring = new Ring(views);
@@ -97,13 +98,14 @@ export class Consumer {
         this.#router.idle();
       }
       this.#unlock();
+      const now = performance.now();
       if (drained > 0) {
-        // Everything found since the last nap, however many batches it took, says how fast
-        // the producers fill the ring (idle.ts).
-        this.#drainedSinceNap += drained;
-        this.#idle.reset(this.#drainedSinceNap, this.#ring.capacity);
+        const more = drained >= this.#batchBytes || Atomics.load(control, Slot.PRODUCERS_WAITING) > 0;
+        const nap = this.#idle.drained(drained, this.#ring.capacity, now - this.#lastLook, more);
+        this.#lastLook = now;
+        if (nap > 0) this.#ring.nap(nap);
       } else {
-        this.#drainedSinceNap = 0;
+        this.#lastLook = now;
         const nap = this.#idle.next();
         if (nap === SLEEP) this.#ring.awaitCommitted(IDLE_WAIT_MS);
         else this.#ring.nap(nap);
