@@ -139,6 +139,18 @@ export class FrameReader {
   #end = 0;
   /** Whether #buffer is this reader's own (it may append into it) or a chunk the socket gave. */
   #owned = false;
+  /**
+   * Own buffers by their memory, and how many bodies returned from each are still in use (see
+   * release()). A body's bytes are never written over while it is in use; a buffer with none
+   * in use is written into again rather than a new one allocated. Batches span several socket
+   * reads, so most of them are put together here: a fresh buffer for each one (hundreds of KiB)
+   * cost its page faults and the garbage collector's external-memory work every time, the
+   * largest part of the aggregator's receiver thread in the `processes` bench scenario's profile.
+   * Weak: a buffer whose bodies are never released (a handshake's) is simply collected.
+   */
+  readonly #inUse = new WeakMap<ArrayBufferLike, number>();
+  /** An own buffer no body uses any more, kept for the next frame that must be put together. */
+  #spare: Buffer | undefined;
   maxBody: number;
 
   constructor(maxBody: number) {
@@ -153,22 +165,31 @@ export class FrameReader {
   push(chunk: Buffer): void {
     const pending = this.#end - this.#start;
     if (pending === 0) {
+      this.#retire();
       this.#buffer = chunk;
       this.#start = 0;
       this.#end = chunk.length;
+      this.#owned = false;
       return;
     }
     const needed = pending + chunk.length;
-    if (this.#buffer.length - this.#end >= chunk.length && this.#owned) {
-      chunk.copy(this.#buffer, this.#end);
+    const buffer = this.#buffer;
+    if (this.#owned && buffer.length - this.#end >= chunk.length) {
+      chunk.copy(buffer, this.#end);
       this.#end += chunk.length;
       return;
     }
-    const next = Buffer.allocUnsafe(Math.max(needed, Math.min(2 * needed, this.maxBody + FRAME_HEADER_BYTES)));
-    this.#buffer.copy(next, 0, this.#start, this.#end);
-    chunk.copy(next, pending);
-    this.#buffer = next;
-    this.#owned = true;
+    if (this.#owned && buffer.length >= needed && !this.#inUse.has(buffer.buffer)) {
+      // Nothing returned from it is in use: the frame being put together moves to its start.
+      buffer.copyWithin(0, this.#start, this.#end);
+    } else {
+      const next = this.#room(needed);
+      buffer.copy(next, 0, this.#start, this.#end);
+      this.#retire();
+      this.#buffer = next;
+      this.#owned = true;
+    }
+    chunk.copy(this.#buffer, pending);
     this.#start = 0;
     this.#end = needed;
   }
@@ -183,7 +204,38 @@ export class FrameReader {
     if (available < FRAME_HEADER_BYTES + length) return this.#keep();
     const bodyStart = this.#start + FRAME_HEADER_BYTES;
     this.#start = bodyStart + length;
+    const memory = this.#buffer.buffer;
+    if (this.#owned) this.#inUse.set(memory, (this.#inUse.get(memory) ?? 0) + 1);
     return { type, body: this.#buffer.subarray(bodyStart, bodyStart + length) };
+  }
+
+  /**
+   * The caller is done with `body` (returned by next(), or any view of its bytes): its buffer
+   * may be written over once no other body of it is in use. Optional: a body never released
+   * only keeps its buffer from being reused.
+   */
+  release(body: Uint8Array): void {
+    const memory = body.buffer;
+    const inUse = this.#inUse.get(memory);
+    if (inUse === undefined) return;
+    if (inUse > 1) {
+      this.#inUse.set(memory, inUse - 1);
+      return;
+    }
+    this.#inUse.delete(memory);
+    // The current buffer is written into again by push() itself; an earlier one is kept.
+    if (memory !== this.#buffer.buffer) this.#keepSpare(Buffer.from(memory as ArrayBuffer));
+  }
+
+  /** An own buffer for `needed` bytes, with room to grow: the spare when it is large enough. */
+  #room(needed: number): Buffer {
+    const spare = this.#spare;
+    if (spare !== undefined && spare.length >= needed) {
+      this.#spare = undefined;
+      return spare;
+    }
+    // allocUnsafeSlow: memory of its own (not the shared pool), which is what #inUse counts by.
+    return Buffer.allocUnsafeSlow(Math.max(needed, Math.min(2 * needed, this.maxBody + FRAME_HEADER_BYTES)));
   }
 
   /** No whole frame: when nothing at all is left, the next chunk is taken as it comes. */
@@ -191,8 +243,17 @@ export class FrameReader {
     if (this.#start === this.#end) {
       this.#start = 0;
       this.#end = 0;
-      this.#owned = false;
     }
     return undefined;
+  }
+
+  /** #buffer is about to be replaced: an own buffer that nothing uses becomes the spare. */
+  #retire(): void {
+    const buffer = this.#buffer;
+    if (this.#owned && !this.#inUse.has(buffer.buffer)) this.#keepSpare(buffer);
+  }
+
+  #keepSpare(buffer: Buffer): void {
+    if (this.#spare === undefined || this.#spare.length < buffer.length) this.#spare = buffer;
   }
 }

@@ -16,7 +16,8 @@
  */
 import type { Socket } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { Flag, HEADER_BYTES, RecordOffset } from '../record/descriptor.js';
+import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { copyBytes } from '../record/copy.js';
 import { Slot, Stat, State, type SharedViews } from '../ring/layout.js';
 import { NO_SPACE, Ring } from '../ring/ring.js';
 import {
@@ -66,6 +67,8 @@ interface Job {
   readonly flags: number;
   readonly lineCount: number;
   readonly lines: Buffer;
+  /** `lines` for copyBytes. */
+  readonly bytes: Bytes;
   /** How far into `lines` the ring has it. */
   offset: number;
 }
@@ -79,6 +82,8 @@ interface PendingAck {
 
 export class Receiver {
   readonly #views: SharedViews;
+  /** The ring's data region, for copyBytes and the record header. */
+  readonly #bytes: Bytes;
   readonly #ring: Ring;
   readonly #report: (event: PeerEvent) => void;
   /** The longest run of lines one record holds. */
@@ -95,6 +100,7 @@ export class Receiver {
 
   constructor(views: SharedViews, maxRecordBytes: number, report: (event: PeerEvent) => void) {
     this.#views = views;
+    this.#bytes = bytesOver(views.data);
     this.#ring = new Ring(views, maxRecordBytes);
     this.#maxLines = this.#ring.maxPayloadBytes - HEADER_BYTES;
     this.#report = report;
@@ -169,8 +175,8 @@ export class Receiver {
     const lineCount = body.readUInt32LE(9);
     const lines = body.subarray(BATCH_HEAD_BYTES);
     if (lines[lines.length - 1] !== NEWLINE) throw new ProtocolError('a BATCH that does not end a line');
-    // Not copied: the reader never writes over a body it returned (protocol.ts).
-    this.#jobs.push({ connection, seq, flags, lineCount, lines, offset: 0 });
+    // Not copied: the reader writes over a body only after release(), once it is in the ring.
+    this.#jobs.push({ connection, seq, flags, lineCount, lines, bytes: bytesOver(lines), offset: 0 });
     connection.queued++;
   }
 
@@ -195,6 +201,7 @@ export class Receiver {
           if ((job.flags & BatchFlag.REPLAY) !== 0 && job.connection.unknown) Atomics.add(this.#views.stats, Stat.MAYBE_DUPLICATED, 1n);
         }
         jobs.shift();
+        job.connection.reader.release(job.lines);
         this.#acks.push({ connection: job.connection, seq: job.seq, target: this.#ring.end() });
         const connection = job.connection;
         if (--connection.queued < QUEUED_PER_CONNECTION && !connection.closed && !this.#stopped) connection.socket.resume();
@@ -208,7 +215,6 @@ export class Receiver {
   /** Puts the rest of the job's lines into the ring, whole lines per record; false when the ring is full. */
   #commit(job: Job): boolean {
     const lines = job.lines;
-    const data = this.#views.data;
     while (job.offset < lines.length) {
       const rest = lines.length - job.offset;
       let end: number;
@@ -229,14 +235,14 @@ export class Receiver {
       const payload = HEADER_BYTES + end - job.offset;
       const index = this.#ring.claim(payload, threadId);
       if (index === NO_SPACE) return false;
-      const view = new DataView(data.buffer, data.byteOffset + index, HEADER_BYTES);
-      view.setFloat64(RecordOffset.TIME, Date.now(), true);
-      view.setUint32(RecordOffset.THREAD_ID, threadId, true);
-      view.setUint8(RecordOffset.LEVEL, FORWARDED_LEVEL);
-      view.setUint8(RecordOffset.FLAGS, Flag.LINE);
+      const view = this.#bytes.view;
+      view.setFloat64(index + RecordOffset.TIME, Date.now(), true);
+      view.setUint32(index + RecordOffset.THREAD_ID, threadId, true);
+      view.setUint8(index + RecordOffset.LEVEL, FORWARDED_LEVEL);
+      view.setUint8(index + RecordOffset.FLAGS, Flag.LINE);
       // For LINE records, ARG_COUNT holds how many lines the record has (stats count lines).
-      view.setUint16(RecordOffset.ARG_COUNT, Math.min(count, 0xffff), true);
-      data.set(lines.subarray(job.offset, end), index + HEADER_BYTES);
+      view.setUint16(index + RecordOffset.ARG_COUNT, Math.min(count, 0xffff), true);
+      copyBytes(job.bytes, job.offset, this.#bytes, index + HEADER_BYTES, end - job.offset);
       this.#ring.commit(index, payload);
       job.offset = end;
     }

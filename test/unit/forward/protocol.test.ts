@@ -142,6 +142,56 @@ describe('FrameReader', () => {
     );
   });
 
+  it('keeps every body it returned intact until it is released, and reuses the memory of released ones', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frameSpecArb, { minLength: 1, maxLength: 25 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        (specs, points, picks) => {
+          const encoded = specs.map(encode);
+          const stream = Buffer.concat(encoded.flatMap((e) => e.wire));
+          const maxBody = Math.max(...encoded.map((e) => e.expected.body.length));
+          const reader = new FrameReader(maxBody);
+          const held: { body: Buffer; expected: Buffer }[] = [];
+          let read = 0;
+          let pick = 0;
+          for (const chunk of cut(stream, points)) {
+            reader.push(chunk);
+            for (let f = reader.next(); f !== undefined; f = reader.next()) held.push({ body: f.body, expected: encoded[read++]!.expected.body });
+            // Release some held bodies, in any order (the receiver releases in its own order).
+            const releases = held.length === 0 ? 0 : (picks[pick++] ?? 0) % (held.length + 1);
+            for (let k = 0; k < releases; k++) {
+              const [done] = held.splice((picks[pick++] ?? 0) % held.length, 1);
+              expect(done!.body.equals(done!.expected)).toBe(true);
+              reader.release(done!.body);
+            }
+            for (const h of held) expect(h.body.equals(h.expected)).toBe(true);
+          }
+          expect(read).toBe(encoded.length);
+          for (const h of held) expect(h.body.equals(h.expected)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('puts large frames together in one buffer, reused once their bodies are released', () => {
+    const body = Buffer.alloc(300 << 10, 0x61);
+    const wire = frame(FrameType.ACK, body);
+    const reader = new FrameReader(body.length);
+    const memories = new Set<ArrayBufferLike>();
+    for (let round = 0; round < 20; round++) {
+      for (let at = 0; at < wire.length; at += 64 << 10) reader.push(Buffer.from(wire.subarray(at, at + (64 << 10))));
+      const f = reader.next()!;
+      expect(f.body.equals(body)).toBe(true);
+      memories.add(f.body.buffer);
+      reader.release(f.body);
+    }
+    // The first frame put together allocates; later ones write over released memory.
+    expect(memories.size).toBeLessThanOrEqual(2);
+  });
+
   it('reads BATCH heads back: seq, flags, line count and lines', () => {
     const reader = new FrameReader(1 << 16);
     const lines = Buffer.from('a\nbb\nccc\n');
