@@ -25,6 +25,7 @@ export type { BackendError, BackendEvents, BackendStats, LogBackend, RecoverInfo
 export { ErrorCode } from './core/errors.js';
 export type { BackendErrorCode } from './core/errors.js';
 export { connect, Logger } from './producer/logger.js';
+export { destination, type Destination } from './producer/destination.js';
 export type { Bindings, ChildOptions, LogFn } from './producer/logger.js';
 export type { LogHandle } from './producer/handle.js';
 export type { ConnectOptions } from './producer/connect-options.js';

@@ -167,6 +167,32 @@ export class Producer {
     this.#publish(encoder, time, level, flags, argCount);
   }
 
+  /**
+   * Commits `line`, one finished line ending with '\n' (destination.ts makes it so), as a
+   * Flag.LINE record at `level`: the consumer copies it to the sinks as it is. UTF-8 straight
+   * into the claimed frame, as Node writes a string to a file (a lone surrogate becomes U+FFFD).
+   */
+  writeLine(level: number, line: string): void {
+    const time = Date.now();
+    const payloadBytes = HEADER_BYTES + Buffer.byteLength(line, 'utf8');
+    if (payloadBytes > this.#ring.maxPayloadBytes) {
+      // The notice is made in #encoder, which a log call in progress may be filling (pino
+      // called from one of its getters): such a nested write gets an encoder of its own.
+      return this.#emitOversized(this.#walking ? new Encoder() : this.#encoder, level, time, payloadBytes);
+    }
+    const index = this.#claim(payloadBytes);
+    if (index === NO_SPACE) return;
+    const bytes = this.#bytes;
+    const head = bytes.view;
+    head.setFloat64(index + RecordOffset.TIME, time, true);
+    head.setUint32(index + RecordOffset.THREAD_ID, threadId, true);
+    head.setUint8(index + RecordOffset.LEVEL, level);
+    head.setUint8(index + RecordOffset.FLAGS, Flag.LINE);
+    head.setUint16(index + RecordOffset.ARG_COUNT, 0, true);
+    bytes.buffer.write(line, index + HEADER_BYTES, payloadBytes - HEADER_BYTES, 'utf8');
+    this.#ring.commit(index, payloadBytes);
+  }
+
   /** Resolves once every record committed before the call has been handed to the OS. */
   async flush(): Promise<void> {
     const control = this.#control;
