@@ -7,7 +7,7 @@
 export const SCENARIOS = ['throughput', 'processes', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-export const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'] as const;
+export const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'pino-destination', 'floor'] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
 export interface Config {

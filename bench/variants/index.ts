@@ -1,6 +1,7 @@
 /** Every variant by name. Each one's file says what it models; its worker file, what a log call does. */
 import type { VariantName } from '../lib/config.js';
 import { floor } from './floor.js';
+import { pinoDestination } from './pino-destination.js';
 import { pinoTransports } from './pino-transports.js';
 import { queueBatched } from './queue-batched.js';
 import { queuePerRecord } from './queue-per-record.js';
@@ -14,5 +15,6 @@ export const VARIANT_BY_NAME: Readonly<Record<VariantName, Variant>> = {
   'queue-per-record': queuePerRecord,
   'queue-batched': queueBatched,
   'pino-transports': pinoTransports,
+  'pino-destination': pinoDestination,
   floor,
 };

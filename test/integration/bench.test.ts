@@ -15,7 +15,7 @@ const main = fileURLToPath(new URL('../../dist/bench/main.js', import.meta.url))
 /** From dist/: the verifier starts its worker threads from the built .js files. */
 const verifyModule = new URL('../../dist/bench/lib/verify.js', import.meta.url).href;
 type VerifyFile = (typeof import('../../bench/lib/verify.js'))['verifyFile'];
-const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'floor'];
+const VARIANTS = ['ringlog', 'ringlog-64mib', 'ringlog-text', 'queue-per-record', 'queue-batched', 'pino-transports', 'pino-destination', 'floor'];
 const SCENARIOS = ['throughput', 'processes', 'drain', 'immediacy', 'overload', 'micro', 'latency', 'startup', 'targets'];
 const ARRANGEMENTS = ['1 process x 4 workers', '4 processes x 1 worker -> aggregator'];
 const DRAIN_CASES = ['json', 'text', 'printf', 'error', 'nested', 'child-per-request'];
