@@ -12,9 +12,11 @@
  *   {"recordsWritten":10000,...,"received":10000,"duplicates":0,"maybeDuplicated":0}
  *
  * Exit status: 0 closed by a signal; 1 it could not start (another aggregator has the socket, a
- * log file cannot be opened); 2 a usage or configuration error (the message names the option).
- * Trouble while running (a disk, a hostile peer) is the backend's: one line on stderr, written
- * by the backend, and the aggregator goes on.
+ * log file cannot be opened); 2 a usage or configuration error (the message names the option);
+ * 3 the backend stopped writing on its own (its consumer thread kept failing): an aggregator
+ * that writes nothing must end, so that pm2 or systemd starts it again while the forwarding
+ * processes spill. Other trouble while running (a disk, a hostile peer) is the backend's: one
+ * line on stderr, written by the backend, and the aggregator goes on.
  */
 import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,13 +42,14 @@ Options:
   -h, --help                this text
 
 Exit status: 0 closed by a signal; 1 could not start (the socket is taken, a file cannot be
-opened); 2 a usage or configuration error.
+opened); 2 a usage or configuration error; 3 stopped writing (its consumer kept failing).
 `;
 
 const enum Exit {
   OK = 0,
   START_FAILED = 1,
   USAGE = 2,
+  STOPPED = 3,
 }
 
 function say(line: string): void {
@@ -155,6 +158,14 @@ async function aggregate(config: string): Promise<void> {
   // The backend writes its own line on stderr for each episode; the listener only keeps it
   // from being an unhandled 'error' (it never is without one, but this is the contract we rely on).
   backend.on('error', () => {});
+  backend.once('close', () => {
+    if (stopping !== undefined) return;
+    quit(
+      Exit.STOPPED,
+      'ringlog aggregate: the backend stopped writing on its own (its consumer thread kept failing, ' +
+        'as said above); exiting so that a supervisor starts the aggregator again',
+    );
+  });
   if (stopping !== undefined) {
     await stop();
     return;

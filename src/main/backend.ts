@@ -117,6 +117,12 @@ export interface RecoverInfo {
 export interface BackendEvents {
   error: [error: BackendError];
   recover: [info: RecoverInfo];
+  /**
+   * The backend stopped writing for good: after close(), or on its own once it gave up on a
+   * consumer thread that kept failing (the main thread then wrote what was left in the ring).
+   * Later log calls are counted in droppedClosed. Emitted once.
+   */
+  close: [];
 }
 
 export interface LogBackend extends EventEmitter<BackendEvents> {
@@ -334,6 +340,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
+    void this.#done.then(() => this.emit('close'));
     this.#adopt(started);
     process.on('exit', this.#onExit);
     this.#stopSignals = drainOnSignals(() => this.#drainHere('signal'));

@@ -195,6 +195,29 @@ describe('ringlog aggregate', () => {
     expect(lines(readFileSync(join(dir, 'app.log'), 'utf8'))).toHaveLength(COUNT);
   });
 
+  it('exits 3 when its backend stops writing on its own (a consumer that keeps failing), so that a supervisor starts it again', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    const socket = join(dir, 'agg.sock');
+    const config = writeConfig(dir, { listen: socket, file: join(dir, 'app.log') });
+    const env = { ...process.env, RINGLOG_INTERNAL_TEST_FAULT: 'throw-always' };
+    const aggregator = track(spawn(process.execPath, [bin, 'aggregate', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env }));
+    await ready(aggregator);
+    // A forwarder that keeps logging: each batch it sends makes a flush, which throws, every time.
+    const script = join(dir, 'steady.mjs');
+    writeFileSync(
+      script,
+      `import { createLogBackend } from ${JSON.stringify(index)};
+      const log = (await createLogBackend({ forward: process.argv[2] })).logger('worker');
+      let i = 0;
+      setInterval(() => { for (let k = 0; k < 100; k++) log.info({ i: i++ }, 'tick'); }, 5);`,
+    );
+    track(fork(script, [socket], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
+    expect(await aggregator.exit).toEqual({ code: 3, signal: null });
+    expect(aggregator.stderr).toMatch(/giving up on it: the main thread writes what is left in the ring and closes the backend\n/);
+    expect(aggregator.stderr).toMatch(/\nringlog aggregate: the backend stopped writing on its own .*; exiting so that a supervisor starts the aggregator again\n$/);
+  });
+
   it('restarted after a SIGKILL, it replaces the socket file the dead one left', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;

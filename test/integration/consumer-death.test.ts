@@ -33,6 +33,8 @@ describe('the consumer thread fails', () => {
     ]);
     expect(stderr).toMatch(/^ringlog: the consumer thread failed: Error: injected consumer fault at flush 3/);
     expect(stderr).toMatch(/\nringlog: restarting it \(crash 1 of at most 4 in a row\)\n$/);
+    // Restarted, not stopped: 'close' comes once, from close().
+    expect(result.closed).toEqual({ beforeClose: 0, total: 1 });
   });
 
   it('it dies abruptly in a write: the main thread restarts it; the ring is drained by the new thread, the batch in flight is counted', () => {
@@ -86,6 +88,8 @@ describe('the consumer thread fails', () => {
     expect(errors.every((event) => event.code === 'ERR_RINGLOG_CONSUMER')).toBe(true);
     expect(stderr.match(/^ringlog: restarting it/gm)).toHaveLength(3);
     expect(stderr).toMatch(/\nringlog: giving up on it: the main thread writes what is left in the ring and closes the backend\n$/);
+    // The backend closed on its own: 'close' says so, once, before the app's close().
+    expect(result.closed).toEqual({ beforeClose: 1, total: 1 });
   });
 
   it('it keeps dying abruptly: restarted three times, then the main thread writes what is left and closes', () => {
@@ -100,5 +104,6 @@ describe('the consumer thread fails', () => {
     expect(stderr.match(/^ringlog: the consumer thread died \(exit code 70\); restarting it/gm)).toHaveLength(3);
     expect(stderr).toMatch(/died \(exit code 70\); the main thread writes what is left in the ring and closes the backend\n$/);
     expect(result.events).toHaveLength(4);
+    expect(result.closed).toEqual({ beforeClose: 1, total: 1 });
   });
 });
