@@ -15,7 +15,7 @@
  * flags: BATCH flags; REPLAY when the batch had been sent before it was spilled
  * ```
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 const MAGIC = Buffer.from('RLSPILL1');
@@ -155,13 +155,30 @@ export function adoptOrphans(dir: string): SpillFile[] {
     const taken = join(dir, `${match[1]}-${match[2]}.spill.${process.pid}`);
     try {
       renameSync(join(dir, name), taken);
-      const file = SpillFile.adopt(taken, Number.MAX_SAFE_INTEGER);
-      if (file !== undefined) adopted.push(file);
     } catch {
       // Another process took it first.
+      continue;
+    }
+    try {
+      const file = SpillFile.adopt(taken, Number.MAX_SAFE_INTEGER);
+      if (file !== undefined) adopted.push(file);
+      else setAside(taken);
+    } catch {
+      // Unreadable now (permissions, a failing disk): left as taken, for a later start.
     }
   }
   return adopted;
+}
+
+/**
+ * A taken file without a spill header is not replayed, and must not be taken again at every
+ * start: shorter than the header, it is what a process that died while creating it left (it
+ * holds no entry: the header is written first), and is deleted; anything else is renamed
+ * `<name>.corrupt`, out of the way and kept for whoever wants to look.
+ */
+function setAside(path: string): void {
+  if (statSync(path).size < HEADER_BYTES) unlinkSync(path);
+  else renameSync(path, `${path}.corrupt`);
 }
 
 function isRunning(pid: number): boolean {

@@ -247,6 +247,19 @@ describe('adoptOrphans', () => {
     expect(readdirSync(dir).sort()).toEqual([...names].sort());
   });
 
+  it('sets aside a taken file without a spill header: deleted when shorter than one, renamed .corrupt otherwise', () => {
+    const [dead1, dead2] = deadPids(2) as [number, number];
+    // A process that died while creating its file left a few bytes; something else took the name.
+    writeFileSync(join(dir, `${dead1}-${SESSION}.spill`), Buffer.from('RLSP'));
+    writeFileSync(join(dir, `${dead2}-${OTHER}.spill`), Buffer.alloc(4096, 0x41));
+    expect(adoptOrphans(dir)).toEqual([]);
+    const corrupt = `${dead2}-${OTHER}.spill.${process.pid}.corrupt`;
+    expect(readdirSync(dir)).toEqual([corrupt]);
+    // Not taken again by the next start.
+    expect(adoptOrphans(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual([corrupt]);
+  });
+
   it('finds nothing in a directory that does not exist', () => {
     expect(adoptOrphans(join(dir, 'missing'))).toEqual([]);
   });
