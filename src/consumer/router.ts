@@ -125,8 +125,9 @@ export class Router {
 
   /**
    * A line the producer finished (Flag.LINE, only asked for when names route nothing and every
-   * sink writes JSON lines), or whole lines an aggregator received from another process (their
-   * count in ARG_COUNT): copied to every root sink whose level it meets, whatever its format.
+   * sink writes JSON lines), a line pino wrote through destination() (whatever the sinks), or
+   * whole lines an aggregator received from another process (their count in ARG_COUNT): copied
+   * to every root sink whose level it meets, whatever its format.
    * Returns lines times sinks. One that does not end its line is counted as failed.
    */
   #writeFinished(bytes: Bytes, index: number, length: number): number {

@@ -24,8 +24,8 @@ import { Producer } from './producer.js';
 
 /**
  * The level byte of a line whose level cannot be read (`formatters.level` renaming the key, a
- * custom label, a line that is not pino's): fatal's, above every sink's level, so that a line
- * is never filtered out for a reason its writer cannot see. Sinks at `silent` still take none.
+ * custom label, a line that is not pino's): fatal's, which no sink's level is above, so that a
+ * line is never filtered out for a reason its writer cannot see. Sinks at `silent` take none.
  */
 export const UNKNOWN_LINE_LEVEL = LEVELS.fatal;
 
@@ -45,7 +45,8 @@ export class Destination extends EventEmitter {
   readonly #producer: Producer;
   /** Lines below every root sink's level are written nowhere, so they are not committed. */
   readonly #floor: number;
-  #ended = false;
+  /** end(): 'ending' until the lines written before it are in the file, then 'closed'. */
+  #state: 'open' | 'ending' | 'closed' = 'open';
 
   /** @internal Use `destination(handle)`. */
   constructor(producer: Producer) {
@@ -111,10 +112,15 @@ export class Destination extends EventEmitter {
     if (cb !== undefined && typeof cb !== 'function') {
       fail(TypeError, `destination.end(cb): cb must be a function or undefined; received ${show(cb)}`);
     }
+    if (this.#state === 'closed') {
+      if (cb !== undefined) queueMicrotask(cb);
+      return this;
+    }
     if (cb !== undefined) this.once('close', cb);
-    if (this.#ended) return this;
-    this.#ended = true;
+    if (this.#state === 'ending') return this;
+    this.#state = 'ending';
     void this.#producer.flush().then(() => {
+      this.#state = 'closed';
       this.emit('finish');
       this.emit('close');
     });

@@ -212,6 +212,9 @@ describe("the contract pino relies on", () => {
     await flushed;
     await ended;
     expect(events).toEqual(['finish', 'close']);
+    // Once closed, end(cb) calls back without emitting again.
+    await new Promise<void>((resolve) => dest.end(() => resolve()));
+    expect(events).toEqual(['finish', 'close']);
     expect(() => dest.flushSync()).not.toThrow();
   });
 
