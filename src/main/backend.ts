@@ -92,6 +92,12 @@ export interface BackendStats {
    * an earlier aggregator may have written before it died unacknowledged: possible duplicates.
    */
   readonly maybeDuplicated: number;
+  /**
+   * Bytes of the ring claimed and not yet drained, as of the call: a gauge, not a counter. Beside
+   * `bufferSize` it says how full the ring runs (a ring often near full makes producers wait or,
+   * with onFull 'drop', drop: a larger bufferSize absorbs longer bursts).
+   */
+  readonly bufferUsed: number;
 }
 
 /** What the backend's 'error' event carries. */
@@ -292,6 +298,8 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly #modules: LoadedModules;
   readonly #buffer: SharedArrayBuffer;
   readonly #views: SharedViews;
+  /** For stats().bufferUsed. */
+  readonly #ring: Ring;
   readonly #compressor: Compressor | undefined;
   readonly #outboxes: readonly (SharedArrayBuffer | undefined)[];
   readonly #forwarding: Forwarding | undefined;
@@ -335,6 +343,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     this.#compressor = compressor;
     this.#buffer = buffer;
     this.#views = viewShared(buffer);
+    this.#ring = new Ring(this.#views);
     this.bufferSize = options.bufferBytes;
     this.handle = handleFor(options, buffer);
     this.#done = new Promise((resolve) => {
@@ -386,6 +395,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       received: Number(Atomics.load(stats, Stat.RECEIVED)),
       duplicates: Number(Atomics.load(stats, Stat.DUPLICATES)),
       maybeDuplicated: Number(Atomics.load(stats, Stat.MAYBE_DUPLICATED)),
+      bufferUsed: this.#ring.used(),
     };
   }
 

@@ -195,6 +195,14 @@ export class Ring {
     }
   }
 
+  /** Bytes claimed and not yet released, as of one instant: how full the ring is. */
+  used(): number {
+    this.#snapshot();
+    const distance = this.#distance;
+    // A sealed ring's TAIL stands a capacity and SEAL_DISTANCE past its last claim (seal()).
+    return distance > this.capacity ? distance - this.capacity - SEAL_DISTANCE : distance;
+  }
+
   // ---- consumer side -------------------------------------------------------------------------
 
   head(): number {

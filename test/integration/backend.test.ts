@@ -122,9 +122,16 @@ describe('createLogBackend', () => {
     const backend = await createLogBackend({ bufferSize: '64KiB', file });
     const loggers = [0, 1].map(() => new Worker(new URL('../../dist/test/fixtures/loop-worker.js', import.meta.url), { workerData: { log: backend.handle } }));
     await Promise.all(loggers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
+    // Two threads logging as fast as they can: the ring runs full, and never past its size.
+    const used: number[] = [];
+    for (let i = 0; i < 20; i++, await new Promise((resolve) => setTimeout(resolve, 5))) used.push(backend.stats().bufferUsed);
+    expect(Math.max(...used)).toBeGreaterThan(0);
+    expect(Math.max(...used)).toBeLessThanOrEqual(64 * 1024);
     const stats = await backend.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const droppedAfter = backend.stats().droppedClosed;
+    // Sealed and drained: nothing is claimed and not drained, whatever the threads still try.
+    expect(backend.stats().bufferUsed).toBe(0);
     await Promise.all(loggers.map((worker) => worker.terminate()));
 
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { seq: number; thread: number });

@@ -221,6 +221,24 @@ describe('seal', () => {
     expect(ring.claim(0, 1)).toBe(NO_SPACE);
   });
 
+  it('used(): the bytes claimed and not released, open or sealed, across the cursor wrap', () => {
+    const { ring, views } = makeRing(256, 0xffff_ffe0 | 0);
+    expect(ring.used()).toBe(0);
+    put(ring, views, 40, 1);
+    // 32 bytes of padding to the end of the data region, then the frame at index 0.
+    expect(ring.used()).toBe(32 + frameBytes(40));
+    ring.seal();
+    expect(ring.used()).toBe(32 + frameBytes(40));
+    ring.release(readAll(ring).consumed);
+    expect(ring.used()).toBe(0);
+  });
+
+  it('used() of a full ring is its capacity', () => {
+    const { ring, views } = makeRing(256);
+    for (let i = 0; i < 8; i++) put(ring, views, 24, i);
+    expect(ring.used()).toBe(256);
+  });
+
   it('an unsealed ring is not sealed, even when full', () => {
     const { ring, views } = makeRing(256);
     for (let i = 0; i < 8; i++) put(ring, views, 24, i);
