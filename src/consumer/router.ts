@@ -119,6 +119,12 @@ export class Router {
    * returns how many did. A record that cannot be rendered is counted (see takeFailed()).
    */
   write(bytes: Bytes, index: number, length: number): number {
+    // No record is shorter than its header: a frame the ring found damaged (ring.ts DAMAGED), or
+    // bytes of another format. Its level and flags would be the next frame's bytes: not read.
+    if (length < HEADER_BYTES) {
+      this.#failed++;
+      return 0;
+    }
     if (length > HEADER_BYTES && (bytes.u8[index + RecordOffset.FLAGS]! & Flag.LINE) !== 0) return this.#writeFinished(bytes, index, length);
     return this.#only === undefined ? this.#writeRouted(bytes, index, length) : this.#writeOnly(this.#only, bytes, index, length);
   }

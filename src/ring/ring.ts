@@ -24,6 +24,22 @@
  * Cursors are 32-bit byte positions that wrap every 4 GiB of traffic: differences are taken
  * with `| 0`, which is exact while the capacity stays below 2^31 (it is at most 1 GiB), and
  * `position & mask` is the index because the capacity is a power of two dividing 2^32.
+ *
+ * Damaged headers. Any thread can write anywhere in the buffer (a bug, a stray write, a producer
+ * of another ringlog version), so the consumer checks each committed length against what a claim
+ * can make before it trusts it: at least a frame header, within the data region and within the
+ * claims (below TAIL). So no length makes it read outside the ring or move HEAD past TAIL, and a
+ * payload is at most the capacity, which bounds what the consumer allocates for one. (Record
+ * frames are at most capacity / 8, but claim() leaves that limit to producers, and a skipped
+ * dead claim may be longer: see `unblock()`.) A frame that fails is visited as an empty
+ * payload, which no record is, so the consumer counts it as failed, and the read goes on from
+ * the next place a frame is known to start: the start of the data region (frames never cross
+ * its end) or the end of the claims, whichever comes first. The records in between are lost with it; a producer still
+ * writing one of them writes into space given back (this is the price of not stalling). A
+ * positive length at or past the end of the claims is a stray write into free space, not a
+ * frame: it is not read, and the next claim there writes over it. What no check can tell: a
+ * stray write that forges a plausible header (its frame is read as a record, and the decoder
+ * and renderers count what does not parse), or one that marks a frame as padding (skipped).
  */
 import { Slot, type SharedViews } from './layout.js';
 
@@ -46,8 +62,15 @@ export function frameBytes(payloadBytes: number): number {
   return (FRAME_HEADER_BYTES + payloadBytes + ALIGN_MASK) & ~ALIGN_MASK;
 }
 
-/** Consumer's per-frame callback: where the payload is in `views.data`, its size, its claimer. */
+/**
+ * Consumer's per-frame callback: where the payload is in `views.data`, its size, its claimer.
+ * A size of DAMAGED (0: no record is empty) stands for a frame whose header cannot be right
+ * (see the header), whose bytes are not to be read.
+ */
 export type FrameVisitor = (payloadIndex: number, payloadBytes: number, producerId: number) => void;
+
+/** The payload size `read()` visits a damaged frame with. */
+export const DAMAGED = 0;
 
 export class Ring {
   readonly capacity: number;
@@ -217,18 +240,39 @@ export class Ring {
   read(visit: FrameVisitor, maxBytes: number): number {
     const data32 = this.#data32;
     const mask = this.#mask;
+    const capacity = this.capacity;
     const head = Atomics.load(this.#control, Slot.HEAD);
     // Never more than one lap: in a ring full of committed frames, the frame after the last
     // one read is the first one again (it is zeroed only on release).
-    const limit = Math.min(maxBytes, this.capacity);
+    const limit = Math.min(maxBytes, capacity);
+    // How far the claims went past HEAD, as of the last look at TAIL: read once a batch, and
+    // again only when a frame seems to end past it (records committed since). Every committed
+    // frame lies below TAIL, so `consumed` never passes it and release() never moves HEAD
+    // past TAIL, whatever a header says.
+    let claimed = 0;
     let consumed = 0;
     while (consumed < limit) {
       const index = (head + consumed) & mask;
       const length = Atomics.load(data32, index >> 2);
       if (length <= 0) break;
       const producerId = data32[(index >> 2) + 1]!;
-      if (producerId !== PADDING) visit(index + FRAME_HEADER_BYTES, length - FRAME_HEADER_BYTES, producerId);
-      consumed += (length + ALIGN_MASK) & ~ALIGN_MASK;
+      // `length <= capacity - index` is the aligned frame fitting before the end (the room is a
+      // multiple of 8), and keeps the alignment below from overflowing an int32 (2^31 - 1 would).
+      const fits = length >= FRAME_HEADER_BYTES && length <= capacity - index;
+      let frame = fits ? (length + ALIGN_MASK) & ~ALIGN_MASK : FRAME_HEADER_BYTES;
+      if (consumed + frame > claimed) {
+        claimed = (this.end() - head) | 0;
+        // A positive length where nothing is claimed: a stray write into free space, not a frame.
+        if (consumed >= claimed) break;
+      }
+      if (!fits || consumed + frame > claimed) {
+        // A length no claim makes (see the header): count it, and go on where a frame starts.
+        frame = Math.min(capacity - index, claimed - consumed);
+        visit(index + FRAME_HEADER_BYTES, DAMAGED, producerId);
+      } else if (producerId !== PADDING) {
+        visit(index + FRAME_HEADER_BYTES, length - FRAME_HEADER_BYTES, producerId);
+      }
+      consumed += frame;
     }
     return consumed;
   }
@@ -309,6 +353,9 @@ export class Ring {
     let skip: number;
     if (length < 0) {
       skip = -length;
+      // A "being written" length no claim makes (a stray write; -2^31 would even stay negative
+      // once stored): skip to where a frame is known to start, as read() does.
+      if (!(skip >= FRAME_HEADER_BYTES && skip <= this.capacity - index && skip <= pending)) skip = Math.min(this.capacity - index, pending);
     } else {
       const end = Math.min(this.capacity, index + pending);
       let next = index + FRAME_HEADER_BYTES;
@@ -325,10 +372,13 @@ export class Ring {
     return this.#distance > this.capacity;
   }
 
-  /** True when a committed frame waits at HEAD. */
+  /**
+   * True when a committed frame waits at HEAD. A positive length at HEAD when nothing is claimed
+   * is a stray write, not a frame: read() leaves it, so the consumer may sleep on it.
+   */
   hasCommitted(): boolean {
-    const index = Atomics.load(this.#control, Slot.HEAD) & this.#mask;
-    return Atomics.load(this.#data32, index >> 2) > 0;
+    const head = Atomics.load(this.#control, Slot.HEAD);
+    return Atomics.load(this.#data32, (head & this.#mask) >> 2) > 0 && this.end() !== head;
   }
 
   /**
