@@ -127,10 +127,11 @@ export class JsonLineRenderer extends ValueRenderer {
       this.wrote = true;
       p = this.fields(p + 5, this.u32(p + 1));
     }
-    if (p !== end) return NOT_RENDERED;
+    if (p !== end || this.malformed) return NOT_RENDERED;
     if (msgStart >= 0) {
       this.put(MSG_KEY, 0, MSG_KEY.length);
       this.jsonString(msgStart, msgBytes);
+      if (this.malformed) return NOT_RENDERED;
     }
     out[this.at++] = 0x7d;
     out[this.at++] = 0x0a;
@@ -157,6 +158,8 @@ export class JsonLineRenderer extends ValueRenderer {
 
   /** Keeps the rendering of the context `[from, to)`, written from `renderedAt`, for the next records. */
   #remember(from: number, to: number, renderedAt: number): void {
+    // Not UTF-8: this record goes the general way, and so must the next ones of this context.
+    if (this.malformed) return;
     const entry = this.#contexts.replace(this.src, from, to - from);
     if (entry === undefined) return;
     const renderedLength = this.at - renderedAt;

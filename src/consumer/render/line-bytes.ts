@@ -34,8 +34,9 @@ const SHORT_TEXT_ESCAPES: Readonly<Record<number, string>> = { 9: 't', 10: 'n', 
 
 /**
  * Per byte, a bit (1 << escaping) for each escaping that copies it as it is. The others are
- * looked at (`#escapeAt`): C2 may start a C1 control, E2 U+2028/9, EF U+FFFD; a byte that starts
- * none of them, or has no escape, is copied as well. One table for the three, a module
+ * looked at (`#escapeAt`): every byte from 0x80, which starts a character to check (C2 may start
+ * a C1 control, E2 U+2028/9, EF U+FFFD) or is not UTF-8; a byte that has no escape is copied as
+ * well. One table for the three, a module
  * constant, rather than one passed in per escaping: the loops over a string's bytes, the
  * hottest of a renderer, then index a table V8 knows.
  */
@@ -46,7 +47,7 @@ const ESCAPES: readonly (readonly (Uint8Array | undefined)[])[] = [JSON_ESCAPING
   const controls = escaping !== JSON_ESCAPING;
   const bit = 1 << escaping;
   for (let byte = 0x20; byte < 256; byte++) {
-    const special = byte === 0xe2 || (json && (byte === QUOTE || byte === BACKSLASH || byte === 0xef)) || (controls && (byte === 0x7f || byte === 0xc2));
+    const special = byte >= 0x80 || (json && (byte === QUOTE || byte === BACKSLASH)) || (controls && byte === 0x7f);
     if (!special) PLAIN[byte]! |= bit;
   }
   const hex = (code: number): string => code.toString(16).padStart(2, '0');
@@ -76,6 +77,13 @@ export abstract class LineWriter {
   #outFor: Uint8Array | undefined = undefined;
   /** Set by `#escapeAt()` when it copied U+FFFD (EF BF BD), what a lone surrogate turns into. */
   protected replaced = false;
+  /**
+   * Set by `#escapeAt()` when a string of the record is not well-formed UTF-8, which no producer
+   * writes (Buffer#write makes U+FFFD of a lone surrogate): bytes damaged in the ring. The line
+   * is then not the formatter's (its decoder reads U+FFFD there) nor UTF-8, so the renderer
+   * leaves the record to the general formatter. Cleared by `begin()`.
+   */
+  protected malformed = false;
   /** How this line escapes its JSON strings (JSON_ESCAPING or SAFE_JSON_ESCAPING), and its bit in PLAIN. */
   readonly #json: Escaping;
   readonly #jsonPlain: number;
@@ -98,6 +106,7 @@ export abstract class LineWriter {
     this.src = source.u8;
     this.view = view;
     this.end = index + length;
+    this.malformed = false;
     if (out !== this.#outFor) this.#viewLine(out);
     this.out = out;
     this.at = start;
@@ -250,34 +259,62 @@ export abstract class LineWriter {
 
   /**
    * Writes the byte at `i` of a string ending at `end`, one that `escaping` does not copy as it
-   * is: its escape, or that of the character it starts, or the byte. Returns the index of the
-   * character's last byte. Notes U+FFFD in `replaced`.
+   * is: its escape, or that of the character it starts, or the character. Returns the index of
+   * the character's last byte. Notes U+FFFD in `replaced`, and a byte that starts no
+   * well-formed UTF-8 character in `malformed` (it is copied, and the line not used).
    */
   #escapeAt(i: number, end: number, escaping: Escaping): number {
     const src = this.src;
     const byte = src[i]!;
-    const escapes = ESCAPES[escaping]!;
-    let escape: Uint8Array | undefined;
-    let last = i;
-    if (byte === 0xc2) {
-      const next = i + 1 < end ? src[i + 1]! : 0;
-      if (next >= 0x80 && next <= 0x9f) {
-        escape = escapes[next];
-        last = i + 1;
-      }
-    } else if (byte === 0xe2) {
-      if (i + 2 < end && src[i + 1] === 0x80 && (src[i + 2] === 0xa8 || src[i + 2] === 0xa9)) {
-        escape = src[i + 2] === 0xa8 ? LINE_SEPARATOR : PARAGRAPH_SEPARATOR;
-        last = i + 2;
-      }
-    } else if (byte === 0xef) {
-      if (i + 2 < end && src[i + 1] === 0xbf && src[i + 2] === 0xbd) this.replaced = true;
-    } else {
-      escape = escapes[byte];
-    }
+    if (byte >= 0x80) return this.#character(i, end, escaping);
+    const escape = ESCAPES[escaping]![byte];
     const out = this.out;
     let at = this.at;
     if (escape === undefined) out[at++] = byte;
+    else for (let k = 0; k < escape.length; k++) out[at++] = escape[k]!;
+    this.at = at;
+    return i;
+  }
+
+  /**
+   * The character whose UTF-8 starts with the byte at `i` (from 0x80), checked as the Unicode
+   * standard's table 3-7 of well-formed sequences has it: the lead byte says how many
+   * continuation bytes (0x80-0xBF) follow, and the first of them is narrower after E0 and F0
+   * (no overlong forms), ED (no surrogates) and F4 (nothing past U+10FFFF).
+   */
+  #character(i: number, end: number, escaping: Escaping): number {
+    const src = this.src;
+    const byte = src[i]!;
+    const b1 = i + 1 < end ? src[i + 1]! : 0;
+    let last = -1;
+    if (byte >= 0xc2 && byte <= 0xdf) {
+      if (b1 >= 0x80 && b1 <= 0xbf) last = i + 1;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      const b2 = i + 2 < end ? src[i + 2]! : 0;
+      if (b1 >= (byte === 0xe0 ? 0xa0 : 0x80) && b1 <= (byte === 0xed ? 0x9f : 0xbf) && b2 >= 0x80 && b2 <= 0xbf) last = i + 2;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      const b2 = i + 2 < end ? src[i + 2]! : 0;
+      const b3 = i + 3 < end ? src[i + 3]! : 0;
+      if (b1 >= (byte === 0xf0 ? 0x90 : 0x80) && b1 <= (byte === 0xf4 ? 0x8f : 0xbf) && b2 >= 0x80 && b2 <= 0xbf && b3 >= 0x80 && b3 <= 0xbf) last = i + 3;
+    }
+    const out = this.out;
+    let at = this.at;
+    if (last < 0) {
+      this.malformed = true;
+      out[at++] = byte;
+      this.at = at;
+      return i;
+    }
+    let escape: Uint8Array | undefined;
+    if (byte === 0xc2) {
+      // A C1 control (U+0080-U+009F), escaped where the escaping says so.
+      if (b1 <= 0x9f) escape = ESCAPES[escaping]![b1];
+    } else if (byte === 0xe2) {
+      if (b1 === 0x80 && (src[i + 2] === 0xa8 || src[i + 2] === 0xa9)) escape = src[i + 2] === 0xa8 ? LINE_SEPARATOR : PARAGRAPH_SEPARATOR;
+    } else if (byte === 0xef) {
+      if (b1 === 0xbf && src[i + 2] === 0xbd) this.replaced = true;
+    }
+    if (escape === undefined) for (let k = i; k <= last; k++) out[at++] = src[k]!;
     else for (let k = 0; k < escape.length; k++) out[at++] = escape[k]!;
     this.at = at;
     return last;

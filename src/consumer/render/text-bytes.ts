@@ -217,7 +217,8 @@ export class TextLineRenderer extends ValueRenderer {
         }
         this.#capture = undefined;
         const ints = this.#ctxInts;
-        lineStart.keep(out, start, this.at - start, this.#ctx, ints[I_FRAGMENT]!, this.#extras ? ints[I_FRAGMENT_LENGTH]! : 0);
+        // A start that is not UTF-8 is not kept: the next record of the context must find it too.
+        if (!this.malformed) lineStart.keep(out, start, this.at - start, this.#ctx, ints[I_FRAGMENT]!, this.#extras ? ints[I_FRAGMENT_LENGTH]! : 0);
       }
     }
     for (; s < steps.length; s++) if (!this.#step(steps[s]!)) return NOT_RENDERED;
@@ -241,7 +242,7 @@ export class TextLineRenderer extends ValueRenderer {
     } else if (fieldsAt >= 0) {
       p = this.#checkMembers(fieldsAt, fieldCount);
     }
-    if (p !== end) return NOT_RENDERED;
+    if (p !== end || this.malformed) return NOT_RENDERED;
     out[this.at++] = 0x0a;
     return this.at - start;
   }
@@ -353,7 +354,8 @@ export class TextLineRenderer extends ValueRenderer {
     this.out = out;
     this.outView = outView;
     this.at = at;
-    if (q !== to) q = BAIL;
+    // Not UTF-8 (line-bytes.ts `malformed`): remembered as a context this renderer leaves.
+    if (q !== to || this.malformed) q = BAIL;
 
     const entry = this.#contexts.replace(u8, from, to - from);
     if (entry !== undefined) this.#starts.forget(entry);
