@@ -64,6 +64,15 @@ export const Flag = Object.freeze({
   LINE: 2,
 });
 
+/**
+ * Containers (ARRAY, OBJECT, ERROR) nest at most this deep in a record the consumer takes; one
+ * deeper is corrupt. The encoder writes at most 11 (its MAX_DEPTH, 10, and an error's fields
+ * object within the deepest error); the margin is for other versions. A bound for the readers'
+ * recursion that no byte in the ring can move: a record of a megabyte could otherwise hold
+ * 200,000 arrays in one another and overflow the consumer's stack.
+ */
+export const MAX_NESTING = 32;
+
 /** At most this many printf arguments are kept (argCount is a u16); the rest are dropped. */
 export const MAX_ARGS = 0xffff;
 

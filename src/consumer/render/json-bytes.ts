@@ -214,7 +214,7 @@ export class JsonLineRenderer extends ValueRenderer {
    * which comes later in the record).
    */
   protected admitBinding(key: number, keyBytes: number, value: number): number {
-    if (this.src[value] === Tag.UNDEFINED || this.#isOurs(key, keyBytes)) return this.skip(value, false);
+    if (this.src[value] === Tag.UNDEFINED || this.#isOurs(key, keyBytes)) return this.skip(value, false, 1);
     if (this.sameAs(key, keyBytes, MSG) || this.#boundKeys === MAX_BINDINGS) return BAIL;
     const keys = this.#bindingKeys;
     keys[this.#boundKeys * 2] = key;
@@ -229,7 +229,7 @@ export class JsonLineRenderer extends ValueRenderer {
    * binding, here already written).
    */
   protected admitField(key: number, keyBytes: number, value: number): number {
-    if (this.src[value] === Tag.UNDEFINED || this.#isOurs(key, keyBytes)) return this.skip(value, false);
+    if (this.src[value] === Tag.UNDEFINED || this.#isOurs(key, keyBytes)) return this.skip(value, false, 1);
     const keys = this.#bindingKeys;
     for (let k = 0; k < this.#boundKeys; k++) {
       if (keys[k * 2 + 1] === keyBytes && this.sameBytes(keys[k * 2]!, key, keyBytes)) return BAIL;

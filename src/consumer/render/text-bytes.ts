@@ -308,7 +308,7 @@ export class TextLineRenderer extends ValueRenderer {
     let bindingCount = -1;
     if (p + 5 <= end && u8[p] === Tag.OBJECT) {
       bindingCount = this.u32(p + 1);
-      p = this.skip(p, false);
+      p = this.skip(p, false, 0);
       if (p === BAIL) return BAIL;
     } else if (p < end && u8[p] === Tag.UNDEFINED) {
       p++;
@@ -448,7 +448,7 @@ export class TextLineRenderer extends ValueRenderer {
       this.#stringField(step, value + 5, next - value - 5);
       return true;
     }
-    const after = this.skip(value, true);
+    const after = this.skip(value, true, 1);
     if (after === BAIL) return false;
     let decoded: Value;
     try {
@@ -470,7 +470,7 @@ export class TextLineRenderer extends ValueRenderer {
       const value = this.memberValue(p);
       if (value === BAIL || this.#hasReplacement(p + 4, value - p - 4)) return BAIL;
       if (this.sameAs(p + 4, value - p - 4, key)) return this.src[value] === Tag.UNDEFINED ? NOT_FOUND : value;
-      p = this.skip(value, false);
+      p = this.skip(value, false, 1);
       if (p === BAIL) return BAIL;
     }
     return NOT_FOUND;
@@ -511,7 +511,7 @@ export class TextLineRenderer extends ValueRenderer {
    */
   #leftOut(key: number, keyBytes: number, value: number): number {
     if (this.src[value] === Tag.UNDEFINED) return this.#hasReplacement(key, keyBytes) ? BAIL : value + 1;
-    if (this.#isUsed(key, keyBytes)) return this.#hasReplacement(key, keyBytes) ? BAIL : this.skip(value, true);
+    if (this.#isUsed(key, keyBytes)) return this.#hasReplacement(key, keyBytes) ? BAIL : this.skip(value, true, 1);
     return value;
   }
 
@@ -539,7 +539,7 @@ export class TextLineRenderer extends ValueRenderer {
     for (let i = 0; i < count; i++) {
       const value = this.memberValue(p);
       if (value === BAIL || this.#hasReplacement(p + 4, value - p - 4)) return BAIL;
-      p = this.skip(value, true);
+      p = this.skip(value, true, 1);
       if (p === BAIL) return BAIL;
     }
     return p;

@@ -10,7 +10,7 @@
  * - the walk past a value without writing it, with or without the checks the decoder makes.
  * A record a renderer does not take gets NOT_RENDERED (its general formatter writes the line).
  */
-import { bytesOver, Tag, type Bytes } from '../../record/descriptor.js';
+import { bytesOver, MAX_NESTING, Tag, type Bytes } from '../../record/descriptor.js';
 import { writeInt32 } from '../../line/digits.js';
 import { LineWriter } from './line-bytes.js';
 
@@ -87,7 +87,7 @@ export abstract class ValueRenderer extends LineWriter {
    * the top level, as `admitBinding()` or `admitField()` says. Returns the position after the
    * object, or BAIL.
    */
-  protected members(start: number, count: number, level: Level): number {
+  protected members(start: number, count: number, level: Level, depth = 1): number {
     let wrote = this.wrote;
     let p = start;
     for (let i = 0; i < count; i++) {
@@ -112,7 +112,7 @@ export abstract class ValueRenderer extends LineWriter {
       // Keys that had lone surrogates may have become the same key: decoding keeps one of them.
       if (this.replaced) return BAIL;
       this.out[this.at++] = COLON;
-      p = this.value(value);
+      p = this.value(value, depth);
       if (p === BAIL) return BAIL;
       wrote = true;
     }
@@ -130,8 +130,12 @@ export abstract class ValueRenderer extends LineWriter {
     return this.members(start, count, FIELDS);
   }
 
-  /** Writes the value at `p` as JSON (undefined as null); returns the position after it, or BAIL. */
-  protected value(p: number): number {
+  /**
+   * Writes the value at `p`, within `depth` containers, as JSON (undefined as null); returns the
+   * position after it, or BAIL. A container as deep as MAX_NESTING is BAIL, as the decoder
+   * refuses it: the recursion is bounded whatever the record's bytes say.
+   */
+  protected value(p: number, depth: number): number {
     const src = this.src;
     const end = this.end;
     switch (src[p]) {
@@ -168,24 +172,24 @@ export abstract class ValueRenderer extends LineWriter {
       case Tag.ARRAY: {
         if (p + 5 > end) return BAIL;
         const count = this.u32(p + 1);
-        if (count > end - p - 5) return BAIL;
+        if (count > end - p - 5 || depth >= MAX_NESTING) return BAIL;
         this.out[this.at++] = 0x5b;
         let q = p + 5;
         for (let i = 0; i < count; i++) {
           if (i > 0) this.out[this.at++] = COMMA;
-          q = this.value(q);
+          q = this.value(q, depth + 1);
           if (q === BAIL) return BAIL;
         }
         this.out[this.at++] = 0x5d;
         return q;
       }
       case Tag.OBJECT: {
-        if (p + 5 > end) return BAIL;
+        if (p + 5 > end || depth >= MAX_NESTING) return BAIL;
         const count = this.u32(p + 1);
         this.out[this.at++] = 0x7b;
         const wrote = this.wrote;
         this.wrote = false;
-        const q = this.members(p + 5, count, NESTED);
+        const q = this.members(p + 5, count, NESTED, depth + 1);
         this.wrote = wrote;
         if (q === BAIL) return BAIL;
         this.out[this.at++] = 0x7d;
@@ -216,13 +220,16 @@ export abstract class ValueRenderer extends LineWriter {
   }
 
   /**
-   * The position after the value at `p`, without writing it; BAIL when it runs off the end,
-   * or (`strict`) when it holds an error or digits the decoder would refuse.
+   * The position after the value at `p`, within `depth` containers, without writing it; BAIL
+   * when it runs off the end or nests as deep as MAX_NESTING, or (`strict`) when it holds an
+   * error or digits the decoder would refuse.
    */
-  protected skip(p: number, strict: boolean): number {
+  protected skip(p: number, strict: boolean, depth: number): number {
     const end = this.end;
     if (p >= end) return BAIL;
-    switch (this.src[p]) {
+    const tag = this.src[p]!;
+    if (tag >= Tag.ARRAY && tag <= Tag.ERROR && depth >= MAX_NESTING) return BAIL;
+    switch (tag) {
       case Tag.UNDEFINED:
       case Tag.NULL:
       case Tag.FALSE:
@@ -248,7 +255,7 @@ export abstract class ValueRenderer extends LineWriter {
         const count = this.u32(p + 1);
         if (count > end - p - 5) return BAIL;
         let q = p + 5;
-        for (let i = 0; i < count && q !== BAIL; i++) q = this.skip(q, strict);
+        for (let i = 0; i < count && q !== BAIL; i++) q = this.skip(q, strict, depth + 1);
         return q;
       }
       case Tag.OBJECT: {
@@ -257,7 +264,7 @@ export abstract class ValueRenderer extends LineWriter {
         let q = p + 5;
         for (let i = 0; i < count && q !== BAIL; i++) {
           q = this.#skipString(q);
-          if (q !== BAIL) q = this.skip(q, strict);
+          if (q !== BAIL) q = this.skip(q, strict, depth + 1);
         }
         return q;
       }
@@ -265,7 +272,7 @@ export abstract class ValueRenderer extends LineWriter {
         if (strict) return BAIL;
         let q = this.#skipString(p + 1);
         if (q !== BAIL) q = this.#skipString(q);
-        for (let i = 0; i < 3 && q !== BAIL; i++) q = this.skip(q, false);
+        for (let i = 0; i < 3 && q !== BAIL; i++) q = this.skip(q, false, depth + 1);
         return q;
       }
       default:
