@@ -35,6 +35,8 @@ export const ErrorCode = Object.freeze({
   LISTEN: 'ERR_RINGLOG_LISTEN',
   /** Emitted by an aggregator: a forwarding peer sent something invalid and was disconnected; the others go on. */
   PEER: 'ERR_RINGLOG_PEER',
+  /** connect(): the handle is of a backend whose shared layout is another version (two ringlog installations). */
+  VERSION: 'ERR_RINGLOG_VERSION',
 });
 
 /** Every code a ringlog error carries. */
@@ -96,6 +98,20 @@ export class FormatterError extends Error {
 /** The aggregator cannot listen on `path`: `why` says what is wrong. */
 export function listenError(path: string, why: string, cause?: unknown): RinglogError {
   return Object.assign(new Error(`ringlog: cannot listen on ${path}: ${why}`, cause === undefined ? undefined : { cause }), { code: ErrorCode.LISTEN });
+}
+
+/**
+ * connect() was given the handle of a backend whose shared layout is version `received`, and
+ * this ringlog speaks `expected`: the thread and the backend load two ringlog installations.
+ */
+export function versionError(received: number, expected: number): RinglogError {
+  return Object.assign(
+    new Error(
+      `ringlog: connect(handle) received the handle of a backend with shared layout version ${received}, and this ringlog reads version ${expected}: ` +
+        'this thread loads another ringlog installation than the one that made the backend; make both load the same one (see `npm ls ringlog`)',
+    ),
+    { code: ErrorCode.VERSION },
+  );
 }
 
 /** `method` was called on a closed sink. */

@@ -28,7 +28,7 @@ import { resolveOptions, type BackendOptions, type ResolvedOptions } from '../co
 import type { LogHandle } from '../producer/handle.js';
 import { connect, type Logger } from '../producer/logger.js';
 import { Producer } from '../producer/producer.js';
-import { allocateShared, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
+import { allocateShared, LAYOUT_VERSION, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
 import { Ring } from '../ring/ring.js';
 import { namesRoute } from '../core/routes.js';
 import { drainOnSignals } from './signals.js';
@@ -273,7 +273,7 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** The handle of a backend of `options` over `buffer`: what its producers are told. */
 export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): LogHandle {
   return Object.freeze({
-    ringlog: 1,
+    ringlog: LAYOUT_VERSION,
     buffer,
     level: options.level,
     onFull: options.onFull,

@@ -3,13 +3,14 @@
  * that they can log into the backend's ring. A plain object around the SharedArrayBuffer, so it
  * survives the structured clone; nothing in it is a function or a port.
  */
-import { show } from '../core/errors.js';
+import { show, versionError } from '../core/errors.js';
 import { isLevelOption, type LevelOption } from '../core/levels.js';
 import type { RouteTable } from '../core/routes.js';
+import { LAYOUT_VERSION } from '../ring/layout.js';
 
 export interface LogHandle {
-  /** Marks the object as a ringlog handle, and which version of the shared layout it speaks. */
-  readonly ringlog: 1;
+  /** Marks the object as a ringlog handle, and which version of the shared layout it speaks (LAYOUT_VERSION). */
+  readonly ringlog: typeof LAYOUT_VERSION;
   readonly buffer: SharedArrayBuffer;
   /** The root logger's level (options.level). */
   readonly level: LevelOption;
@@ -29,12 +30,20 @@ export interface LogHandle {
   readonly lines?: string;
 }
 
+/**
+ * Checks what connect() was given. A handle of another layout version is told apart first, and
+ * by its version alone (the rest of its shape may differ too): mixing two ringlog installations
+ * is the likely mistake, and the generic message would not say it.
+ */
 export function assertHandle(value: unknown): asserts value is LogHandle {
-  const handle = value as Partial<LogHandle> | null;
+  const handle = value as (Partial<Omit<LogHandle, 'ringlog'>> & { ringlog?: unknown }) | null;
+  if (typeof handle === 'object' && handle !== null && typeof handle.ringlog === 'number' && handle.ringlog !== LAYOUT_VERSION) {
+    throw versionError(handle.ringlog, LAYOUT_VERSION);
+  }
   if (
     typeof handle !== 'object' ||
     handle === null ||
-    handle.ringlog !== 1 ||
+    handle.ringlog !== LAYOUT_VERSION ||
     !(handle.buffer instanceof SharedArrayBuffer) ||
     !isLevelOption(handle.level) ||
     (handle.onFull !== 'block' && handle.onFull !== 'drop') ||

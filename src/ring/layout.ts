@@ -30,6 +30,15 @@
  * All cursors are 32-bit byte positions that wrap every 4 GiB of traffic; see ring.ts.
  */
 
+/**
+ * The version of everything producers and the consumer share through the buffer: this map, the
+ * frame (ring.ts) and the record format (record/descriptor.ts). The handle carries it, and
+ * `connect()` refuses a handle of another version: a worker that loads another ringlog
+ * installation than the main thread would otherwise write records the consumer misreads. Bump
+ * it when any of the three changes in a way the other side cannot read.
+ */
+export const LAYOUT_VERSION = 1;
+
 export const CONTROL_BYTES = 1024;
 const LINE_SLOTS = 128 / Int32Array.BYTES_PER_ELEMENT;
 

@@ -91,7 +91,6 @@ describe('the other entry points', () => {
     ['null', () => null],
     ['a string', () => 'handle'],
     ['an object that is not a handle', () => ({ buffer: new SharedArrayBuffer(8) })],
-    ['a handle from another version', () => ({ ...backend.handle, ringlog: 2 })],
     ['a handle over an ArrayBuffer', () => ({ ...backend.handle, buffer: new ArrayBuffer(4096) })],
     ['a handle with a bad level', () => ({ ...backend.handle, level: 'loud' })],
     ['a handle with a bad onFull', () => ({ ...backend.handle, onFull: 'wait' })],
@@ -100,6 +99,12 @@ describe('the other entry points', () => {
 
   it.each(handles)('connect(handle) with %s: a TypeError that says what a handle is and shows what was received', (_case, make) => {
     expectClear(thrown(() => connect(make())), TypeError, ['connect(handle) expects the `handle` of a backend made by createLogBackend()', 'received']);
+  });
+
+  it('connect(handle) with a handle from another version: an error that names both versions, with its own code', () => {
+    const error = thrown(() => connect({ ...backend.handle, ringlog: 2 } as never));
+    expectClear(error, Error, ['shared layout version 2', 'this ringlog reads version 1', 'another ringlog installation']);
+    expect((error as { code?: unknown }).code).toBe('ERR_RINGLOG_VERSION');
   });
 
   // [call, kind, parts]
