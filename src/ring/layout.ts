@@ -78,7 +78,10 @@ export const Stat = Object.freeze({
   RECORDS_WRITTEN: 768 / 8,
   BYTES_WRITTEN: 768 / 8 + 1,
   ROTATIONS: 768 / 8 + 2,
-  /** Records that did not decode or render (a bug, not bad input: hostile values are encoded safely). */
+  /**
+   * Records that did not decode or render, and frames whose header could not be right (ring.ts):
+   * a bug, or bytes damaged in shared memory, not bad input (hostile values are encoded safely).
+   */
   RECORDS_FAILED: 768 / 8 + 3,
   /** Records rendered but never written: the disk failed past the retries, or the consumer died. */
   WRITE_FAILED: 768 / 8 + 4,
