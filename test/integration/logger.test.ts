@@ -392,13 +392,15 @@ describe('connect', () => {
       null,
       {},
       'handle',
-      { ...backend.handle, ringlog: 2 },
+      { ...backend.handle, ringlog: '1' },
       { ...backend.handle, buffer: new ArrayBuffer(4096) },
       { ...backend.handle, level: 'loud' },
       { ...backend.handle, onFull: 'wait' },
     ];
     for (const handle of bad) expect(() => connect(handle)).toThrow(TypeError);
     expect(() => connect(null)).toThrow(/connect\(handle\)/);
+    // Another version of the layout: its own error, naming both versions.
+    expect(() => connect({ ...backend.handle, ringlog: 2 })).toThrow(expect.objectContaining({ code: 'ERR_RINGLOG_VERSION' }));
     expect(() => connect(backend.handle, { name: 'x'.repeat(257) })).toThrow(/options\.name/);
   });
 
