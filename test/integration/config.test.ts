@@ -14,17 +14,9 @@ import { resolveOptions } from '../../src/config/options.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import { effectiveLevel, sinksFor } from '../../src/core/routes.js';
 import { tempDir } from '../support/log-files.js';
+import { thrown } from '../support/option-errors.js';
 
 type Kind = typeof TypeError | typeof RangeError;
-
-function thrown(fn: () => unknown): Error & { code?: unknown } {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: unknown };
-  }
-  throw new Error('expected a throw');
-}
 
 /** The Python logging cookbook's multiprocessing configuration, as ringlog options. */
 const cookbook = {

@@ -9,18 +9,10 @@ import { ErrorCode } from '../../../src/core/errors.js';
 import { assertHandle, type LogHandle } from '../../../src/producer/handle.js';
 import { connect } from '../../../src/producer/logger.js';
 import { allocateShared, LAYOUT_VERSION } from '../../../src/ring/layout.js';
+import { thrown } from '../../support/option-errors.js';
 
 function handle(): LogHandle {
   return { ringlog: LAYOUT_VERSION, buffer: allocateShared(4096), level: 'info', onFull: 'drop', maxRecordSize: 512 };
-}
-
-function thrown(fn: () => unknown): Error & { code?: unknown } {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: unknown };
-  }
-  throw new Error('expected a throw');
 }
 
 describe('the handle carries the layout version', () => {
