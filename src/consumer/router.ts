@@ -151,7 +151,9 @@ export class Router {
       output.sink.writeBytes(bytes, lineBytes, start);
       written++;
     }
-    const lines = bytes.view.getUint16(index + RecordOffset.ARG_COUNT, true);
+    // Every line ends in a newline byte: a count past the record's bytes is damage (ring.ts,
+    // Damaged headers), and must not add thousands of lines to recordsWritten.
+    const lines = Math.min(bytes.view.getUint16(index + RecordOffset.ARG_COUNT, true), lineBytes);
     return lines > 1 ? written * lines : written;
   }
 

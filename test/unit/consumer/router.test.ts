@@ -181,6 +181,16 @@ describe('finished lines (Flag.LINE)', () => {
     expect(text.calls).toHaveLength(0);
   });
 
+  it('count as many lines as ARG_COUNT says (a forwarded batch), never more than the record has bytes', () => {
+    const router = new Router(singleSinkTable(0), [captureSink()], [json()], [0]);
+    const batch = finished(info, 'a\nb\nc\n');
+    batch.source.view.setUint16(batch.index + RecordOffset.ARG_COUNT, 3, true);
+    expect(router.write(batch.source, batch.index, batch.length)).toBe(3);
+    const damaged = finished(info, 'a\n');
+    damaged.source.view.setUint16(damaged.index + RecordOffset.ARG_COUNT, 0xffff, true);
+    expect(router.write(damaged.source, damaged.index, damaged.length)).toBe(2);
+  });
+
   it('one that does not end its line is counted as failed, and written nowhere', () => {
     const sinks = [captureSink()];
     const router = new Router(singleSinkTable(0), sinks, [json()], [0]);
