@@ -99,13 +99,13 @@ export class Consumer {
       }
       this.#unlock();
       const now = performance.now();
+      const sinceLook = now - this.#lastLook;
+      this.#lastLook = now;
       if (drained > 0) {
         const more = drained >= this.#batchBytes || Atomics.load(control, Slot.PRODUCERS_WAITING) > 0;
-        const nap = this.#idle.drained(drained, this.#ring.capacity, now - this.#lastLook, more);
-        this.#lastLook = now;
+        const nap = this.#idle.drained(drained, this.#ring.capacity, sinceLook, more);
         if (nap > 0) this.#ring.nap(nap);
       } else {
-        this.#lastLook = now;
         const nap = this.#idle.next();
         if (nap === SLEEP) this.#ring.awaitCommitted(IDLE_WAIT_MS);
         else this.#ring.nap(nap);

@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { bytesOver, Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { bytesOver, Flag, HEADER_BYTES, type Bytes, writeHeader } from '../record/descriptor.js';
 import { copyBytes } from '../record/copy.js';
 import { Slot, Stat, State, type SharedViews } from '../ring/layout.js';
 import { NO_SPACE, Ring } from '../ring/ring.js';
@@ -238,13 +238,8 @@ export class Receiver {
       this.#headBeforeClaim = Atomics.load(this.#views.control, Slot.HEAD);
       const index = this.#ring.claim(payload, threadId);
       if (index === NO_SPACE) return false;
-      const view = this.#bytes.view;
-      view.setFloat64(index + RecordOffset.TIME, Date.now(), true);
-      view.setUint32(index + RecordOffset.THREAD_ID, threadId, true);
-      view.setUint8(index + RecordOffset.LEVEL, FORWARDED_LEVEL);
-      view.setUint8(index + RecordOffset.FLAGS, Flag.LINE);
       // For LINE records, ARG_COUNT holds how many lines the record has (stats count lines).
-      view.setUint16(index + RecordOffset.ARG_COUNT, Math.min(count, 0xffff), true);
+      writeHeader(this.#bytes.view, index, Date.now(), threadId, FORWARDED_LEVEL, Flag.LINE, Math.min(count, 0xffff));
       copyBytes(job.bytes, job.offset, this.#bytes, index + HEADER_BYTES, end - job.offset);
       this.#ring.commit(index, payload);
       job.offset = end;

@@ -39,7 +39,7 @@
  * in, are json-line-values.ts's; printf messages json-line-printf.ts's; the escaping of strings
  * json-line-string.ts's.
  */
-import { Flag, HEADER_BYTES, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { Flag, HEADER_BYTES, type Bytes, writeHeader } from '../record/descriptor.js';
 import { copyBytes } from '../record/copy.js';
 import { isOurs } from '../line/json-keys.js';
 import { PrintfWriter } from './json-line-printf.js';
@@ -170,12 +170,7 @@ export class JsonLineEncoder {
       return;
     }
     this.#startContext = undefined;
-    const head = out.bytes.view;
-    head.setFloat64(RecordOffset.TIME, time, true);
-    head.setUint32(RecordOffset.THREAD_ID, this.#threadId, true);
-    head.setUint8(RecordOffset.LEVEL, level);
-    head.setUint8(RecordOffset.FLAGS, Flag.LINE);
-    head.setUint16(RecordOffset.ARG_COUNT, 0, true);
+    writeHeader(out.bytes.view, 0, time, this.#threadId, level, Flag.LINE, 0);
     out.at = HEADER_BYTES;
     out.ascii(`{"level":${level},"time":${Number.isFinite(time) ? String(time) : 'null'}`);
     out.put(this.#processKeys);

@@ -6,7 +6,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { levelValue } from '../core/levels.js';
-import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, type Bytes, writeHeader } from '../record/descriptor.js';
 import { Slot, State, viewShared } from '../ring/layout.js';
 import { StallWatch } from '../ring/liveness.js';
 import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
@@ -183,12 +183,7 @@ export class Producer {
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return;
     const bytes = this.#bytes;
-    const head = bytes.view;
-    head.setFloat64(index + RecordOffset.TIME, time, true);
-    head.setUint32(index + RecordOffset.THREAD_ID, threadId, true);
-    head.setUint8(index + RecordOffset.LEVEL, level);
-    head.setUint8(index + RecordOffset.FLAGS, Flag.LINE);
-    head.setUint16(index + RecordOffset.ARG_COUNT, 0, true);
+    writeHeader(bytes.view, index, time, threadId, level, Flag.LINE, 0);
     bytes.buffer.write(line, index + HEADER_BYTES, payloadBytes - HEADER_BYTES, 'utf8');
     this.#ring.commit(index, payloadBytes);
   }
@@ -250,12 +245,7 @@ export class Producer {
 
   /** Writes the header into the encoding, claims a frame for all of it, copies it in, commits. */
   #publish(encoder: Encoder, time: number, level: number, flags: number, argCount: number): boolean {
-    const head = encoder.view;
-    head.setFloat64(RecordOffset.TIME, time, true);
-    head.setUint32(RecordOffset.THREAD_ID, threadId, true);
-    head.setUint8(RecordOffset.LEVEL, level);
-    head.setUint8(RecordOffset.FLAGS, flags);
-    head.setUint16(RecordOffset.ARG_COUNT, argCount, true);
+    writeHeader(encoder.view, 0, time, threadId, level, flags, argCount);
     const payloadBytes = encoder.byteLength;
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return false;

@@ -55,6 +55,15 @@ export const RecordOffset = Object.freeze({
 
 export const HEADER_BYTES = RecordOffset.CONTEXT;
 
+/** Writes a record's header at `at` of `view` (the fields of RecordOffset, little-endian). */
+export function writeHeader(view: DataView, at: number, time: number, threadId: number, level: number, flags: number, argCount: number): void {
+  view.setFloat64(at + RecordOffset.TIME, time, true);
+  view.setUint32(at + RecordOffset.THREAD_ID, threadId, true);
+  view.setUint8(at + RecordOffset.LEVEL, level);
+  view.setUint8(at + RecordOffset.FLAGS, flags);
+  view.setUint16(at + RecordOffset.ARG_COUNT, argCount, true);
+}
+
 export const Flag = Object.freeze({
   HAS_FIELDS: 1,
   /**
