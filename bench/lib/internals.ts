@@ -18,6 +18,7 @@ import { describeEvent } from '../../src/consumer/sink/write-failure.js';
 import type { BackendOptions, LogHandle } from '../../src/index.js';
 import { handleFor } from '../../src/main/backend.js';
 import { resolveOptions } from '../../src/config/options.js';
+import { Lanes } from '../../src/ring/lanes.js';
 import { allocateShared, Slot, Stat, viewShared } from '../../src/ring/layout.js';
 
 export interface DrainCounts {
@@ -65,9 +66,10 @@ function stderr(line: string): void {
 export async function openDrainRig(options: BackendOptions): Promise<DrainRig> {
   const resolved = resolveOptions(options);
   const modules = await loadFormatterModules(resolved.formats);
-  const buffer = allocateShared(resolved.bufferBytes);
+  const buffer = allocateShared(resolved.bufferBytes, resolved.lanes);
   const views = viewShared(buffer);
   const { control, stats } = views;
+  const lanes = new Lanes(views);
   // As the consumer thread's monitor (thread.ts): failures on stderr, IN_FLIGHT around writes.
   const monitor: SinkMonitor = {
     report: (event) => stderr(describeEvent(event)),
@@ -90,7 +92,7 @@ export async function openDrainRig(options: BackendOptions): Promise<DrainRig> {
   return {
     handle,
     capacity: views.capacity,
-    used: () => (Atomics.load(control, Slot.TAIL) - Atomics.load(control, Slot.HEAD)) >>> 0,
+    used: () => lanes.used(),
     drain() {
       let consumed = 0;
       for (let batch = consumer.drainBatch(); batch > 0; batch = consumer.drainBatch()) consumed += batch;

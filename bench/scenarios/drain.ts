@@ -220,7 +220,7 @@ export async function measure(spec: Spec): Promise<Omit<Measurement, 'round'>> {
   const path = join(spec.dir, 'drain.log');
   const { lines, logger } = CASES[spec.case];
   // 'drop': a record that did not fit would be counted, not wait for a consumer that is not running.
-  const rig = await openDrainRig({ ...fileSinkOptions(path, lines), bufferSize: spec.ringBytes, onFull: 'drop' });
+  const rig = await openDrainRig({ ...fileSinkOptions(path, lines), bufferSize: spec.ringBytes, lanes: 1, onFull: 'drop' });
   const log = logger(connect(rig.handle).child({ worker: 0 }));
   const fillLimit = rig.capacity - FILL_MARGIN_BYTES;
 

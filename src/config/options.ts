@@ -24,6 +24,11 @@ import {
   BUFFER_SIZE_MAX,
   BUFFER_SIZE_MIN,
   CLOSE_TIMEOUT_DEFAULT_MS,
+  LANE_DEFAULT_MIN_BYTES,
+  LANE_MIN_BYTES,
+  LANES_DEFAULT_MAX,
+  LANES_DEFAULT_MIN,
+  LANES_MAX,
   LEVEL_DEFAULT,
   MAX_RECORD_SIZE_MIN,
   ON_FULL_DEFAULT,
@@ -34,6 +39,7 @@ import { resolveOutputs, type FormatterConfig, type LoggerConfig, type SinkConfi
 import type { RotateOptions } from './rotate-options.js';
 import { checkSocketPath, type ForwardOptions } from './forward-options.js';
 import type { ConsumerOptions } from '../consumer/open-router.js';
+import { availableParallelism } from 'node:os';
 
 export interface FileOptions {
   /** Log file path; relative paths resolve against process.cwd() at startup. Example: 'logs/app.log'. */
@@ -109,8 +115,18 @@ export interface BackendOptions {
    */
   onFull?: 'block' | 'drop';
   /**
+   * How many rings (lanes) the buffer is split into, each `bufferSize / lanes` bytes: every
+   * producer thread claims in one lane, so threads logging at once on different cores do not
+   * fight over one ring's cursor. A power of two from 1 to 16, leaving lanes of at least 4 KiB.
+   * Default: the machine's cores (os.availableParallelism()) rounded down to a power of two, at
+   * least 4 and at most 8, and at most bufferSize / 1 MiB (so a buffer under 2 MiB has one lane,
+   * and the default 8 MiB buffer 4 or 8 lanes).
+   */
+  lanes?: number;
+  /**
    * The largest record, in bytes including its 8-byte frame header: a number or a string such as
-   * '64KiB'. From 256 B ({@link MAX_RECORD_SIZE_MIN}) to bufferSize / 8, which is the default.
+   * '64KiB'. From 256 B ({@link MAX_RECORD_SIZE_MIN}) to an eighth of a lane (bufferSize / lanes
+   * / 8), which is the default.
    * A larger record is replaced by a one-line notice and counted in `stats().oversized`.
    */
   maxRecordSize?: number | string;
@@ -124,6 +140,8 @@ export interface BackendOptions {
 
 export interface ResolvedOptions extends ConsumerOptions {
   readonly bufferBytes: number;
+  /** How many lanes the buffer is split into (a power of two). */
+  readonly lanes: number;
   /** The root logger's level. */
   readonly level: LevelOption;
   readonly onFull: 'block' | 'drop';
@@ -135,6 +153,7 @@ export interface ResolvedOptions extends ConsumerOptions {
 
 const BACKEND_KEYS = [
   'bufferSize',
+  'lanes',
   'file',
   'level',
   'onFull',
@@ -156,6 +175,7 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
   const maxRecordSize = o?.maxRecordSize;
   const closeTimeoutMs = o?.closeTimeoutMs;
   const bufferBytes = bufferSize === undefined ? BUFFER_SIZE_DEFAULT : parseBufferSize(bufferSize);
+  const lanes = o?.lanes === undefined ? defaultLanes(bufferBytes) : checkLanes(o.lanes, bufferBytes);
   const outputs = resolveOutputs({ file: o?.file, forward: o?.forward, formatters: o?.formatters, sinks: o?.sinks, loggers: o?.loggers }, level);
   const listen = o?.listen === undefined ? undefined : checkSocketPath(o.listen, 'options.listen');
   if (listen !== undefined) {
@@ -169,10 +189,11 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
   }
   return Object.freeze({
     bufferBytes,
+    lanes,
     level,
     onFull: onFull === undefined ? ON_FULL_DEFAULT : checkOnFull(onFull),
     maxRecordBytes:
-      maxRecordSize === undefined ? bufferBytes / 8 : parseMaxRecordSize(maxRecordSize, bufferBytes),
+      maxRecordSize === undefined ? bufferBytes / lanes / 8 : parseMaxRecordSize(maxRecordSize, bufferBytes, lanes),
     closeTimeoutMs:
       closeTimeoutMs === undefined
         ? CLOSE_TIMEOUT_DEFAULT_MS
@@ -200,10 +221,24 @@ function parseBufferSize(value: unknown): number {
   return bytes;
 }
 
-/** maxRecordSize: a byte size from 256 B to bufferSize / 8, whose range depends on bufferSize. */
-function parseMaxRecordSize(value: unknown, bufferBytes: number): number {
-  const max = bufferBytes / 8;
-  const expected = `options.maxRecordSize must be a byte size from ${MAX_RECORD_SIZE_MIN} bytes to bufferSize / 8 (${formatBytes(max)} for a bufferSize of ${formatBytes(bufferBytes)})`;
+/** The default lane count (see LANES_DEFAULT_MIN in limits.ts for why). */
+function defaultLanes(bufferBytes: number): number {
+  const cores = Math.max(availableParallelism(), LANES_DEFAULT_MIN);
+  return Math.max(1, floorPowerOfTwo(Math.min(cores, LANES_DEFAULT_MAX, bufferBytes / LANE_DEFAULT_MIN_BYTES)));
+}
+
+function checkLanes(value: unknown, bufferBytes: number): number {
+  const max = Math.min(LANES_MAX, bufferBytes / LANE_MIN_BYTES);
+  const expected = `options.lanes must be a power of two from 1 to ${max} (lanes of at least ${formatBytes(LANE_MIN_BYTES)} for a bufferSize of ${formatBytes(bufferBytes)}, and at most ${LANES_MAX})`;
+  if (typeof value !== 'number') fail(TypeError, `${expected}; received ${show(value)}`);
+  if (!(Number.isInteger(value) && value >= 1 && value <= max && floorPowerOfTwo(value) === value)) fail(RangeError, `${expected}; received ${show(value)}`);
+  return value;
+}
+
+/** maxRecordSize: a byte size from 256 B to an eighth of a lane, whose range depends on bufferSize and lanes. */
+function parseMaxRecordSize(value: unknown, bufferBytes: number, lanes: number): number {
+  const max = bufferBytes / lanes / 8;
+  const expected = `options.maxRecordSize must be a byte size from ${MAX_RECORD_SIZE_MIN} bytes to bufferSize / lanes / 8 (${formatBytes(max)} for a bufferSize of ${formatBytes(bufferBytes)} in ${lanes} lane${lanes === 1 ? '' : 's'})`;
   const bytes = toBytes(value, expected);
   if (bytes < MAX_RECORD_SIZE_MIN || bytes > max) fail(RangeError, `${expected}; received ${showSize(value, bytes)}`);
   return bytes;

@@ -10,9 +10,10 @@
  * sinks counts three times (with one sink, as by default, a line is a record); lines a sink
  * gives up on (a failing disk) count in `writeFailed` instead.
  */
-import { bytesOver, type Bytes } from '../record/descriptor.js';
-import { Slot, Stat, State, type SharedViews } from '../ring/layout.js';
-import { Ring } from '../ring/ring.js';
+import { bytesOver, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { Lanes } from '../ring/lanes.js';
+import { LaneSlot, Slot, Stat, State, type SharedViews } from '../ring/layout.js';
+import { DAMAGED, type Ring } from '../ring/ring.js';
 import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
 import { IdleBackoff, SLEEP } from './idle.js';
 import type { Router } from './router.js';
@@ -24,7 +25,7 @@ import type { Router } from './router.js';
  * does not burn a core.
  */
 const IDLE_WAIT_MS = 100;
-/** Largest batch: big writes under load, but space returns to producers every megabyte. */
+/** Largest batch from one lane: big writes under load, but space returns to producers every megabyte. */
 const MAX_BATCH_BYTES = 1024 * 1024;
 /**
  * How long HEAD may stay at a claim that is not committed before the consumer takes its claimer
@@ -35,12 +36,31 @@ const MAX_BATCH_BYTES = 1024 * 1024;
 const UNBLOCK_AFTER_MS = 1000;
 
 export class Consumer {
-  readonly #ring: Ring;
+  readonly #lanes: Lanes;
+  readonly #rings: readonly Ring[];
   readonly #control: Int32Array;
   readonly #stats: BigInt64Array;
   readonly #bytes: Bytes;
+  /** The data region as float64s: a record's time, for the merge of lanes. */
+  readonly #times: Float64Array;
   readonly #router: Router;
-  readonly #batchBytes: number;
+  /** The most one batch takes from one lane. */
+  readonly #laneBatchBytes: number;
+  /** Per lane, the bytes the batch being drained took from it. */
+  readonly #consumed: number[];
+  /** Per lane, where WRITTEN goes once the batch's write returns: its HEAD after the release. */
+  readonly #writtenTo: number[];
+  /** Per lane, the frames of the batch being drained, as (payload index, size) pairs: merge input. */
+  readonly #frames: number[][];
+  /** Per lane, how many numbers of #frames the batch filled (the arrays keep their size). */
+  readonly #counts: number[];
+  /** Per lane, the next pair of #frames the merge looks at. */
+  readonly #next: number[];
+  /** The lane whose frames #collect is gathering. */
+  #collecting = 0;
+  /** Of the last batch: the most it took from one lane, and whether a lane had more than it took. */
+  #fullest = 0;
+  #more = false;
   /** How long writes may still be retried once the backend closes (see write-failure.ts). */
   readonly #closeRetryMs: number;
   /** Lines buffered in the sinks and not yet counted as written. */
@@ -48,20 +68,30 @@ export class Consumer {
   #reportedBytes = 0;
   #reportedRotations = 0;
   #reportedDropped = 0;
-  /** HEAD when the consumer last found nothing to read, and since when it has stayed there. */
-  #stalledHead = 0;
-  #stalledSince = 0;
+  /** Per lane: HEAD when the consumer last found nothing to read, and since when it has stayed there. */
+  readonly #stalledHead: number[];
+  readonly #stalledSince: number[];
   readonly #idle = new IdleBackoff();
   /** When the loop last looked at the ring (performance.now()): the records a drain finds came since. */
   #lastLook = 0;
 
   constructor(views: SharedViews, router: Router, closeRetryMs = Number.POSITIVE_INFINITY) {
-    this.#ring = new Ring(views);
+    this.#lanes = new Lanes(views);
+    this.#rings = this.#lanes.rings;
     this.#control = views.control;
     this.#stats = views.stats;
     this.#bytes = bytesOver(views.data);
+    this.#times = new Float64Array(views.data.buffer, views.data.byteOffset, views.capacity / 8);
     this.#router = router;
-    this.#batchBytes = Math.min(views.capacity / 4, MAX_BATCH_BYTES);
+    const lanes = views.lanes.length;
+    this.#laneBatchBytes = Math.min(views.lanes[0]!.capacity / 4, MAX_BATCH_BYTES);
+    this.#consumed = new Array<number>(lanes).fill(0);
+    this.#writtenTo = new Array<number>(lanes).fill(0);
+    this.#frames = Array.from({ length: lanes }, () => []);
+    this.#counts = new Array<number>(lanes).fill(0);
+    this.#next = new Array<number>(lanes).fill(0);
+    this.#stalledHead = new Array<number>(lanes).fill(0);
+    this.#stalledSince = new Array<number>(lanes).fill(0);
     this.#closeRetryMs = closeRetryMs;
   }
 
@@ -94,7 +124,7 @@ export class Consumer {
         return;
       }
       if (drained === 0) {
-        this.#skipDeadClaim();
+        this.#skipDeadClaims();
         this.#router.idle();
       }
       this.#unlock();
@@ -102,13 +132,14 @@ export class Consumer {
       const sinceLook = now - this.#lastLook;
       this.#lastLook = now;
       if (drained > 0) {
-        const more = drained >= this.#batchBytes || Atomics.load(control, Slot.PRODUCERS_WAITING) > 0;
-        const nap = this.#idle.drained(drained, this.#ring.capacity, sinceLook, more);
-        if (nap > 0) this.#ring.nap(nap);
+        // The lane that filled fastest decides: it is the first to make its producers wait.
+        const more = this.#more || this.#lanes.producersWaiting();
+        const nap = this.#idle.drained(this.#fullest, this.#rings[0]!.capacity, sinceLook, more);
+        if (nap > 0) this.#lanes.nap(nap);
       } else {
         const nap = this.#idle.next();
-        if (nap === SLEEP) this.#ring.awaitCommitted(IDLE_WAIT_MS);
-        else this.#ring.nap(nap);
+        if (nap === SLEEP) this.#lanes.awaitCommitted(IDLE_WAIT_MS);
+        else this.#lanes.nap(nap);
       }
     }
   }
@@ -128,13 +159,12 @@ export class Consumer {
 
   /**
    * After `run()` threw: the batch whose ring space was already given back (HEAD moved past
-   * WRITTEN) exists only in the sinks' buffers, so write it out, or count it as failed; a batch
+   * WRITTEN in its lanes) exists only in the sinks' buffers, so write it out, or count it as failed; a batch
    * that was not given back is read again by the next consumer, so its lines are discarded.
    * Never throws.
    */
   salvage(): void {
-    const control = this.#control;
-    const released = Atomics.load(control, Slot.HEAD) !== Atomics.load(control, Slot.WRITTEN);
+    const released = this.#lanes.unwritten();
     const router = this.#router;
     if (!released) {
       router.discard();
@@ -151,28 +181,93 @@ export class Consumer {
     } catch {
       // Counts only.
     }
-    const head = Atomics.load(control, Slot.HEAD);
-    Atomics.store(control, Slot.WRITTEN, head);
-    Atomics.notify(control, Slot.WRITTEN);
+    this.#lanes.markAllWritten();
   }
 
   /**
-   * Drains one batch: render the committed records, give their ring space back to producers
-   * (before the write, the slow part), write them out, then publish WRITTEN for flush() waiters.
-   * The caller holds DRAIN_LOCK. Returns the ring bytes consumed.
+   * Drains one batch: render the committed records of every lane, give their ring space back to
+   * producers (before the write, the slow part), write them out, then publish WRITTEN for flush()
+   * waiters. The caller holds DRAIN_LOCK. Returns the ring bytes consumed.
    */
   drainBatch(): number {
-    const ring = this.#ring;
-    const consumed = ring.read(this.#visit, this.#batchBytes);
-    if (consumed === 0) return 0;
-    const written = (ring.head() + consumed) | 0;
-    ring.release(consumed);
+    const rings = this.#rings;
+    const consumed = this.#consumed;
+    const limit = this.#laneBatchBytes;
+    let total = 0;
+    if (rings.length === 1) {
+      total = consumed[0] = rings[0]!.read(this.#visit, limit);
+    } else {
+      for (let lane = 0; lane < rings.length; lane++) {
+        this.#collecting = lane;
+        this.#counts[lane] = 0;
+        total += consumed[lane] = rings[lane]!.read(this.#collect, limit);
+      }
+      if (total > 0) this.#merge();
+    }
+    if (total === 0) return 0;
+    const writtenTo = this.#writtenTo;
+    let fullest = 0;
+    for (let lane = 0; lane < rings.length; lane++) {
+      const bytes = consumed[lane]!;
+      if (bytes === 0) continue;
+      writtenTo[lane] = (rings[lane]!.head() + bytes) | 0;
+      rings[lane]!.release(bytes);
+      if (bytes > fullest) fullest = bytes;
+    }
+    this.#fullest = fullest;
+    this.#more = fullest >= limit;
     this.#router.flush();
     this.#publishStats();
-    const control = this.#control;
-    Atomics.store(control, Slot.WRITTEN, written);
-    Atomics.notify(control, Slot.WRITTEN);
-    return consumed;
+    for (let lane = 0; lane < rings.length; lane++) {
+      if (consumed[lane]! > 0) rings[lane]!.markWritten(writtenTo[lane]!);
+    }
+    return total;
+  }
+
+  /**
+   * Hands the frames the lanes gave to the router in time order: lines of different threads come
+   * out ordered by their millisecond time within a batch, each lane's in its own order (a merge
+   * of sorted runs; a lane's run is in time order save a clock step back, which the merge keeps
+   * as it came). It goes by runs: the lane whose next record is oldest gives every record up to
+   * the oldest time the other lanes have next, a millisecond's worth or more under load, so a
+   * record costs one time comparison. A damaged frame has no time to trust and goes first.
+   */
+  #merge(): void {
+    const frames = this.#frames;
+    const counts = this.#counts;
+    const next = this.#next;
+    const lanes = frames.length;
+    next.fill(0);
+    for (;;) {
+      let best = -1;
+      let bestTime = 0;
+      let bound = Number.POSITIVE_INFINITY;
+      for (let lane = 0; lane < lanes; lane++) {
+        if (next[lane] === counts[lane]) continue;
+        const time = this.#timeOf(frames[lane]!, next[lane]!);
+        if (best === -1 || time < bestTime) {
+          if (best !== -1 && bestTime < bound) bound = bestTime;
+          best = lane;
+          bestTime = time;
+        } else if (time < bound) {
+          bound = time;
+        }
+      }
+      if (best === -1) return;
+      const run = frames[best]!;
+      const count = counts[best]!;
+      let at = next[best]!;
+      do {
+        this.#visit(run[at]!, run[at + 1]!);
+        at += 2;
+      } while (at < count && this.#timeOf(run, at) <= bound);
+      next[best] = at;
+    }
+  }
+
+  /** The time of the record at pair `at` of a lane's frames (-Infinity for a damaged frame). */
+  #timeOf(run: number[], at: number): number {
+    return run[at + 1] === DAMAGED ? Number.NEGATIVE_INFINITY : this.#times[(run[at]! + RecordOffset.TIME) >> 3]!;
   }
 
   /**
@@ -181,39 +276,40 @@ export class Consumer {
    * claim that stays uncommitted is skipped after UNBLOCK_AFTER_MS, so this always ends.
    */
   finish(retryForMs = Number.POSITIVE_INFINITY): void {
-    const ring = this.#ring;
+    const lanes = this.#lanes;
     this.#router.setDeadline(Date.now() + retryForMs);
-    ring.seal();
+    lanes.seal();
     for (;;) {
       Atomics.add(this.#control, Slot.CONSUMER_BEAT, 1);
       while (this.drainBatch() > 0);
-      if (ring.head() === ring.end()) break;
-      this.#skipDeadClaim();
-      ring.awaitCommitted(1);
+      if (lanes.drained()) break;
+      this.#skipDeadClaims();
+      lanes.awaitCommitted(1);
     }
     this.#reportDropped();
     this.#router.close();
     this.#publishStats();
-    markClosed(this.#control);
+    markClosed(lanes, this.#control);
   }
 
   /**
-   * Called when a drain found nothing: if claims are outstanding and HEAD has not moved for
-   * UNBLOCK_AFTER_MS, the claim at HEAD is skipped and counted as abandoned.
+   * Called when a drain found nothing: in each lane where claims are outstanding and HEAD has
+   * not moved for UNBLOCK_AFTER_MS, the claim at HEAD is skipped and counted as abandoned.
    */
-  #skipDeadClaim(): void {
-    const ring = this.#ring;
-    const head = ring.head();
+  #skipDeadClaims(): void {
     const now = Date.now();
-    if (head === ring.end() || head !== this.#stalledHead || this.#stalledSince === 0) {
-      this.#stalledHead = head;
-      this.#stalledSince = now;
-      return;
-    }
-    if (now - this.#stalledSince >= UNBLOCK_AFTER_MS && ring.unblock()) {
-      Atomics.add(this.#control, Slot.ABANDONED, 1);
-      this.#stalledSince = now;
-    }
+    this.#rings.forEach((ring, lane) => {
+      const head = ring.head();
+      if (head === ring.end() || head !== this.#stalledHead[lane] || this.#stalledSince[lane] === 0) {
+        this.#stalledHead[lane] = head;
+        this.#stalledSince[lane] = now;
+        return;
+      }
+      if (now - this.#stalledSince[lane]! >= UNBLOCK_AFTER_MS && ring.unblock()) {
+        Atomics.add(this.#control, Slot.ABANDONED, 1);
+        this.#stalledSince[lane] = now;
+      }
+    });
   }
 
   /** Takes DRAIN_LOCK without waiting; false when another thread holds it. */
@@ -228,6 +324,15 @@ export class Consumer {
 
   readonly #visit = (index: number, length: number): void => {
     this.#pendingRecords += this.#router.write(this.#bytes, index, length);
+  };
+
+  readonly #collect = (index: number, length: number): void => {
+    const lane = this.#collecting;
+    const count = this.#counts[lane]!;
+    const run = this.#frames[lane]!;
+    run[count] = index;
+    run[count + 1] = length;
+    this.#counts[lane] = count + 2;
   };
 
   #publishStats(): void {
@@ -251,10 +356,10 @@ export class Consumer {
 }
 
 /** Marks the backend closed and wakes whoever waits on it (close(), flush()). */
-function markClosed(control: Int32Array): void {
+function markClosed(lanes: Lanes, control: Int32Array): void {
   Atomics.store(control, Slot.STATE, State.CLOSED);
   Atomics.notify(control, Slot.STATE);
-  Atomics.notify(control, Slot.WRITTEN);
+  for (const ring of lanes.rings) Atomics.notify(ring.cursors, LaneSlot.WRITTEN);
 }
 
 /**
@@ -262,9 +367,9 @@ function markClosed(control: Int32Array): void {
  * producers drop and count instead of waiting on a ring that never empties, and mark it closed.
  * Whatever is still in the ring is not written.
  */
-export function shutDown(ring: Ring, control: Int32Array): void {
-  ring.seal();
-  markClosed(control);
+export function shutDown(lanes: Lanes, control: Int32Array): void {
+  lanes.seal();
+  markClosed(lanes, control);
 }
 
 /**

@@ -18,7 +18,8 @@ import type { Socket } from 'node:net';
 import { threadId } from 'node:worker_threads';
 import { bytesOver, Flag, HEADER_BYTES, type Bytes, writeHeader } from '../record/descriptor.js';
 import { copyBytes } from '../record/copy.js';
-import { Slot, Stat, State, type SharedViews } from '../ring/layout.js';
+import { takeLane } from '../ring/lanes.js';
+import { LaneSlot, Slot, Stat, State, type SharedViews } from '../ring/layout.js';
 import { NO_SPACE, Ring } from '../ring/ring.js';
 import {
   ackFrame,
@@ -103,7 +104,8 @@ export class Receiver {
   constructor(views: SharedViews, maxRecordBytes: number, report: (event: PeerEvent) => void) {
     this.#views = views;
     this.#bytes = bytesOver(views.data);
-    this.#ring = new Ring(views, maxRecordBytes);
+    // A lane of its own, as every producer thread (lanes.ts).
+    this.#ring = new Ring(views, takeLane(views), maxRecordBytes);
     this.#maxLines = this.#ring.maxPayloadBytes - HEADER_BYTES;
     this.#report = report;
   }
@@ -235,7 +237,7 @@ export class Receiver {
         count = countLines(lines, job.offset, end);
       }
       const payload = HEADER_BYTES + end - job.offset;
-      this.#headBeforeClaim = Atomics.load(this.#views.control, Slot.HEAD);
+      this.#headBeforeClaim = this.#ring.head();
       const index = this.#ring.claim(payload, threadId);
       if (index === NO_SPACE) return false;
       // For LINE records, ARG_COUNT holds how many lines the record has (stats count lines).
@@ -266,12 +268,13 @@ export class Receiver {
   #waitForRoom(): void {
     for (const connection of this.#connections) connection.socket.pause();
     const control = this.#views.control;
-    Atomics.add(control, Slot.PRODUCERS_WAITING, 1);
+    const cursors = this.#ring.cursors;
+    Atomics.add(cursors, LaneSlot.PRODUCERS_WAITING, 1);
     this.#ring.wakeConsumer();
     this.#waiting = true;
-    const wait = Atomics.waitAsync(control, Slot.HEAD, this.#headBeforeClaim, WAIT_SLICE_MS);
+    const wait = Atomics.waitAsync(cursors, LaneSlot.HEAD, this.#headBeforeClaim, WAIT_SLICE_MS);
     const retry = (): void => {
-      Atomics.sub(control, Slot.PRODUCERS_WAITING, 1);
+      Atomics.sub(cursors, LaneSlot.PRODUCERS_WAITING, 1);
       this.#waiting = false;
       if (Atomics.load(control, Slot.STATE) === State.CLOSED) return;
       for (const connection of this.#connections) {
@@ -288,10 +291,11 @@ export class Receiver {
     if (this.#acking || this.#acks.length === 0) return;
     this.#acking = true;
     const control = this.#views.control;
+    const cursors = this.#ring.cursors;
     const loop = async (): Promise<void> => {
       const acks = this.#acks;
       while (acks.length > 0) {
-        const written = Atomics.load(control, Slot.WRITTEN);
+        const written = Atomics.load(cursors, LaneSlot.WRITTEN);
         let done = 0;
         // The last ready seq per connection: one ACK says all of them.
         const ready = new Map<Connection, number>();
@@ -307,7 +311,7 @@ export class Receiver {
           break;
         }
         this.#ring.wakeConsumer();
-        const wait = Atomics.waitAsync(control, Slot.WRITTEN, written, WAIT_SLICE_MS);
+        const wait = Atomics.waitAsync(cursors, LaneSlot.WRITTEN, written, WAIT_SLICE_MS);
         if (wait.async) await wait.value;
       }
       this.#acking = false;

@@ -29,7 +29,7 @@ import type { LogHandle } from '../producer/handle.js';
 import { connect, type Logger } from '../producer/logger.js';
 import { Producer } from '../producer/producer.js';
 import { allocateShared, LAYOUT_VERSION, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
-import { Ring } from '../ring/ring.js';
+import { Lanes } from '../ring/lanes.js';
 import { namesRoute } from '../core/routes.js';
 import { drainOnSignals } from './signals.js';
 import { allocateOutboxes, Forwarding } from './forwarding.js';
@@ -155,7 +155,7 @@ export async function createLogBackend(options?: BackendOptions | string | URL):
   // Custom formatters are loaded here too, for the drains the main thread does itself (exit,
   // signals), and first, so that one that does not load rejects with its own error as thrown.
   const modules = await loadFormatterModules(resolved.formats);
-  const buffer = allocateShared(resolved.bufferBytes);
+  const buffer = allocateShared(resolved.bufferBytes, resolved.lanes);
   const outboxes = allocateOutboxes(resolved);
   let backend: Backend | undefined;
   const compressor = startCompressor(resolved, (error) => {
@@ -299,7 +299,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly #buffer: SharedArrayBuffer;
   readonly #views: SharedViews;
   /** For stats().bufferUsed. */
-  readonly #ring: Ring;
+  readonly #lanes: Lanes;
   readonly #compressor: Compressor | undefined;
   readonly #outboxes: readonly (SharedArrayBuffer | undefined)[];
   readonly #forwarding: Forwarding | undefined;
@@ -343,7 +343,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     this.#compressor = compressor;
     this.#buffer = buffer;
     this.#views = viewShared(buffer);
-    this.#ring = new Ring(this.#views);
+    this.#lanes = new Lanes(this.#views);
     this.bufferSize = options.bufferBytes;
     this.handle = handleFor(options, buffer);
     this.#done = new Promise((resolve) => {
@@ -395,7 +395,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       received: Number(Atomics.load(stats, Stat.RECEIVED)),
       duplicates: Number(Atomics.load(stats, Stat.DUPLICATES)),
       maybeDuplicated: Number(Atomics.load(stats, Stat.MAYBE_DUPLICATED)),
-      bufferUsed: this.#ring.used(),
+      bufferUsed: this.#lanes.used(),
     };
   }
 
@@ -417,7 +417,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     // An aggregator stops taking batches first: what it took goes into the ring, to be written.
     await this.#forwarding?.stopReceiving();
     Atomics.compareExchange(control, Slot.STATE, State.RUNNING, State.CLOSING);
-    new Ring(this.#views).wakeConsumer();
+    this.#lanes.wakeConsumer();
     // Keep the process alive until the consumer has written everything and closed the files.
     this.#worker?.ref();
     this.#restartTimer?.ref();
@@ -445,9 +445,9 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
    */
   #abandonClose(): void {
     const { control, stats } = this.#views;
-    const ring = new Ring(this.#views);
-    const left = ring.committedRecords() + Atomics.exchange(control, Slot.IN_FLIGHT, 0);
-    shutDown(ring, control);
+    const lanes = this.#lanes;
+    const left = lanes.committedRecords() + Atomics.exchange(control, Slot.IN_FLIGHT, 0);
+    shutDown(lanes, control);
     Atomics.add(stats, Stat.WRITE_FAILED, BigInt(left));
     const message = `ringlog: close() gave up after ${this.#options.closeTimeoutMs} ms: the consumer did not finish writing; ${left} records were not written`;
     writeStderr(message);
@@ -526,10 +526,9 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     // The thread is gone: a lock it held is free, and a batch it had taken out of the ring and
     // not written is lost (a thread that crashed inside a catch has salvaged it already).
     Atomics.store(control, Slot.DRAIN_LOCK, 0);
-    if (Atomics.load(control, Slot.HEAD) !== Atomics.load(control, Slot.WRITTEN)) {
+    if (this.#lanes.unwritten()) {
       Atomics.add(stats, Stat.WRITE_FAILED, BigInt(Atomics.exchange(control, Slot.IN_FLIGHT, 0)));
-      Atomics.store(control, Slot.WRITTEN, Atomics.load(control, Slot.HEAD));
-      Atomics.notify(control, Slot.WRITTEN);
+      this.#lanes.markAllWritten();
     }
     if (Date.now() - this.#lastRestartAt >= HEALTHY_AFTER_MS) this.#restarts = 0;
     const delay = this.#gaveUp ? undefined : THREAD_RESTART_DELAYS_MS[this.#restarts];
@@ -574,7 +573,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       return;
     }
     this.#adopt(started);
-    new Ring(this.#views).wakeConsumer();
+    this.#lanes.wakeConsumer();
   }
 
   /** No consumer thread will run again: the main thread writes what is left and closes. */
@@ -612,7 +611,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       drained = drainOnExit(this.#views, open, EXIT_DRAIN_TIMEOUT_MS, MAIN_DRAIN_RETRY_MS);
     } catch (error) {
       // A bug; the app must still end, or go on, unharmed.
-      shutDown(new Ring(this.#views), control);
+      shutDown(this.#lanes, control);
       writeStderr(`ringlog: draining the ring on the main thread (${why}) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return;
     }

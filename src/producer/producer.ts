@@ -7,7 +7,8 @@
 import { threadId } from 'node:worker_threads';
 import { levelValue } from '../core/levels.js';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, type Bytes, writeHeader } from '../record/descriptor.js';
-import { Slot, State, viewShared } from '../ring/layout.js';
+import { LaneSlot, Slot, State, viewShared } from '../ring/layout.js';
+import { takeLane } from '../ring/lanes.js';
 import { StallWatch } from '../ring/liveness.js';
 import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../ring/ring.js';
@@ -73,12 +74,13 @@ export class Producer {
 
   private constructor(handle: LogHandle) {
     const views = viewShared(handle.buffer);
-    this.#ring = new Ring(views, handle.maxRecordSize);
+    // One lane for the thread's life: its records stay in order in it.
+    this.#ring = new Ring(views, takeLane(views), handle.maxRecordSize);
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
     this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId);
     this.#dropWhenFull = handle.onFull === 'drop';
-    this.#stall = new StallWatch(this.#control);
+    this.#stall = new StallWatch(this.#control, this.#ring.cursors);
     this.#emptyContext = this.encodeContext(undefined, undefined);
     this.#routes = handle.routes ?? singleSinkTable(levelValue(handle.level));
   }
@@ -188,19 +190,23 @@ export class Producer {
     this.#ring.commit(index, payloadBytes);
   }
 
-  /** Resolves once every record committed before the call has been handed to the OS. */
+  /**
+   * Resolves once every record this thread committed before the call (every record of its lane)
+   * has been handed to the OS.
+   */
   async flush(): Promise<void> {
     const control = this.#control;
+    const cursors = this.#ring.cursors;
     const target = this.#ring.end();
     // A pending waitAsync does not keep the event loop alive; a timer does, so that
     // `await flush()` at the end of a program is not cut short by the loop running dry.
     const keepAlive = setInterval(noop, 60_000);
     try {
       for (;;) {
-        const written = Atomics.load(control, Slot.WRITTEN);
+        const written = Atomics.load(cursors, LaneSlot.WRITTEN);
         if (((written - target) | 0) >= 0 || Atomics.load(control, Slot.STATE) === State.CLOSED) return;
         this.#ring.wakeConsumer();
-        const wait = Atomics.waitAsync(control, Slot.WRITTEN, written, FLUSH_WAIT_SLICE_MS);
+        const wait = Atomics.waitAsync(cursors, LaneSlot.WRITTEN, written, FLUSH_WAIT_SLICE_MS);
         if (wait.async) await wait.value;
       }
     } finally {

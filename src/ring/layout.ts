@@ -1,25 +1,35 @@
+import { LANES_MAX } from '../core/limits.js';
+
 /**
  * The map of the one SharedArrayBuffer that producers and the consumer share: every slot, who
  * writes it and who reads it. Nothing else in ringlog computes an offset into the buffer.
  *
  * ```
  * byte 0        128       256       384       512       640       768            1024
- *      +---------+---------+---------+---------+---------+---------+--------------+----------------+
- *      | TAIL    | HEAD    | SLEEP   | WRITTEN | STATE   | counters| consumer     | ring data      |
- *      |         |         | WAITERS |         | LOCK    | (int32) | stats (i64)  | capacity bytes |
- *      +---------+---------+---------+---------+---------+---------+--------------+----------------+
+ *      +---------+---------+---------+---------+---------+---------+--------------+
+ *      | (free)  | (free)  | SLEEP   | LANES   | STATE   | counters| consumer     |  the control block
+ *      |         |         |         |         | LOCK    | (int32) | stats (i64)  |
+ *      +---------+---------+---------+---------+---------+---------+--------------+
+ *      then, per lane:  | TAIL | HEAD | WAITERS WRITTEN |   (128 bytes each)
+ *      then the data region, `capacity` bytes: lane 0's data, lane 1's, ...
  * ```
+ * A lane is one ring (ring.ts) of `capacity / lanes` bytes with cursors of its own; every
+ * producer thread claims in one lane only (lanes.ts). Lanes exist because producers on other
+ * cores claiming in one ring fight over its TAIL line and its frames: at 4 producers on 2
+ * cores, claim + commit took 250-580 ns per record in one ring and ~50 with a ring each.
+ *
  * Each hot cursor has a 128-byte line of its own: two cursors on one cache line make every CAS
  * on one invalidate the other's line (false sharing costs ~4x per atomic op), and 128 rather
  * than 64 because adjacent-line prefetchers pull pairs of lines on x86.
  *
  * | slot              | written by                         | read by                          |
  * |-------------------|------------------------------------|----------------------------------|
- * | TAIL              | producers (CAS)                    | producers, flush()               |
- * | HEAD              | consumer (after zeroing)           | producers (space check, futex)   |
+ * | lane TAIL         | the lane's producers (CAS)         | those producers, flush()         |
+ * | lane HEAD         | consumer (after zeroing)           | producers (space check, futex)   |
+ * | lane WAITING      | producers blocked on a full lane   | consumer after moving HEAD       |
+ * | lane WRITTEN      | consumer, after the sink's write   | flush() waiters (futex)          |
  * | CONSUMER_SLEEPING | consumer (1), a producer (1 -> 0)  | producers after each commit      |
- * | PRODUCERS_WAITING | producers blocked on a full ring   | consumer after moving HEAD       |
- * | WRITTEN           | consumer, after the sink's write   | flush() waiters (futex)          |
+ * | LANES, NEXT_LANE  | allocateShared(); each new producer| every thread that joins          |
  * | STATE             | backend (close, exit)              | everyone                         |
  * | DRAIN_LOCK        | the thread that drains (CAS)       | consumer thread, exiting thread  |
  * | CONSUMER_BEAT     | the consumer, every loop and retry | producers blocked on a full ring |
@@ -37,18 +47,21 @@
  * installation than the main thread would otherwise write records the consumer misreads. Bump
  * it when any of the three changes in a way the other side cannot read.
  */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export const CONTROL_BYTES = 1024;
-const LINE_SLOTS = 128 / Int32Array.BYTES_PER_ELEMENT;
+const LINE_BYTES = 128;
+const LINE_SLOTS = LINE_BYTES / Int32Array.BYTES_PER_ELEMENT;
+/** A lane's cursors: three lines. */
+export const LANE_CONTROL_BYTES = 3 * LINE_BYTES;
 
 /** Int32 slot indexes into the control block. */
 export const Slot = Object.freeze({
-  TAIL: 0,
-  HEAD: LINE_SLOTS,
   CONSUMER_SLEEPING: 2 * LINE_SLOTS,
-  PRODUCERS_WAITING: 2 * LINE_SLOTS + 1,
-  WRITTEN: 3 * LINE_SLOTS,
+  /** How many lanes the buffer has (set once by allocateShared()). */
+  LANES: 3 * LINE_SLOTS,
+  /** Bumped by each producer that joins: its lane is the count modulo LANES (lanes.ts). */
+  NEXT_LANE: 3 * LINE_SLOTS + 1,
   STATE: 4 * LINE_SLOTS,
   DRAIN_LOCK: 4 * LINE_SLOTS + 1,
   /**
@@ -71,6 +84,16 @@ export const Slot = Object.freeze({
   ABANDONED: 5 * LINE_SLOTS + 3,
   /** DROPPED_FULL as of the last "records dropped" line a drainer wrote (see drop-notice.ts). */
   DROPS_REPORTED: 5 * LINE_SLOTS + 4,
+});
+
+/** Int32 slot indexes into a lane's cursors (SharedViews.lanes[i].cursors). */
+export const LaneSlot = Object.freeze({
+  TAIL: 0,
+  HEAD: LINE_SLOTS,
+  /** Producers blocked on this lane being full: the consumer notifies HEAD when it is not 0. */
+  PRODUCERS_WAITING: 2 * LINE_SLOTS,
+  /** HEAD as of the end of the last write: everything before it has reached the OS. */
+  WRITTEN: 2 * LINE_SLOTS + 1,
 });
 
 /** BigInt64 slot indexes (counters that pass 2^32 in a long run), written by the drainer. */
@@ -111,40 +134,69 @@ export const State = Object.freeze({
   CLOSED: 2,
 });
 
+/** One lane of the buffer: its cursors, and where its ring lies in the data region. */
+export interface LaneViews {
+  readonly cursors: Int32Array;
+  /** Byte offset of the lane's ring in the data region. */
+  readonly base: number;
+  /** The lane's ring size in bytes: `capacity / lanes`. */
+  readonly capacity: number;
+}
+
 /** Typed views over one shared buffer; cheap to build in every thread that joins. */
 export interface SharedViews {
   readonly buffer: SharedArrayBuffer;
   readonly control: Int32Array;
   readonly stats: BigInt64Array;
-  /** The ring's data region, `capacity` bytes. */
+  /** The data region, `capacity` bytes: every lane's ring. Payload indexes point into it. */
   readonly data: Uint8Array;
   readonly data32: Int32Array;
+  /** The whole data region's size (the `bufferSize` option), all lanes together. */
   readonly capacity: number;
+  readonly lanes: readonly LaneViews[];
 }
 
 /**
  * Allocates the buffer and touches every page of it now. The OS maps a fresh buffer's pages on
  * first write, about a microsecond each, and a log call should not pay that on the ring's first
  * lap: the memory is committed at startup (4.5 ms for 8 MiB, 35 ms for 64 MiB here), as the
- * buffer size promises.
+ * buffer size promises. `capacity` (a power of two) is split into `lanes` equal rings.
  */
-export function allocateShared(capacity: number): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer(CONTROL_BYTES + capacity);
-  new Int32Array(buffer).fill(0);
+export function allocateShared(capacity: number, lanes = 1): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(CONTROL_BYTES + lanes * LANE_CONTROL_BYTES + capacity);
+  const control = new Int32Array(buffer);
+  control.fill(0);
+  control[Slot.LANES] = lanes;
   return buffer;
 }
 
+/**
+ * The smallest lane viewShared() accepts: room for a few frames. Options ask for 4 KiB lanes
+ * (LANE_MIN_BYTES); tests build smaller rings to reach a wrap in a few records.
+ */
+const MIN_RING_BYTES = 64;
+
+const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
+
 export function viewShared(buffer: SharedArrayBuffer): SharedViews {
-  const capacity = buffer.byteLength - CONTROL_BYTES;
-  if (!(capacity > 0 && (capacity & (capacity - 1)) === 0)) {
+  const lanes = buffer.byteLength >= CONTROL_BYTES ? Atomics.load(new Int32Array(buffer, 0, CONTROL_BYTES / 4), Slot.LANES) : 0;
+  const dataOffset = CONTROL_BYTES + lanes * LANE_CONTROL_BYTES;
+  const capacity = buffer.byteLength - dataOffset;
+  if (!(isPowerOfTwo(lanes) && lanes <= LANES_MAX && isPowerOfTwo(capacity) && capacity / lanes >= MIN_RING_BYTES)) {
     throw new RangeError(`ringlog: shared buffer of ${buffer.byteLength} bytes is not a ringlog buffer`);
   }
+  const laneCapacity = capacity / lanes;
   return {
     buffer,
     control: new Int32Array(buffer, 0, CONTROL_BYTES / 4),
     stats: new BigInt64Array(buffer, 0, CONTROL_BYTES / 8),
-    data: new Uint8Array(buffer, CONTROL_BYTES, capacity),
-    data32: new Int32Array(buffer, CONTROL_BYTES, capacity / 4),
+    data: new Uint8Array(buffer, dataOffset, capacity),
+    data32: new Int32Array(buffer, dataOffset, capacity / 4),
     capacity,
+    lanes: Array.from({ length: lanes }, (_, lane) => ({
+      cursors: new Int32Array(buffer, CONTROL_BYTES + lane * LANE_CONTROL_BYTES, LANE_CONTROL_BYTES / 4),
+      base: lane * laneCapacity,
+      capacity: laneCapacity,
+    })),
   };
 }

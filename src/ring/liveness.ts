@@ -10,7 +10,7 @@
  * (counted in droppedFull), and keeps dropping at once, without waiting, until the consumer moves
  * again. Losing records is the price; an app that hangs because its logger died is the worse one.
  */
-import { Slot } from './layout.js';
+import { LaneSlot, Slot } from './layout.js';
 
 /**
  * How long a blocked producer waits without a sign of life before it stops waiting. A live
@@ -21,6 +21,8 @@ export const CONSUMER_STALL_MS = 5000;
 
 export class StallWatch {
   readonly #control: Int32Array;
+  /** The cursors of the lane the producer waits on: its HEAD is the consumer's progress there. */
+  readonly #cursors: Int32Array;
   readonly #stallMs: number;
   #head = 0;
   #beat = 0;
@@ -28,8 +30,9 @@ export class StallWatch {
   /** The beat at which the consumer was found stalled: while it is the same, do not wait again. */
   #stalledBeat: number | undefined;
 
-  constructor(control: Int32Array, stallMs = CONSUMER_STALL_MS) {
+  constructor(control: Int32Array, cursors: Int32Array, stallMs = CONSUMER_STALL_MS) {
     this.#control = control;
+    this.#cursors = cursors;
     this.#stallMs = stallMs;
   }
 
@@ -39,7 +42,7 @@ export class StallWatch {
    */
   stalled(): boolean {
     const control = this.#control;
-    const head = Atomics.load(control, Slot.HEAD);
+    const head = Atomics.load(this.#cursors, LaneSlot.HEAD);
     const beat = Atomics.load(control, Slot.CONSUMER_BEAT);
     const now = Date.now();
     if (head !== this.#head || beat !== this.#beat || this.#since === 0) {

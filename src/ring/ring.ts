@@ -1,7 +1,8 @@
 /**
  * The ring protocol: many producers, one consumer, one SharedArrayBuffer, no locks.
  * Pure Atomics, no I/O, no knowledge of what a record contains. The design follows Agrona's
- * ManyToOneRingBuffer; docs/ring.md has the long form.
+ * ManyToOneRingBuffer; docs/ring.md has the long form. A Ring is one lane of the buffer
+ * (layout.ts): its cursors and its share of the data region; lanes.ts handles them together.
  *
  * A frame, 8-byte aligned, in the data region:
  * ```
@@ -41,7 +42,7 @@
  * stray write that forges a plausible header (its frame is read as a record, and the decoder
  * and renderers count what does not parse), or one that marks a frame as padding (skipped).
  */
-import { Slot, type SharedViews } from './layout.js';
+import { LaneSlot, Slot, type SharedViews } from './layout.js';
 
 export const FRAME_HEADER_BYTES = 8;
 /** Producer id written in the header of the filler frame before a wrap. */
@@ -73,6 +74,7 @@ export type FrameVisitor = (payloadIndex: number, payloadBytes: number, producer
 export const DAMAGED = 0;
 
 export class Ring {
+  /** This lane's size in bytes. */
   readonly capacity: number;
   /**
    * The largest payload a producer may claim: by default an eighth of the ring less the frame
@@ -81,22 +83,35 @@ export class Ring {
    * `maxRecordSize` option lowers it (`maxRecordBytes` below, which counts the frame header).
    */
   readonly maxPayloadBytes: number;
+  /**
+   * The lane's cursors (LaneSlot): TAIL, HEAD, PRODUCERS_WAITING, WRITTEN. Public for the
+   * threads that wait on WRITTEN or HEAD with Atomics.waitAsync (flush(), the receiver).
+   */
+  readonly cursors: Int32Array;
+  /** The buffer's control block, for CONSUMER_SLEEPING. */
   readonly #control: Int32Array;
+  /** The lane's data region only: the protocol works in lane indexes, from 0. */
   readonly #data32: Int32Array;
+  /** Where the lane starts in the data region: what turns a lane index into a payload index. */
+  readonly #base: number;
   readonly #mask: number;
   /** TAIL - HEAD as of the last `#snapshot()`, unsigned. */
   #distance = 0;
 
   /**
-   * `maxRecordBytes`: the largest frame (header included) producers of this Ring may claim, at
-   * most and by default `capacity / 8`; options.ts checks the configured value.
+   * The ring of lane `lane`. `maxRecordBytes`: the largest frame (header included) producers of
+   * this Ring may claim, at most and by default an eighth of the lane; options.ts checks the
+   * configured value.
    */
-  constructor(views: SharedViews, maxRecordBytes = maxRecordBytesOf(views.capacity)) {
-    this.capacity = views.capacity;
-    this.maxPayloadBytes = Math.min(maxRecordBytes, maxRecordBytesOf(views.capacity)) - FRAME_HEADER_BYTES;
+  constructor(views: SharedViews, lane = 0, maxRecordBytes = Number.POSITIVE_INFINITY) {
+    const { cursors, base, capacity } = views.lanes[lane]!;
+    this.capacity = capacity;
+    this.maxPayloadBytes = Math.min(maxRecordBytes, maxRecordBytesOf(capacity)) - FRAME_HEADER_BYTES;
+    this.cursors = cursors;
     this.#control = views.control;
-    this.#data32 = views.data32;
-    this.#mask = views.capacity - 1;
+    this.#data32 = views.data32.subarray(base >> 2, (base + capacity) >> 2);
+    this.#base = base;
+    this.#mask = capacity - 1;
   }
 
   /**
@@ -104,9 +119,10 @@ export class Ring {
    * and tests start near 2^32 to cross the cursor wrap.
    */
   reset(position: number): void {
-    const control = this.#control;
-    Atomics.store(control, Slot.TAIL, position | 0);
-    Atomics.store(control, Slot.HEAD, position | 0);
+    const cursors = this.cursors;
+    Atomics.store(cursors, LaneSlot.TAIL, position | 0);
+    Atomics.store(cursors, LaneSlot.HEAD, position | 0);
+    Atomics.store(cursors, LaneSlot.WRITTEN, position | 0);
   }
 
   // ---- producer side -------------------------------------------------------------------------
@@ -116,7 +132,7 @@ export class Ring {
    * payload in the data region, or NO_SPACE. The caller must fill the payload and `commit()`.
    */
   claim(payloadBytes: number, producerId: number): number {
-    const control = this.#control;
+    const cursors = this.cursors;
     const capacity = this.capacity;
     const required = frameBytes(payloadBytes);
     let tail: number;
@@ -124,12 +140,12 @@ export class Ring {
     do {
       // HEAD before TAIL: HEAD only grows and never passes TAIL, so this TAIL is at or beyond
       // this HEAD and the distance is exact; it exceeds the capacity only in a sealed ring.
-      const head = Atomics.load(control, Slot.HEAD);
-      tail = Atomics.load(control, Slot.TAIL);
+      const head = Atomics.load(cursors, LaneSlot.HEAD);
+      tail = Atomics.load(cursors, LaneSlot.TAIL);
       const toEnd = capacity - (tail & this.#mask);
       padding = required > toEnd ? toEnd : 0;
       if (((tail - head) >>> 0) + padding + required > capacity) return NO_SPACE;
-    } while (Atomics.compareExchange(control, Slot.TAIL, tail, (tail + padding + required) | 0) !== tail);
+    } while (Atomics.compareExchange(cursors, LaneSlot.TAIL, tail, (tail + padding + required) | 0) !== tail);
 
     const data32 = this.#data32;
     let index = tail & this.#mask;
@@ -145,13 +161,13 @@ export class Ring {
     // Atomics.store publishes it with the record in any case. An Atomics.store here is a full
     // barrier (x86 xchg) paid by every log call: ~25 ns of the ~135 ns claim + commit took.
     data32[index >> 2] = -(FRAME_HEADER_BYTES + payloadBytes);
-    return index + FRAME_HEADER_BYTES;
+    return this.#base + index + FRAME_HEADER_BYTES;
   }
 
   /** Publishes a claimed frame and wakes the consumer if it said it sleeps. */
   commit(payloadIndex: number, payloadBytes: number): void {
     // publish: the consumer may read the record from here on.
-    Atomics.store(this.#data32, (payloadIndex - FRAME_HEADER_BYTES) >> 2, FRAME_HEADER_BYTES + payloadBytes);
+    Atomics.store(this.#data32, (payloadIndex - this.#base - FRAME_HEADER_BYTES) >> 2, FRAME_HEADER_BYTES + payloadBytes);
     this.wakeConsumer();
   }
 
@@ -176,16 +192,16 @@ export class Ring {
    * moves HEAD and then reads PRODUCERS_WAITING: one of the two always sees the other.
    */
   claimOrWait(payloadBytes: number, producerId: number, timeoutMs: number): number {
-    const control = this.#control;
-    Atomics.add(control, Slot.PRODUCERS_WAITING, 1);
+    const cursors = this.cursors;
+    Atomics.add(cursors, LaneSlot.PRODUCERS_WAITING, 1);
     try {
-      const head = Atomics.load(control, Slot.HEAD);
+      const head = Atomics.load(cursors, LaneSlot.HEAD);
       const index = this.claim(payloadBytes, producerId);
       if (index !== NO_SPACE) return index;
-      Atomics.wait(control, Slot.HEAD, head, timeoutMs);
+      Atomics.wait(cursors, LaneSlot.HEAD, head, timeoutMs);
       return this.claim(payloadBytes, producerId);
     } finally {
-      Atomics.sub(control, Slot.PRODUCERS_WAITING, 1);
+      Atomics.sub(cursors, LaneSlot.PRODUCERS_WAITING, 1);
     }
   }
 
@@ -207,11 +223,11 @@ export class Ring {
    * a stale HEAD there only makes a claim fail that could have fitted, and it is retried.)
    */
   #snapshot(): number {
-    const control = this.#control;
+    const cursors = this.cursors;
     for (;;) {
-      const head = Atomics.load(control, Slot.HEAD);
-      const tail = Atomics.load(control, Slot.TAIL);
-      if (Atomics.load(control, Slot.HEAD) === head) {
+      const head = Atomics.load(cursors, LaneSlot.HEAD);
+      const tail = Atomics.load(cursors, LaneSlot.TAIL);
+      if (Atomics.load(cursors, LaneSlot.HEAD) === head) {
         this.#distance = (tail - head) >>> 0;
         return tail;
       }
@@ -229,7 +245,19 @@ export class Ring {
   // ---- consumer side -------------------------------------------------------------------------
 
   head(): number {
-    return Atomics.load(this.#control, Slot.HEAD);
+    return Atomics.load(this.cursors, LaneSlot.HEAD);
+  }
+
+  /** HEAD as of the end of the last write: every record before it has reached the OS. */
+  written(): number {
+    return Atomics.load(this.cursors, LaneSlot.WRITTEN);
+  }
+
+  /** Publishes that the records before `position` have reached the OS; wakes flush() waiters. */
+  markWritten(position: number): void {
+    const cursors = this.cursors;
+    Atomics.store(cursors, LaneSlot.WRITTEN, position);
+    Atomics.notify(cursors, LaneSlot.WRITTEN);
   }
 
   /**
@@ -241,7 +269,7 @@ export class Ring {
     const data32 = this.#data32;
     const mask = this.#mask;
     const capacity = this.capacity;
-    const head = Atomics.load(this.#control, Slot.HEAD);
+    const head = Atomics.load(this.cursors, LaneSlot.HEAD);
     // Never more than one lap: in a ring full of committed frames, the frame after the last
     // one read is the first one again (it is zeroed only on release).
     const limit = Math.min(maxBytes, capacity);
@@ -268,9 +296,9 @@ export class Ring {
       if (!fits || consumed + frame > claimed) {
         // A length no claim makes (see the header): count it, and go on where a frame starts.
         frame = Math.min(capacity - index, claimed - consumed);
-        visit(index + FRAME_HEADER_BYTES, DAMAGED, producerId);
+        visit(this.#base + index + FRAME_HEADER_BYTES, DAMAGED, producerId);
       } else if (producerId !== PADDING) {
-        visit(index + FRAME_HEADER_BYTES, length - FRAME_HEADER_BYTES, producerId);
+        visit(this.#base + index + FRAME_HEADER_BYTES, length - FRAME_HEADER_BYTES, producerId);
       }
       consumed += frame;
     }
@@ -290,8 +318,8 @@ export class Ring {
   /** Frees `bytes` visited by `read()`: zero them, move HEAD, wake producers waiting for space. */
   release(bytes: number): void {
     if (bytes === 0) return;
-    const control = this.#control;
-    const head = Atomics.load(control, Slot.HEAD);
+    const cursors = this.cursors;
+    const head = Atomics.load(cursors, LaneSlot.HEAD);
     const start = head & this.#mask;
     const end = start + bytes;
     // Frames are 8-byte aligned, so whole int32s: on shared memory, a Uint8Array fill stores
@@ -304,8 +332,8 @@ export class Ring {
       data32.fill(0, 0, (end - this.capacity) >> 2);
     }
     // publish: producers may claim the zeroed bytes from here on.
-    Atomics.store(control, Slot.HEAD, (head + bytes) | 0);
-    if (Atomics.load(control, Slot.PRODUCERS_WAITING) > 0) Atomics.notify(control, Slot.HEAD);
+    Atomics.store(cursors, LaneSlot.HEAD, (head + bytes) | 0);
+    if (Atomics.load(cursors, LaneSlot.PRODUCERS_WAITING) > 0) Atomics.notify(cursors, LaneSlot.HEAD);
   }
 
   /**
@@ -316,13 +344,13 @@ export class Ring {
    * differences still tell a sealed ring from an open one.
    */
   seal(): void {
-    const control = this.#control;
+    const cursors = this.cursors;
     for (;;) {
       const tail = this.#snapshot();
       if (this.#distance > this.capacity) return;
-      if (Atomics.compareExchange(control, Slot.TAIL, tail, (tail + this.capacity + SEAL_DISTANCE) | 0) === tail) {
+      if (Atomics.compareExchange(cursors, LaneSlot.TAIL, tail, (tail + this.capacity + SEAL_DISTANCE) | 0) === tail) {
         // Producers sleeping on a full ring wake up, fail to claim and see why.
-        Atomics.notify(control, Slot.HEAD);
+        Atomics.notify(cursors, LaneSlot.HEAD);
         return;
       }
     }
@@ -341,9 +369,9 @@ export class Ring {
    * 8-byte slot holding a non-zero header (or at TAIL, or at the end of the data region).
    */
   unblock(): boolean {
-    const control = this.#control;
+    const cursors = this.cursors;
     const data32 = this.#data32;
-    const head = Atomics.load(control, Slot.HEAD);
+    const head = Atomics.load(cursors, LaneSlot.HEAD);
     const pending = (this.end() - head) | 0;
     if (pending <= 0) return false;
     const index = head & this.#mask;
@@ -367,6 +395,11 @@ export class Ring {
     return true;
   }
 
+  /** True when producers wait for this lane to have space (claimOrWait). */
+  producersWaiting(): boolean {
+    return Atomics.load(this.cursors, LaneSlot.PRODUCERS_WAITING) > 0;
+  }
+
   isSealed(): boolean {
     this.#snapshot();
     return this.#distance > this.capacity;
@@ -377,27 +410,7 @@ export class Ring {
    * is a stray write, not a frame: read() leaves it, so the consumer may sleep on it.
    */
   hasCommitted(): boolean {
-    const head = Atomics.load(this.#control, Slot.HEAD);
+    const head = Atomics.load(this.cursors, LaneSlot.HEAD);
     return Atomics.load(this.#data32, (head & this.#mask) >> 2) > 0 && this.end() !== head;
-  }
-
-  /**
-   * Sleeps until a producer commits (and sees the announcement), someone calls `wakeConsumer()`,
-   * or `timeoutMs` passes. The re-check after announcing closes the window in which a producer
-   * commits just before the announcement and so does not wake us.
-   */
-  awaitCommitted(timeoutMs: number): void {
-    const control = this.#control;
-    Atomics.store(control, Slot.CONSUMER_SLEEPING, 1);
-    if (!this.hasCommitted()) Atomics.wait(control, Slot.CONSUMER_SLEEPING, 1, timeoutMs);
-    Atomics.store(control, Slot.CONSUMER_SLEEPING, 0);
-  }
-
-  /**
-   * Sleeps `timeoutMs` without announcing it: producers do not wake the consumer, so it looks
-   * again only after the timeout (nobody notifies the slot while it reads 0).
-   */
-  nap(timeoutMs: number): void {
-    Atomics.wait(this.#control, Slot.CONSUMER_SLEEPING, 0, timeoutMs);
   }
 }

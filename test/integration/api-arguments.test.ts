@@ -32,10 +32,12 @@ function thrown(fn: () => unknown): unknown {
 const backendOptions: [string, unknown, Kind, string[]][] = [
   ['options itself', 'app.log', TypeError, ['options must be an object or undefined', "received 'app.log'"]],
   ['options itself', [], TypeError, ['options must be an object', 'received []']],
-  ['an unknown key', { bufferSiz: 1 }, TypeError, ['options.bufferSiz is not a known option', 'known: bufferSize, file, level, onFull, maxRecordSize, closeTimeoutMs']],
+  ['an unknown key', { bufferSiz: 1 }, TypeError, ['options.bufferSiz is not a known option', 'known: bufferSize, lanes, file, level, onFull, maxRecordSize, closeTimeoutMs']],
   ['bufferSize', { bufferSize: true }, TypeError, ['options.bufferSize must be a power of two from 4KiB to 1GiB', 'received true']],
   ['bufferSize', { bufferSize: '3KiB' }, RangeError, ['options.bufferSize must be a power of two', "received '3KiB' (3072 bytes)"]],
   ['bufferSize', { bufferSize: 5000 }, RangeError, ['options.bufferSize', 'received 5000', 'use 4KiB or 8KiB']],
+  ['lanes', { lanes: 3 }, RangeError, ['options.lanes must be a power of two from 1 to 16', 'received 3']],
+  ['lanes', { bufferSize: '8KiB', lanes: 4 }, RangeError, ['options.lanes must be a power of two from 1 to 2', 'lanes of at least 4KiB for a bufferSize of 8KiB', 'received 4']],
   ['file', { file: 42 }, TypeError, ['options.file must be a path string or an object { path, maxSize?, maxFiles?, fsync? }', 'received 42']],
   ['file.path', { file: { path: '' } }, TypeError, ['options.file.path must be a non-empty path string', "received ''"]],
   ['file.path', { file: { maxSize: '1MiB' } }, TypeError, ['options.file.path must be a non-empty path string', 'received undefined']],
@@ -50,8 +52,8 @@ const backendOptions: [string, unknown, Kind, string[]][] = [
   ['file.rotate', { file: { path: 'a.log', rotate: { interval: '7h' } } }, RangeError, ['options.file.rotate.interval must be whole days, or shorter than a day and divide it evenly', "received '7h'"]],
   ['level', { level: 30 }, TypeError, ['options.level must be one of trace, debug, info, warn, error, fatal or silent', 'received 30']],
   ['onFull', { onFull: 'wait' }, TypeError, ["options.onFull must be 'block' or 'drop'", "received 'wait'"]],
-  ['maxRecordSize', { maxRecordSize: {} }, TypeError, ['options.maxRecordSize must be a byte size from 256 bytes to bufferSize / 8', 'received {}']],
-  ['maxRecordSize', { bufferSize: '64KiB', maxRecordSize: '16KiB' }, RangeError, ['options.maxRecordSize', '(8KiB for a bufferSize of 64KiB)', "received '16KiB' (16384 bytes)"]],
+  ['maxRecordSize', { maxRecordSize: {} }, TypeError, ['options.maxRecordSize must be a byte size from 256 bytes to bufferSize / lanes / 8', 'received {}']],
+  ['maxRecordSize', { bufferSize: '64KiB', maxRecordSize: '16KiB' }, RangeError, ['options.maxRecordSize', '(8KiB for a bufferSize of 64KiB in 1 lane)', "received '16KiB' (16384 bytes)"]],
   ['maxRecordSize', { maxRecordSize: 100 }, RangeError, ['options.maxRecordSize must be a byte size from 256 bytes', 'received 100']],
   ['closeTimeoutMs', { closeTimeoutMs: '5s' }, TypeError, ['options.closeTimeoutMs must be an integer from 1 to 2147483647', "received '5s'"]],
   ['closeTimeoutMs', { closeTimeoutMs: 0 }, RangeError, ['options.closeTimeoutMs must be an integer from 1 to 2147483647', 'received 0']],
@@ -102,8 +104,8 @@ describe('the other entry points', () => {
   });
 
   it('connect(handle) with a handle from another version: an error that names both versions, with its own code', () => {
-    const error = thrown(() => connect({ ...backend.handle, ringlog: 2 } as never));
-    expectClear(error, Error, ['shared layout version 2', 'this ringlog reads version 1', 'another ringlog installation']);
+    const error = thrown(() => connect({ ...backend.handle, ringlog: 99 } as never));
+    expectClear(error, Error, ['shared layout version 99', 'this ringlog reads version 2', 'another ringlog installation']);
     expect((error as { code?: unknown }).code).toBe('ERR_RINGLOG_VERSION');
   });
 

@@ -39,7 +39,7 @@ const file = (path: string, extra: object = {}) => ({ type: 'file', path, ...ext
 
 // [what, options, class, the message from its start (after 'ringlog: '), more parts]
 const refused: [string, unknown, Kind, string, ...string[]][] = [
-  ['an unknown top-level key', { handlers: [] }, TypeError, 'options.handlers is not a known option; known: bufferSize, file, level, onFull, maxRecordSize, closeTimeoutMs, formatters, sinks, loggers'],
+  ['an unknown top-level key', { handlers: [] }, TypeError, 'options.handlers is not a known option; known: bufferSize, lanes, file, level, onFull, maxRecordSize, closeTimeoutMs, formatters, sinks, loggers'],
   ['file with sinks', { file: 'a.log', sinks: [{ type: 'stdout' }] }, TypeError, 'options.file cannot be combined with options.sinks', "{ type: 'file', path"],
   ['sinks not an array', { sinks: { console: { type: 'stdout' } } }, TypeError, 'options.sinks must be an array of sinks', 'received { console:'],
   ['no sinks', { sinks: [] }, TypeError, 'options.sinks must hold at least one sink', "options.level to 'silent'"],

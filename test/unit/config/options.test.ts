@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +37,9 @@ function stdoutOutputs(level: number) {
 }
 const GiB = 1024 * MiB;
 
+/** The default lanes of an 8 MiB buffer on this machine: its cores, at least 4, at most 8. */
+const DEFAULT_LANES = availableParallelism() >= 8 ? 8 : 4;
+
 describe('range constants', () => {
   it('have the documented values', () => {
     expect(BUFFER_SIZE_MIN).toBe(4096);
@@ -54,9 +58,10 @@ describe('resolveOptions defaults', () => {
     (options) => {
       expect(resolveOptions(options)).toEqual({
         bufferBytes: 8 * MiB,
+        lanes: DEFAULT_LANES,
         level: 'info',
         onFull: 'block',
-        maxRecordBytes: MiB,
+        maxRecordBytes: MiB / DEFAULT_LANES,
         closeTimeoutMs: 10_000,
         ...stdoutOutputs(30),
       });
@@ -75,6 +80,7 @@ describe('resolveOptions defaults', () => {
     const file = { path: resolve('logs/app.log'), maxFileBytes: 50 * MiB, maxFiles: 3, fsyncMs: undefined };
     expect(resolved).toEqual({
       bufferBytes: 64 * KiB,
+      lanes: 1,
       level: 'warn',
       onFull: 'drop',
       maxRecordBytes: KiB,
@@ -330,7 +336,7 @@ describe('the options object itself', () => {
 
   it('rejects an unknown key and lists the known ones', () => {
     expectOptionError(() => resolveOptions({ bufferSiz: 4096 }), TypeError,
-      'ringlog: options.bufferSiz is not a known option; known: bufferSize, file, level, onFull');
+      'ringlog: options.bufferSiz is not a known option; known: bufferSize, lanes, file, level, onFull');
   });
 
   it('rejects an unknown key even when its value is undefined', () => {
@@ -383,6 +389,40 @@ describe('resolveConnectOptions', () => {
   });
 });
 
+describe('options.lanes', () => {
+  it.each([
+    [1, '4KiB'],
+    [2, '8KiB'],
+    [16, '64KiB'],
+    [4, '8MiB'],
+  ])('accepts %i with bufferSize %o', (lanes, bufferSize) => {
+    expect(resolveOptions({ lanes, bufferSize }).lanes).toBe(lanes);
+  });
+
+  it.each([
+    [undefined, DEFAULT_LANES],
+    ['2MiB', 2],
+    ['1MiB', 1],
+    ['64KiB', 1],
+  ])('defaults with bufferSize %o to %i (the cores, 4 to 8, lanes of 1 MiB or more)', (bufferSize, lanes) => {
+    expect(resolveOptions({ bufferSize }).lanes).toBe(lanes);
+  });
+
+  it.each([
+    [3, '8MiB', 'from 1 to 16', 'received 3'],
+    [0, '8MiB', 'from 1 to 16', 'received 0'],
+    [32, '8MiB', 'from 1 to 16', 'received 32'],
+    [2.5, '8MiB', 'from 1 to 16', 'received 2.5'],
+    [4, '8KiB', 'from 1 to 2 (lanes of at least 4KiB for a bufferSize of 8KiB', 'received 4'],
+  ])('rejects %o with bufferSize %o with a RangeError naming the range', (lanes, bufferSize, ...parts) => {
+    expectOptionError(() => resolveOptions({ lanes, bufferSize }), RangeError, 'ringlog: options.lanes must be a power of two', ...parts);
+  });
+
+  it('rejects a string with a TypeError', () => {
+    expectOptionError(() => resolveOptions({ lanes: '4' }), TypeError, "options.lanes must be a power of two from 1 to 16", "received '4'");
+  });
+});
+
 describe('options.maxRecordSize', () => {
   it.each([
     [undefined, '64KiB', 8 * KiB],
@@ -391,11 +431,24 @@ describe('options.maxRecordSize', () => {
     ['1KiB', '64KiB', KiB],
     ['8KiB', '64KiB', 8 * KiB],
     ['64KB', '8MiB', 64 * KiB],
-    [MiB, '8MiB', MiB],
-    [undefined, undefined, MiB],
+    [MiB / DEFAULT_LANES, '8MiB', MiB / DEFAULT_LANES],
+    [undefined, undefined, MiB / DEFAULT_LANES],
     [1000, '64KiB', 1000],
   ])('accepts %o with bufferSize %o as %i bytes', (maxRecordSize, bufferSize, bytes) => {
     expect(resolveOptions({ maxRecordSize, bufferSize }).maxRecordBytes).toBe(bytes);
+  });
+
+  it.each([
+    [MiB, '8MiB', 1],
+    [512 * KiB, '8MiB', 2],
+    [undefined, '8MiB', 16, 64 * KiB],
+  ])('accepts %o with bufferSize %o in %i lanes', (maxRecordSize, bufferSize, lanes, bytes = maxRecordSize) => {
+    expect(resolveOptions({ maxRecordSize, bufferSize, lanes }).maxRecordBytes).toBe(bytes);
+  });
+
+  it('rejects a record larger than an eighth of a lane', () => {
+    expectOptionError(() => resolveOptions({ maxRecordSize: '64KiB', bufferSize: '1MiB', lanes: 4 }), RangeError,
+      "options.maxRecordSize must be a byte size from 256 bytes to bufferSize / lanes / 8 (32KiB for a bufferSize of 1MiB in 4 lanes); received '64KiB' (65536 bytes)");
   });
 
   it.each([
@@ -405,11 +458,11 @@ describe('options.maxRecordSize', () => {
     [8 * KiB + 1, '64KiB', 'received 8193'],
     ['2MiB', undefined, "received '2MiB' (2097152 bytes)"],
   ])('rejects %o with bufferSize %o with a RangeError naming the range that bufferSize allows', (maxRecordSize, bufferSize, received) => {
-    const max = (bufferSize === undefined ? 8 * MiB : bufferSize === '64KiB' ? 64 * KiB : 32 * KiB) / 8;
+    const max = (bufferSize === undefined ? 8 * MiB / DEFAULT_LANES : bufferSize === '64KiB' ? 64 * KiB : 32 * KiB) / 8;
     expectOptionError(
       () => resolveOptions({ maxRecordSize, bufferSize }),
       RangeError,
-      'options.maxRecordSize must be a byte size from 256 bytes to bufferSize / 8',
+      'options.maxRecordSize must be a byte size from 256 bytes to bufferSize / lanes / 8',
       `(${max >= MiB ? `${max / MiB}MiB` : `${max / KiB}KiB`} for a bufferSize of`,
       received,
     );

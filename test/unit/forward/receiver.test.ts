@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batchHead, FrameType, jsonFrame, PROTOCOL_VERSION } from '../../../src/forward/protocol.js';
 import { Receiver } from '../../../src/forward/receiver.js';
 import { HEADER_BYTES } from '../../../src/record/descriptor.js';
-import { allocateShared, Slot, viewShared } from '../../../src/ring/layout.js';
+import { allocateShared, LaneSlot, viewShared } from '../../../src/ring/layout.js';
 import { Ring } from '../../../src/ring/ring.js';
 
 const SESSION = '0123456789abcdef0123456789abcdef';
@@ -50,12 +50,12 @@ describe('Receiver', () => {
     client.write(jsonFrame(FrameType.HELLO, { v: PROTOCOL_VERSION, session: SESSION, pid: 7, maxFrame: 1 << 20 }));
     client.write(Buffer.concat([batchHead(1, 0, 200, body.length), body]));
 
-    const control = views.control;
+    const ring = new Ring(views);
+    const cursors = ring.cursors;
     // ~12 KiB of lines into a 4 KiB ring that nothing drains: the receiver fills it and waits.
-    await until(() => Atomics.load(control, Slot.PRODUCERS_WAITING) === 1, 'the receiver announces its wait');
+    await until(() => Atomics.load(cursors, LaneSlot.PRODUCERS_WAITING) === 1, 'the receiver announces its wait');
 
     // The consumer's part: read and release what is committed, until every line is there.
-    const ring = new Ring(views);
     const received: string[] = [];
     await until(() => {
       const consumed = ring.read((index, length) => {
@@ -65,6 +65,6 @@ describe('Receiver', () => {
       return received.join('') === lines;
     }, 'every line of the batch in the ring');
     expect(received.length).toBeGreaterThan(1);
-    await until(() => Atomics.load(control, Slot.PRODUCERS_WAITING) === 0, 'the wait withdrawn');
+    await until(() => Atomics.load(cursors, LaneSlot.PRODUCERS_WAITING) === 0, 'the wait withdrawn');
   });
 });

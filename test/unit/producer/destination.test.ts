@@ -12,7 +12,7 @@ import { destination, levelOf, UNKNOWN_LINE_LEVEL } from '../../../src/producer/
 import type { LogHandle } from '../../../src/producer/handle.js';
 import { decodeRecord } from '../../../src/record/decoder.js';
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset } from '../../../src/record/descriptor.js';
-import { allocateShared, Slot, State, viewShared } from '../../../src/ring/layout.js';
+import { allocateShared, LAYOUT_VERSION, Slot, State, viewShared } from '../../../src/ring/layout.js';
 import { Ring } from '../../../src/ring/ring.js';
 
 interface Committed {
@@ -28,7 +28,7 @@ interface Committed {
 /** A fresh ring (4 KiB, records up to 512 bytes) and its handle; each test gets its own Producer. */
 function ring(options: Partial<Pick<LogHandle, 'onFull' | 'routes' | 'maxRecordSize'>> = {}) {
   const buffer = allocateShared(4096);
-  const handle: LogHandle = { ringlog: 1, buffer, level: 'info', onFull: 'drop', maxRecordSize: 512, ...options };
+  const handle: LogHandle = { ringlog: LAYOUT_VERSION, buffer, level: 'info', onFull: 'drop', maxRecordSize: 512, ...options };
   const views = viewShared(buffer);
   const reader = new Ring(views);
   const data = bytesOver(views.data);

@@ -16,7 +16,7 @@ import type { Sink } from '../../../src/consumer/sink/sink.js';
 import { LEVELS, type LevelName } from '../../../src/core/levels.js';
 import type { LogHandle } from '../../../src/producer/handle.js';
 import { connect } from '../../../src/producer/logger.js';
-import { allocateShared, Slot, viewShared } from '../../../src/ring/layout.js';
+import { allocateShared, LAYOUT_VERSION, Slot, viewShared } from '../../../src/ring/layout.js';
 import { bytesOver } from '../../../src/record/descriptor.js';
 import type { LogRecord } from '../../../src/record/log-record.js';
 import { Ring } from '../../../src/ring/ring.js';
@@ -85,8 +85,7 @@ describe('encoder + ring + decoder (fast-check)', () => {
           const buffer = allocateShared(4096);
           const views = viewShared(buffer);
           new Ring(views).reset(start);
-          Atomics.store(views.control, Slot.WRITTEN, start);
-          const handle: LogHandle = { ringlog: 1, buffer, level: 'trace', onFull: 'drop', maxRecordSize };
+          const handle: LogHandle = { ringlog: LAYOUT_VERSION, buffer, level: 'trace', onFull: 'drop', maxRecordSize };
           const root = connect(handle, name === undefined ? {} : { name: name.slice(0, 256) });
           const log = bindings === undefined ? root : root.child(bindings);
           const out: LogRecord[] = [];

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { allocateShared, Slot, viewShared, type SharedViews } from '../../../src/ring/layout.js';
+import { allocateShared, LaneSlot, viewShared, type SharedViews } from '../../../src/ring/layout.js';
 import { FRAME_HEADER_BYTES, frameBytes, NO_SPACE, PADDING, Ring } from '../../../src/ring/ring.js';
 
 function makeRing(capacity: number, start = 0): { ring: Ring; views: SharedViews } {
@@ -122,7 +122,7 @@ describe('a full ring', () => {
     const { ring, views } = makeRing(256);
     for (let i = 0; i < 8; i++) put(ring, views, 24, i);
     expect(ring.claimOrWait(24, 1, 5)).toBe(NO_SPACE);
-    expect(Atomics.load(views.control, Slot.PRODUCERS_WAITING)).toBe(0);
+    expect(ring.producersWaiting()).toBe(false);
     ring.release(readAll(ring, 1).consumed);
     expect(ring.claimOrWait(24, 1, 5)).not.toBe(NO_SPACE);
   });
@@ -262,8 +262,7 @@ describe('unblock: skipping a claim whose producer died', () => {
   it('skips a claim whose header was never written, up to the next written header', () => {
     const { ring, views } = makeRing(256);
     // The claimer won the CAS on TAIL and died before writing anything: all its bytes are zero.
-    const control = views.control;
-    Atomics.store(control, Slot.TAIL, frameBytes(30));
+    Atomics.store(ring.cursors, LaneSlot.TAIL, frameBytes(30));
     put(ring, views, 8, 2, 2);
     expect(ring.unblock()).toBe(true);
     const { frames, consumed } = readAll(ring);
@@ -272,8 +271,8 @@ describe('unblock: skipping a claim whose producer died', () => {
   });
 
   it('skips an unwritten claim that runs to TAIL', () => {
-    const { ring, views } = makeRing(256);
-    Atomics.store(views.control, Slot.TAIL, frameBytes(30));
+    const { ring } = makeRing(256);
+    Atomics.store(ring.cursors, LaneSlot.TAIL, frameBytes(30));
     expect(ring.unblock()).toBe(true);
     expect(readAll(ring).consumed).toBe(frameBytes(30));
   });
