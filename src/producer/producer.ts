@@ -7,8 +7,8 @@
 import { threadId } from 'node:worker_threads';
 import { levelValue } from '../core/levels.js';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, type Bytes, writeHeader } from '../record/descriptor.js';
-import { LaneSlot, Slot, State, viewShared } from '../ring/layout.js';
-import { takeLane } from '../ring/lanes.js';
+import { Lanes, takeLane } from '../ring/lanes.js';
+import { LaneSlot, Slot, State, viewShared, type SharedViews } from '../ring/layout.js';
 import { StallWatch } from '../ring/liveness.js';
 import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../ring/ring.js';
@@ -39,6 +39,9 @@ export interface NameLevels {
 export class Producer {
   readonly #ring: Ring;
   readonly #control: Int32Array;
+  readonly #views: SharedViews;
+  /** Every lane, for flush(); made at the first flush. */
+  #lanes: Lanes | undefined;
   readonly #bytes: Bytes;
   readonly #encoder = new Encoder();
   /** Writes finished JSON lines when the backend asks for them (handle.lines). */
@@ -74,6 +77,7 @@ export class Producer {
 
   private constructor(handle: LogHandle) {
     const views = viewShared(handle.buffer);
+    this.#views = views;
     // One lane for the thread's life: its records stay in order in it.
     this.#ring = new Ring(views, takeLane(views), handle.maxRecordSize);
     this.#control = views.control;
@@ -191,20 +195,25 @@ export class Producer {
   }
 
   /**
-   * Resolves once every record this thread committed before the call (every record of its lane)
-   * has been handed to the OS.
+   * Resolves once every record committed before the call, by any thread, has been handed to the
+   * OS: every lane's WRITTEN has reached where its claims ended at the call.
    */
   async flush(): Promise<void> {
     const control = this.#control;
-    const cursors = this.#ring.cursors;
-    const target = this.#ring.end();
+    const rings = (this.#lanes ??= new Lanes(this.#views)).rings;
+    const targets = rings.map((ring) => ring.end());
     // A pending waitAsync does not keep the event loop alive; a timer does, so that
     // `await flush()` at the end of a program is not cut short by the loop running dry.
     const keepAlive = setInterval(noop, 60_000);
     try {
-      for (;;) {
+      for (let lane = 0; lane < rings.length; ) {
+        const cursors = rings[lane]!.cursors;
         const written = Atomics.load(cursors, LaneSlot.WRITTEN);
-        if (((written - target) | 0) >= 0 || Atomics.load(control, Slot.STATE) === State.CLOSED) return;
+        if (Atomics.load(control, Slot.STATE) === State.CLOSED) return;
+        if (((written - targets[lane]!) | 0) >= 0) {
+          lane++;
+          continue;
+        }
         this.#ring.wakeConsumer();
         const wait = Atomics.waitAsync(cursors, LaneSlot.WRITTEN, written, FLUSH_WAIT_SLICE_MS);
         if (wait.async) await wait.value;

@@ -70,11 +70,12 @@ describe('createLogBackend', () => {
     expect(used.user + used.system).toBeLessThan(200_000);
   });
 
-  it('a record is in the file while the worker that logged it stays parked, never yielding', async () => {
+  it('a record is in the file while the worker that logged it stays parked, never yielding; flush() on another lane waits for it', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
     const file = join(dir, 'app.log');
-    const backend = await createLogBackend({ file });
+    // The worker and the main thread claim in different lanes: flush() waits for every lane.
+    const backend = await createLogBackend({ file, lanes: 4 });
     const code = `
       const { connect } = await import(${JSON.stringify(distIndex)});
       const { workerData, parentPort } = await import('node:worker_threads');
