@@ -10,12 +10,13 @@
  * sinks counts three times (with one sink, as by default, a line is a record); lines a sink
  * gives up on (a failing disk) count in `writeFailed` instead.
  */
-import { bytesOver, RecordOffset, type Bytes } from '../record/descriptor.js';
+import { bytesOver, type Bytes } from '../record/descriptor.js';
 import { Lanes } from '../ring/lanes.js';
 import { LaneSlot, Slot, Stat, State, type SharedViews } from '../ring/layout.js';
-import { DAMAGED, type Ring } from '../ring/ring.js';
+import type { Ring } from '../ring/ring.js';
 import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
 import { IdleBackoff, SLEEP } from './idle.js';
+import { LaneMerge } from './lane-merge.js';
 import type { Router } from './router.js';
 
 /**
@@ -41,8 +42,6 @@ export class Consumer {
   readonly #control: Int32Array;
   readonly #stats: BigInt64Array;
   readonly #bytes: Bytes;
-  /** The data region as float64s: a record's time, for the merge of lanes. */
-  readonly #times: Float64Array;
   readonly #router: Router;
   /** The most one batch takes from one lane. */
   readonly #laneBatchBytes: number;
@@ -50,14 +49,8 @@ export class Consumer {
   readonly #consumed: number[];
   /** Per lane, where WRITTEN goes once the batch's write returns: its HEAD after the release. */
   readonly #writtenTo: number[];
-  /** Per lane, the frames of the batch being drained, as (payload index, size) pairs: merge input. */
-  readonly #frames: number[][];
-  /** Per lane, how many numbers of #frames the batch filled (the arrays keep their size). */
-  readonly #counts: number[];
-  /** Per lane, the next pair of #frames the merge looks at. */
-  readonly #next: number[];
-  /** The lane whose frames #collect is gathering. */
-  #collecting = 0;
+  /** Puts the lanes' records of a batch in time order (more than one lane). */
+  readonly #merge: LaneMerge;
   /** Of the last batch: the most it took from one lane, and whether a lane had more than it took. */
   #fullest = 0;
   #more = false;
@@ -81,15 +74,12 @@ export class Consumer {
     this.#control = views.control;
     this.#stats = views.stats;
     this.#bytes = bytesOver(views.data);
-    this.#times = new Float64Array(views.data.buffer, views.data.byteOffset, views.capacity / 8);
     this.#router = router;
     const lanes = views.lanes.length;
     this.#laneBatchBytes = Math.min(views.lanes[0]!.capacity / 4, MAX_BATCH_BYTES);
     this.#consumed = new Array<number>(lanes).fill(0);
     this.#writtenTo = new Array<number>(lanes).fill(0);
-    this.#frames = Array.from({ length: lanes }, () => []);
-    this.#counts = new Array<number>(lanes).fill(0);
-    this.#next = new Array<number>(lanes).fill(0);
+    this.#merge = new LaneMerge(views);
     this.#stalledHead = new Array<number>(lanes).fill(0);
     this.#stalledSince = new Array<number>(lanes).fill(0);
     this.#closeRetryMs = closeRetryMs;
@@ -194,15 +184,22 @@ export class Consumer {
     const consumed = this.#consumed;
     const limit = this.#laneBatchBytes;
     let total = 0;
-    if (rings.length === 1) {
-      total = consumed[0] = rings[0]!.read(this.#visit, limit);
+    // One lane with records (one ring, or one thread logging): read it straight to the router.
+    // Records committed meanwhile in the other lanes wait for the next batch.
+    let only = 0;
+    for (let lane = 1; lane < rings.length && only !== -1; lane++) {
+      if (rings[lane]!.hasCommitted()) only = only === 0 && !rings[0]!.hasCommitted() ? lane : -1;
+    }
+    if (only !== -1) {
+      consumed.fill(0);
+      total = consumed[only] = rings[only]!.read(this.#visit, limit);
     } else {
+      const merge = this.#merge;
       for (let lane = 0; lane < rings.length; lane++) {
-        this.#collecting = lane;
-        this.#counts[lane] = 0;
-        total += consumed[lane] = rings[lane]!.read(this.#collect, limit);
+        merge.begin(lane);
+        total += consumed[lane] = rings[lane]!.read(merge.collect, limit);
       }
-      if (total > 0) this.#merge();
+      merge.merge(this.#visit);
     }
     if (total === 0) return 0;
     const writtenTo = this.#writtenTo;
@@ -222,52 +219,6 @@ export class Consumer {
       if (consumed[lane]! > 0) rings[lane]!.markWritten(writtenTo[lane]!);
     }
     return total;
-  }
-
-  /**
-   * Hands the frames the lanes gave to the router in time order: lines of different threads come
-   * out ordered by their millisecond time within a batch, each lane's in its own order (a merge
-   * of sorted runs; a lane's run is in time order save a clock step back, which the merge keeps
-   * as it came). It goes by runs: the lane whose next record is oldest gives every record up to
-   * the oldest time the other lanes have next, a millisecond's worth or more under load, so a
-   * record costs one time comparison. A damaged frame has no time to trust and goes first.
-   */
-  #merge(): void {
-    const frames = this.#frames;
-    const counts = this.#counts;
-    const next = this.#next;
-    const lanes = frames.length;
-    next.fill(0);
-    for (;;) {
-      let best = -1;
-      let bestTime = 0;
-      let bound = Number.POSITIVE_INFINITY;
-      for (let lane = 0; lane < lanes; lane++) {
-        if (next[lane] === counts[lane]) continue;
-        const time = this.#timeOf(frames[lane]!, next[lane]!);
-        if (best === -1 || time < bestTime) {
-          if (best !== -1 && bestTime < bound) bound = bestTime;
-          best = lane;
-          bestTime = time;
-        } else if (time < bound) {
-          bound = time;
-        }
-      }
-      if (best === -1) return;
-      const run = frames[best]!;
-      const count = counts[best]!;
-      let at = next[best]!;
-      do {
-        this.#visit(run[at]!, run[at + 1]!);
-        at += 2;
-      } while (at < count && this.#timeOf(run, at) <= bound);
-      next[best] = at;
-    }
-  }
-
-  /** The time of the record at pair `at` of a lane's frames (-Infinity for a damaged frame). */
-  #timeOf(run: number[], at: number): number {
-    return run[at + 1] === DAMAGED ? Number.NEGATIVE_INFINITY : this.#times[(run[at]! + RecordOffset.TIME) >> 3]!;
   }
 
   /**
@@ -326,14 +277,6 @@ export class Consumer {
     this.#pendingRecords += this.#router.write(this.#bytes, index, length);
   };
 
-  readonly #collect = (index: number, length: number): void => {
-    const lane = this.#collecting;
-    const count = this.#counts[lane]!;
-    const run = this.#frames[lane]!;
-    run[count] = index;
-    run[count + 1] = length;
-    this.#counts[lane] = count + 2;
-  };
 
   #publishStats(): void {
     const stats = this.#stats;
