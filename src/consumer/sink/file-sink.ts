@@ -37,7 +37,8 @@ import { basename, dirname, join } from 'node:path';
 import { MAX_FILES_DEFAULT, MAX_FILES_MAX } from '../../core/limits.js';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
-import { swapLiveFile, type ReopenPort } from '../rotate/swap.js';
+import { swapLiveFile } from '../rotate/swap.js';
+import { makeLogDir, noFollowFlag, openLogFile, type FileAccess, type OpenPort } from './file-open.js';
 import { filesToDelete } from '../rotate/retention.js';
 import { GZ_SUFFIX } from '../../compress/compress-file.js';
 import { compileNamePattern, listRotatedFiles, nextRotatedPath, type DirPort, type NamePattern } from '../rotate/rotated-names.js';
@@ -58,7 +59,7 @@ import type { Sink } from './sink.js';
 import { Episode, WriteRetry, type SinkMonitor, type WriteGuard } from './write-failure.js';
 
 /** The part of node:fs the file sink uses. */
-export interface FsPort extends WritePort, ReopenPort, DirPort {
+export interface FsPort extends WritePort, OpenPort, DirPort {
   openSync(path: string, flags: string | number, mode?: number): number;
   closeSync(fd: number): void;
   fstatSync(fd: number): { size: number; dev: number; ino: number; mode: number; mtimeMs: number };
@@ -67,7 +68,6 @@ export interface FsPort extends WritePort, ReopenPort, DirPort {
   renameSync(oldPath: string, newPath: string): void;
   unlinkSync(path: string): void;
   existsSync(path: string): boolean;
-  mkdirSync(path: string, options: { recursive: true }): unknown;
 }
 
 /** Where rotated files go to be gzipped: a CompressorClient (compressor.ts). Must not block. */
@@ -126,15 +126,24 @@ export interface FileSinkOptions {
   readonly lazyOpen?: boolean;
   /** How often to check that the file at the path is still ours; default 1 s. */
   readonly watchMs?: number;
+  /** Permission bits of the live file, and so of rotated and gzipped ones; default the umask's. `0o640` */
+  readonly mode?: number | undefined;
+  /** Permission bits of the directories the sink creates; default the umask's. `0o750` */
+  readonly dirMode?: number | undefined;
+  /** Refuse a symlink at the path (O_NOFOLLOW) instead of writing through it; default false. */
+  readonly noFollow?: boolean | undefined;
 }
 
 type Resolved = Readonly<
-  Required<Omit<FileSinkOptions, 'maxFileBytes' | 'maxFiles' | 'rotate' | 'compressor' | 'offset' | 'monitor' | 'fsyncMs'>>
+  Required<
+    Omit<FileSinkOptions, 'maxFileBytes' | 'maxFiles' | 'rotate' | 'compressor' | 'offset' | 'monitor' | 'fsyncMs' | 'mode' | 'dirMode' | 'noFollow'>
+  >
 > & {
   readonly rotation: Rotation;
   readonly compressor: CompressorPort | undefined;
   readonly monitor: SinkMonitor | undefined;
   readonly fsyncMs: number | undefined;
+  readonly access: FileAccess;
 };
 
 /** How the sink rotates, ready to use. */
@@ -175,6 +184,7 @@ function resolve(options: FileSinkOptions): Resolved {
     fsyncMs: options.fsyncMs,
     lazyOpen: options.lazyOpen ?? false,
     watchMs: options.watchMs ?? WATCH_INTERVAL_MS,
+    access: Object.freeze({ mode: options.mode, dirMode: options.dirMode, noFollow: options.noFollow ?? false }),
   });
 }
 
@@ -243,7 +253,7 @@ class FileSink implements Sink {
       this.#syncing = new Episode('fsync', path, monitor, false);
     }
     try {
-      options.fs.mkdirSync(dirname(path), { recursive: true });
+      makeLogDir(options.fs, dirname(path), options.access.dirMode);
       this.#openLive();
     } catch (error) {
       if (!options.lazyOpen) throw error;
@@ -411,13 +421,13 @@ class FileSink implements Sink {
     }
   }
 
-  /** Opens the path (creating directory and file as needed) and makes it the live file. */
+  /** Opens the path (creating the file as needed) and makes it the live file. */
   #openLive(): FileId | undefined {
-    const { fs, path } = this.#options;
-    const probe = isFifo(fs, path) ? probeFifoReader(fs, path) : undefined;
+    const { fs, path, access } = this.#options;
+    const probe = isFifo(fs, path) ? probeFifoReader(fs, path, access.noFollow) : undefined;
     let fd: number;
     try {
-      fd = fs.openSync(path, 'a');
+      fd = openLogFile(fs, path, access);
     } finally {
       if (probe !== undefined) fs.closeSync(probe);
     }
@@ -441,8 +451,8 @@ class FileSink implements Sink {
 
   /** Opens the path again, in place of the current descriptor, keeping the buffered lines for it. */
   #reopenLive(): void {
-    const { fs, path } = this.#options;
-    fs.mkdirSync(dirname(path), { recursive: true });
+    const { fs, path, access } = this.#options;
+    makeLogDir(fs, dirname(path), access.dirMode);
     const old = this.#fd;
     const previous = this.#openLive();
     this.#checkedAt = Date.now();
@@ -477,7 +487,7 @@ class FileSink implements Sink {
     let fd: number;
     try {
       target = rotation.pattern === undefined ? this.#shiftNumbered() : this.#datedPath(rotation.pattern);
-      fd = swapLiveFile(fs, { fd: old, livePath: path, rotatedPath: target });
+      fd = swapLiveFile(fs, { fd: old, livePath: path, rotatedPath: target, mode: this.#options.access.mode });
     } catch (error) {
       if (this.#rotation === undefined) throw error;
       // The lines go on into the live file; the rotation is tried again later. (Should the path
@@ -646,10 +656,12 @@ function isFifo(fs: FsPort, path: string): boolean {
  * (and `cat` exits) when the last writer closes. (Read-write would never block, but then a
  * reader that goes away would leave writes blocked for good instead of failing with EPIPE.)
  */
-function probeFifoReader(fs: FsPort, path: string): number {
+function probeFifoReader(fs: FsPort, path: string, noFollow: boolean): number | undefined {
   try {
-    return fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK);
+    return fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK | noFollowFlag(noFollow));
   } catch (error) {
+    // A symlink to a FIFO with noFollow: no probe; the open that follows refuses it and says why.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP' && noFollow) return undefined;
     if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
     throw Object.assign(new Error(`ringlog: ${path} is a FIFO with no reader: start the reader first`, { cause: error }), {
       code: 'ENXIO',
