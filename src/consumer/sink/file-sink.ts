@@ -21,7 +21,9 @@
  *
  * With a monitor (as the consumer makes it), the sink never throws after it is made:
  * - a write that fails is retried and then dropped and counted (write-failure.ts); before each
- *   retry the file is opened again, which is also how a file that could not be opened comes back;
+ *   retry the file is opened again, which is also how a file that could not be opened comes back.
+ *   Half a line that a failed write left (a full disk) is cut off again at once (ftruncate,
+ *   fd-writer.ts), so the file ends with a whole line whatever the disk does;
  * - a file deleted or moved away under us (logrotate without copytruncate, a person cleaning up)
  *   is noticed within WATCH_INTERVAL_MS, by comparing the device and inode of the path with
  *   those of the open descriptor, and opened again at the configured path, as Python's
@@ -65,6 +67,7 @@ export interface FsPort extends WritePort, OpenPort, DirPort {
   fstatSync(fd: number): { size: number; dev: number; ino: number; mode: number; mtimeMs: number };
   statSync(path: string): { dev: number; ino: number; size: number; isFile(): boolean; isFIFO?(): boolean };
   fsyncSync(fd: number): void;
+  ftruncateSync(fd: number, length: number): void;
   renameSync(oldPath: string, newPath: string): void;
   unlinkSync(path: string): void;
   existsSync(path: string): boolean;
@@ -260,7 +263,7 @@ class FileSink implements Sink {
       this.#reopen = true;
     }
     this.#checkedAt = Date.now();
-    this.#writer = new FdWriter(options.fs, this.#fd ?? -1, options.bufferBytes, this.#guard());
+    this.#writer = new FdWriter(options.fs, this.#fd ?? -1, options.bufferBytes, this.#guard(), (fd, bytes) => cutTail(options.fs, fd, bytes));
     const { naming, clock } = options.rotation;
     if (naming !== undefined) this.#period = periodAt(fileStartedAt(options.clock(), this.#opened), naming, clock);
     this.#compressLeftovers();
@@ -627,6 +630,22 @@ class FileSink implements Sink {
     } catch (error) {
       if (this.#options.monitor === undefined) throw error;
     }
+  }
+}
+
+/**
+ * The FdWriter's TornLineCut: the file is opened for appending and only this sink writes it, so
+ * its size is where our last write ended. A FIFO (size 0) is not cut: its reader has the half
+ * line already, and gets the rest first.
+ */
+function cutTail(fs: FsPort, fd: number, bytes: number): boolean {
+  try {
+    const { size } = fs.fstatSync(fd);
+    if (size < bytes) return false;
+    fs.ftruncateSync(fd, size - bytes);
+    return true;
+  } catch {
+    return false;
   }
 }
 
