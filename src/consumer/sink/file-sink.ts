@@ -10,9 +10,9 @@
  *   1. write out everything buffered for the live file (the new line stays buffered);
  *   2. numbered names: shift app.log.1.. up by one (dropping the oldest past maxFiles);
  *      date names: pick the name of the live file's period, with the next sequence number;
- *   3. swap (swap.ts): a new file with the old one's mode is renamed over the live path while
- *      the old one gets its rotated name as a hard link, so the path always names a whole file
- *      and `tail -F` follows; then the old descriptor is closed;
+ *   3. swap (swap.ts): a new file with the old one's mode (or the configured `mode`) is renamed
+ *      over the live path while the old one gets its rotated name as a hard link, so the path
+ *      always names a whole file and `tail -F` follows; then the old descriptor is closed;
  *   4. retention: delete the oldest rotated files past maxFiles / maxTotalBytes;
  *   5. compression: post the rotated path to the compressor thread (compressor.ts) and go on;
  *      the gzip happens there, never in this thread.
