@@ -67,6 +67,23 @@ export interface FileOptions {
    * maxSize and maxFiles go inside it.
    */
   rotate?: RotateOptions;
+  /**
+   * Permission bits of the live file, set when it is opened whatever the umask, and so of every
+   * rotated and gzipped file: a number such as 0o640 or an octal string such as '0640', at
+   * most 0o777 ({@link MODE_MAX}), keeping the owner's write bit (0o200). Default: the
+   * umask's, and a file found keeps its own.
+   */
+  mode?: number | string;
+  /**
+   * Permission bits of the directories ringlog creates for the file (those that exist keep
+   * theirs): as `mode`, with the owner's write and search bits (0o300). Default: the umask's.
+   */
+  dirMode?: number | string;
+  /**
+   * `true`: refuse to open the path when it is a symbolic link (O_NOFOLLOW), failing with an
+   * ELOOP error that names it, instead of writing wherever the link points. Default false.
+   */
+  noFollow?: boolean;
 }
 
 export interface BackendOptions {

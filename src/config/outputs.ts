@@ -25,7 +25,19 @@
  */
 import { checkInteger, checkLevel, checkPath, checkRecord, isPlainObject } from '../core/checks.js';
 import { fail, show } from '../core/errors.js';
-import { MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_FILES_MIN, MAX_SIZE_MAX, MAX_SIZE_MIN, NAME_MAX_LENGTH, TIMER_MAX_MS } from '../core/limits.js';
+import { constants as fsConstants } from 'node:fs';
+import {
+  DIR_MODE_OWNER,
+  FILE_MODE_OWNER,
+  MAX_FILES_DEFAULT,
+  MAX_FILES_MAX,
+  MAX_FILES_MIN,
+  MAX_SIZE_MAX,
+  MAX_SIZE_MIN,
+  MODE_MAX,
+  NAME_MAX_LENGTH,
+  TIMER_MAX_MS,
+} from '../core/limits.js';
 import { parseByteSize } from './byte-sizes.js';
 import { resolveRotate, type RotateOptions } from './rotate-options.js';
 import type { ResolvedFormat } from '../consumer/formats.js';
@@ -83,6 +95,12 @@ export interface FileSinkConfig extends SinkCommon {
   rotate?: RotateOptions;
   /** As `file.fsync`: false (default), true (every batch) or an interval in ms. */
   fsync?: boolean | number;
+  /** As `file.mode`: the permission bits of the live, rotated and gzipped files. `0o640` */
+  mode?: number | string;
+  /** As `file.dirMode`: the permission bits of the directories ringlog creates. `0o750` */
+  dirMode?: number | string;
+  /** As `file.noFollow`: refuse a symlink at the path. Default false. */
+  noFollow?: boolean;
 }
 
 /**
@@ -123,9 +141,9 @@ export interface OutputsInput {
   readonly loggers: unknown;
 }
 
-const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync', 'rotate'] as const;
+const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync', 'rotate', 'mode', 'dirMode', 'noFollow'] as const;
 const STREAM_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers'] as const;
-const FILE_SINK_KEYS = ['name', 'type', 'path', 'rotate', 'fsync', 'level', 'formatter', 'loggers'] as const;
+const FILE_SINK_KEYS = ['name', 'type', 'path', 'rotate', 'fsync', 'level', 'formatter', 'loggers', 'mode', 'dirMode', 'noFollow'] as const;
 const FORWARD_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...FORWARD_KEYS] as const;
 const LOGGER_KEYS = ['level', 'propagate'] as const;
 const BUILT_IN_FORMATTERS = ['json', 'text'] as const;
@@ -276,6 +294,7 @@ function resolveSink(
   if (type === 'file') {
     const filePath = checkPath(o.path, `${path}.path`);
     file = withRotate(fileOptions(filePath, undefined, undefined, o.fsync, `${path}.rotate`, path), o.rotate, `${path}.rotate`);
+    file = withAccess(file, o, path);
   }
   const forward: ResolvedForward | undefined = type === 'forward' ? resolveForward(o, path) : undefined;
   return Object.freeze({
@@ -368,7 +387,44 @@ function resolveFile(value: unknown): ResolvedFileOptions {
     }
   }
   const file = fileOptions(checkPath(o.path, 'options.file.path'), o.maxSize, o.maxFiles, o.fsync, 'options.file', 'options.file');
-  return withRotate(file, o.rotate, 'options.file.rotate');
+  return withAccess(withRotate(file, o.rotate, 'options.file.rotate'), o, 'options.file');
+}
+
+/** File options with `mode`, `dirMode` and `noFollow` (consumer/sink/file-open.ts), when any is given. */
+function withAccess(file: ResolvedFileOptions, o: { mode?: unknown; dirMode?: unknown; noFollow?: unknown }, option: string): ResolvedFileOptions {
+  if (o.mode === undefined && o.dirMode === undefined && o.noFollow === undefined) return file;
+  return Object.freeze({
+    ...file,
+    mode: o.mode === undefined ? undefined : checkMode(o.mode, `${option}.mode`, FILE_MODE_OWNER, 'write'),
+    dirMode: o.dirMode === undefined ? undefined : checkMode(o.dirMode, `${option}.dirMode`, DIR_MODE_OWNER, 'write and search'),
+    noFollow: o.noFollow === undefined ? false : checkNoFollow(o.noFollow, `${option}.noFollow`),
+  });
+}
+
+/** chmod's three octal digits, written as a string in JSON configuration files (which have no octal numbers). */
+const OCTAL_MODE = /^(?:0o|0)?[0-7]{3}$/;
+
+/** A mode of nine permission bits in which the owner keeps `owner` (0o200: write). */
+function checkMode(value: unknown, option: string, owner: number, needs: string): number {
+  const expected = `${option} must be a mode from 0o000 to 0o${MODE_MAX.toString(8)} that lets the owner ${needs} (0o${owner.toString(8)}): a number such as 0o640, or a string of octal digits such as '0640'`;
+  const mode = typeof value === 'string' && OCTAL_MODE.test(value) ? Number.parseInt(value.slice(-3), 8) : value;
+  if (typeof mode !== 'number') fail(TypeError, `${expected}; received ${show(value)}`);
+  if (!Number.isInteger(mode) || mode < 0 || mode > MODE_MAX || (mode & owner) !== owner) {
+    // 640 for 0o640 is the usual slip: its digits say what was meant.
+    const octal = Number.isInteger(mode) && mode >= 0 ? ` (0o${mode.toString(8)})` : '';
+    const hint = typeof value === 'number' && /^[0-7]{3}$/.test(String(value)) && mode > MODE_MAX ? `; for octal ${value}, write 0o${value} or '0${value}'` : '';
+    fail(RangeError, `${expected}; received ${show(value)}${octal}${hint}`);
+  }
+  return mode;
+}
+
+function checkNoFollow(value: unknown, option: string): boolean {
+  if (typeof value !== 'boolean') fail(TypeError, `${option} must be true or false; received ${show(value)}`);
+  // Where open(2) has no O_NOFOLLOW (Windows), the promise could not be kept: say so now.
+  if (value && (fsConstants.O_NOFOLLOW as number | undefined) === undefined) {
+    fail(TypeError, `${option}: this platform cannot refuse a symlink when opening a file (no O_NOFOLLOW); leave noFollow out`);
+  }
+  return value;
 }
 
 /** File options with `rotate` resolved (rotate-options.ts), which then sets the size and count too. */

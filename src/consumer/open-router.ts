@@ -42,6 +42,12 @@ export interface ResolvedFileOptions {
   readonly fsyncMs: number | undefined;
   /** From `rotate` (or `file.rotate`); when given, it replaces maxFileBytes and maxFiles. */
   readonly rotate?: ResolvedRotate | undefined;
+  /** Permission bits of the live, rotated and gzipped files; undefined: the umask's. */
+  readonly mode?: number | undefined;
+  /** Permission bits of the directories the sink creates; undefined: the umask's. */
+  readonly dirMode?: number | undefined;
+  /** Refuse a symlink at the path (O_NOFOLLOW). */
+  readonly noFollow?: boolean | undefined;
 }
 
 export interface ResolvedSink {
@@ -137,6 +143,9 @@ function openSink(spec: ResolvedSink, how: OpenSinkOptions, outbox: SharedArrayB
     rotate: file.rotate,
     compressor: how.compressor,
     fsyncMs: file.fsyncMs,
+    mode: file.mode,
+    dirMode: file.dirMode,
+    noFollow: file.noFollow,
     lazyOpen,
     ...(monitor === undefined ? {} : { monitor }),
     ...(fs === undefined ? {} : { fs }),

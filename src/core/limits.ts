@@ -61,6 +61,15 @@ export const MAX_FILES_MAX = 100_000;
 /** Rotated files kept when rotation is on and maxFiles is not given (Python's backupCount has none; logrotate keeps 4-5). */
 export const MAX_FILES_DEFAULT = 5;
 
+/**
+ * Modes of log files and of the directories ringlog creates: the nine permission bits (no
+ * setuid, setgid or sticky bit), as chmod's three octal digits. The owner must keep write (and,
+ * for a directory, search) permission, or the next open of the file fails.
+ */
+export const MODE_MAX = 0o777;
+export const FILE_MODE_OWNER = 0o200;
+export const DIR_MODE_OWNER = 0o300;
+
 /** gzip levels: 1 fastest, 9 smallest. */
 export const GZIP_LEVEL_MIN = 1;
 export const GZIP_LEVEL_MAX = 9;

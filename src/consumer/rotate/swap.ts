@@ -5,7 +5,8 @@
  *
  * Permissions: open(2) applies the umask to a new file's mode, so a log made 0640 or 0666 by
  * an admin would come back 0644 after the first rotation. The new file is created with the old
- * one's mode and then fchmod'ed to it (logrotate's `create` does the same).
+ * one's mode (or the configured `mode`) and then fchmod'ed to it (logrotate's `create` does the
+ * same).
  *
  * The swap: renaming the live file away and opening a new one leaves a moment without a file at
  * the path, and a reader that opens it then fails. Instead the new file is made first under a
@@ -19,7 +20,7 @@
  */
 import * as nodeFs from 'node:fs';
 
-const { O_APPEND, O_CREAT, O_TRUNC, O_WRONLY } = nodeFs.constants;
+const { O_APPEND, O_CREAT, O_NOFOLLOW, O_TRUNC, O_WRONLY } = nodeFs.constants;
 
 /** Suffix of the new live file while it is being set up; a crash leaves it to be overwritten. */
 const NEXT_SUFFIX = '.next';
@@ -47,10 +48,10 @@ export function fileMode(fs: ReopenPort, fd: number): number {
 /**
  * Opens `path` for appending, creating it with exactly `mode` whatever the umask. A file that
  * already exists keeps its content; its mode is set too, unless it belongs to someone else
- * (EPERM), in which case it keeps its own.
+ * (EPERM), in which case it keeps its own. `flags` adds to the open's flags (O_TRUNC, O_NOFOLLOW).
  */
-export function openWithMode(fs: ReopenPort, path: string, mode: number, truncate = false): number {
-  const fd = fs.openSync(path, O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0), mode);
+export function openWithMode(fs: ReopenPort, path: string, mode: number, flags = 0): number {
+  const fd = fs.openSync(path, O_WRONLY | O_CREAT | O_APPEND | flags, mode);
   try {
     if (fileMode(fs, fd) !== mode) fs.fchmodSync(fd, mode);
   } catch (error) {
@@ -68,6 +69,8 @@ export interface SwapOptions {
   readonly livePath: string;
   /** Where the live file goes; must not exist (EEXIST otherwise, and nothing changes). */
   readonly rotatedPath: string;
+  /** The new file's mode (the configured `mode`); default the old one's. */
+  readonly mode?: number | undefined;
 }
 
 /**
@@ -78,9 +81,11 @@ export interface SwapOptions {
  */
 export function swapLiveFile(fs: ReopenPort, options: SwapOptions): number {
   const { fd, livePath, rotatedPath } = options;
-  const mode = fileMode(fs, fd);
+  const mode = options.mode ?? fileMode(fs, fd);
   const nextPath = livePath + NEXT_SUFFIX;
-  const nextFd = openWithMode(fs, nextPath, mode, true);
+  // The temporary name is ringlog's own: a symlink planted there is never followed (O_TRUNC
+  // would empty its target). (Where the platform has no O_NOFOLLOW, the constant is undefined: 0.)
+  const nextFd = openWithMode(fs, nextPath, mode, O_TRUNC | O_NOFOLLOW);
   let linked = false;
   try {
     try {

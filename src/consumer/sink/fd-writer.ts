@@ -7,9 +7,17 @@
  * handler on the main thread cannot wait for one either (see sink.ts).
  *
  * With a WriteGuard (write-failure.ts), a write that fails is retried by the guard and, when it
- * gives up, the unwritten lines are dropped and counted instead of thrown. A write that stopped
- * in the middle of a line keeps the rest of that line, to be written first by the next write
- * that works, so that every line in the file stays whole. Without a guard, errors propagate.
+ * gives up, the unwritten lines are dropped and counted instead of thrown. Without a guard,
+ * errors propagate.
+ *
+ * A write that fails after part of a line went out (a disk that fills up: write(2) takes what
+ * fits, the next call fails with ENOSPC) leaves the file ending with half a line. With a
+ * TornLineCut (the file sink's: ftruncate), that half is taken back at once and the whole line
+ * stays buffered: a retry writes it again, a give-up counts it with the rest, and the file ends
+ * with a whole line at every moment but the write itself, whatever the disk does next (close,
+ * exit, rotation, a thread terminated during the retries). Where it cannot be taken back (a
+ * pipe, stdout; ftruncate refused), the rest of the line is kept instead, to be written first by
+ * the next write that works.
  */
 
 import { bytesOver, type Bytes } from '../../record/descriptor.js';
@@ -21,6 +29,14 @@ import type { WriteGuard } from './write-failure.js';
 export interface WritePort {
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
 }
+
+/**
+ * Removes the last `bytes` bytes of the file at `fd`, the beginning of a line that a failed write
+ * left; false when it cannot (not a regular file, an error). Only for a descriptor opened with
+ * O_APPEND: ftruncate does not move the file offset, and a plain descriptor would then write
+ * after a hole.
+ */
+export type TornLineCut = (fd: number, bytes: number) => boolean;
 
 /** 1 MiB: a batch of thousands of ~200-byte lines costs a handful of `writeSync` calls. */
 export const DEFAULT_BUFFER_BYTES = 1024 * 1024;
@@ -81,6 +97,7 @@ function isEagain(error: unknown): boolean {
 export class FdWriter {
   readonly #port: WritePort;
   readonly #guard: WriteGuard | undefined;
+  readonly #cut: TornLineCut | undefined;
   #fd: number;
   /** The buffer of the configured size, kept so that an oversized line's buffer is temporary. */
   readonly #home: Buffer;
@@ -104,9 +121,10 @@ export class FdWriter {
 
   /**
    * `guard`: retries failed writes and decides when to give up (then lines are dropped and
-   * counted); without it, a failed write throws.
+   * counted); without it, a failed write throws. `cut`: takes back half a line a failed write
+   * left (see above).
    */
-  constructor(port: WritePort, fd: number, bufferBytes: number, guard?: WriteGuard) {
+  constructor(port: WritePort, fd: number, bufferBytes: number, guard?: WriteGuard, cut?: TornLineCut) {
     if (!Number.isSafeInteger(bufferBytes) || bufferBytes < 1) {
       throw new RangeError(
         `ringlog: bufferBytes must be a positive integer, received ${String(bufferBytes)}`,
@@ -115,6 +133,7 @@ export class FdWriter {
     this.#port = port;
     this.#fd = fd;
     this.#guard = guard;
+    this.#cut = cut;
     this.#home = Buffer.allocUnsafe(bufferBytes);
     this.#buffer = this.#home;
     this.#bytes = bytesOver(this.#home);
@@ -279,11 +298,33 @@ export class FdWriter {
   }
 
   #writeRange(head: number): void {
-    writeAll(this.#port, this.#fd, this.#buffer, this.#sent, head - this.#sent, (bytes) => {
-      this.#sent += bytes;
-      this.#written += bytes;
-      if (this.#tail > 0) this.#tail = Math.max(0, this.#tail - bytes);
-    });
+    try {
+      writeAll(this.#port, this.#fd, this.#buffer, this.#sent, head - this.#sent, (bytes) => {
+        this.#sent += bytes;
+        this.#written += bytes;
+        if (this.#tail > 0) this.#tail = Math.max(0, this.#tail - bytes);
+      });
+    } catch (error) {
+      this.#takeBackTornLine();
+      throw error;
+    }
+  }
+
+  /**
+   * A write failed: if it stopped inside a line that began in this buffer, cut that line's
+   * beginning off the file and send it again from its start. (A line whose beginning went out
+   * before this buffer, the rest of a line kept when a cut failed, is not cut: its length in the
+   * file is no longer known here.)
+   */
+  #takeBackTornLine(): void {
+    const sent = this.#sent;
+    const cut = this.#cut;
+    if (cut === undefined || sent === 0 || this.#buffer[sent - 1] === NEWLINE) return;
+    const lineStart = this.#buffer.lastIndexOf(NEWLINE, sent - 1) + 1;
+    if (lineStart === 0 && this.#tail > 0) return;
+    if (!cut(this.#fd, sent - lineStart)) return;
+    this.#written -= sent - lineStart;
+    this.#sent = lineStart;
   }
 
   /** Everything before `head` is written: move what lies beyond it to the start. */

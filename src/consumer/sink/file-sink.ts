@@ -10,9 +10,9 @@
  *   1. write out everything buffered for the live file (the new line stays buffered);
  *   2. numbered names: shift app.log.1.. up by one (dropping the oldest past maxFiles);
  *      date names: pick the name of the live file's period, with the next sequence number;
- *   3. swap (swap.ts): a new file with the old one's mode is renamed over the live path while
- *      the old one gets its rotated name as a hard link, so the path always names a whole file
- *      and `tail -F` follows; then the old descriptor is closed;
+ *   3. swap (swap.ts): a new file with the old one's mode (or the configured `mode`) is renamed
+ *      over the live path while the old one gets its rotated name as a hard link, so the path
+ *      always names a whole file and `tail -F` follows; then the old descriptor is closed;
  *   4. retention: delete the oldest rotated files past maxFiles / maxTotalBytes;
  *   5. compression: post the rotated path to the compressor thread (compressor.ts) and go on;
  *      the gzip happens there, never in this thread.
@@ -21,7 +21,9 @@
  *
  * With a monitor (as the consumer makes it), the sink never throws after it is made:
  * - a write that fails is retried and then dropped and counted (write-failure.ts); before each
- *   retry the file is opened again, which is also how a file that could not be opened comes back;
+ *   retry the file is opened again, which is also how a file that could not be opened comes back.
+ *   Half a line that a failed write left (a full disk) is cut off again at once (ftruncate,
+ *   fd-writer.ts), so the file ends with a whole line whatever the disk does;
  * - a file deleted or moved away under us (logrotate without copytruncate, a person cleaning up)
  *   is noticed within WATCH_INTERVAL_MS, by comparing the device and inode of the path with
  *   those of the open descriptor, and opened again at the configured path, as Python's
@@ -37,7 +39,8 @@ import { basename, dirname, join } from 'node:path';
 import { MAX_FILES_DEFAULT, MAX_FILES_MAX } from '../../core/limits.js';
 import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
-import { swapLiveFile, type ReopenPort } from '../rotate/swap.js';
+import { swapLiveFile } from '../rotate/swap.js';
+import { makeLogDir, noFollowFlag, openLogFile, type FileAccess, type OpenPort } from './file-open.js';
 import { filesToDelete } from '../rotate/retention.js';
 import { GZ_SUFFIX } from '../../compress/compress-file.js';
 import { compileNamePattern, listRotatedFiles, nextRotatedPath, type DirPort, type NamePattern } from '../rotate/rotated-names.js';
@@ -58,16 +61,16 @@ import type { Sink } from './sink.js';
 import { Episode, WriteRetry, type SinkMonitor, type WriteGuard } from './write-failure.js';
 
 /** The part of node:fs the file sink uses. */
-export interface FsPort extends WritePort, ReopenPort, DirPort {
+export interface FsPort extends WritePort, OpenPort, DirPort {
   openSync(path: string, flags: string | number, mode?: number): number;
   closeSync(fd: number): void;
   fstatSync(fd: number): { size: number; dev: number; ino: number; mode: number; mtimeMs: number };
   statSync(path: string): { dev: number; ino: number; size: number; isFile(): boolean; isFIFO?(): boolean };
   fsyncSync(fd: number): void;
+  ftruncateSync(fd: number, length: number): void;
   renameSync(oldPath: string, newPath: string): void;
   unlinkSync(path: string): void;
   existsSync(path: string): boolean;
-  mkdirSync(path: string, options: { recursive: true }): unknown;
 }
 
 /** Where rotated files go to be gzipped: a CompressorClient (compressor.ts). Must not block. */
@@ -126,15 +129,24 @@ export interface FileSinkOptions {
   readonly lazyOpen?: boolean;
   /** How often to check that the file at the path is still ours; default 1 s. */
   readonly watchMs?: number;
+  /** Permission bits of the live file, and so of rotated and gzipped ones; default the umask's. `0o640` */
+  readonly mode?: number | undefined;
+  /** Permission bits of the directories the sink creates; default the umask's. `0o750` */
+  readonly dirMode?: number | undefined;
+  /** Refuse a symlink at the path (O_NOFOLLOW) instead of writing through it; default false. */
+  readonly noFollow?: boolean | undefined;
 }
 
 type Resolved = Readonly<
-  Required<Omit<FileSinkOptions, 'maxFileBytes' | 'maxFiles' | 'rotate' | 'compressor' | 'offset' | 'monitor' | 'fsyncMs'>>
+  Required<
+    Omit<FileSinkOptions, 'maxFileBytes' | 'maxFiles' | 'rotate' | 'compressor' | 'offset' | 'monitor' | 'fsyncMs' | 'mode' | 'dirMode' | 'noFollow'>
+  >
 > & {
   readonly rotation: Rotation;
   readonly compressor: CompressorPort | undefined;
   readonly monitor: SinkMonitor | undefined;
   readonly fsyncMs: number | undefined;
+  readonly access: FileAccess;
 };
 
 /** How the sink rotates, ready to use. */
@@ -175,6 +187,7 @@ function resolve(options: FileSinkOptions): Resolved {
     fsyncMs: options.fsyncMs,
     lazyOpen: options.lazyOpen ?? false,
     watchMs: options.watchMs ?? WATCH_INTERVAL_MS,
+    access: Object.freeze({ mode: options.mode, dirMode: options.dirMode, noFollow: options.noFollow ?? false }),
   });
 }
 
@@ -243,14 +256,14 @@ class FileSink implements Sink {
       this.#syncing = new Episode('fsync', path, monitor, false);
     }
     try {
-      options.fs.mkdirSync(dirname(path), { recursive: true });
+      makeLogDir(options.fs, dirname(path), options.access.dirMode);
       this.#openLive();
     } catch (error) {
       if (!options.lazyOpen) throw error;
       this.#reopen = true;
     }
     this.#checkedAt = Date.now();
-    this.#writer = new FdWriter(options.fs, this.#fd ?? -1, options.bufferBytes, this.#guard());
+    this.#writer = new FdWriter(options.fs, this.#fd ?? -1, options.bufferBytes, this.#guard(), (fd, bytes) => cutTail(options.fs, fd, bytes));
     const { naming, clock } = options.rotation;
     if (naming !== undefined) this.#period = periodAt(fileStartedAt(options.clock(), this.#opened), naming, clock);
     this.#compressLeftovers();
@@ -411,13 +424,13 @@ class FileSink implements Sink {
     }
   }
 
-  /** Opens the path (creating directory and file as needed) and makes it the live file. */
+  /** Opens the path (creating the file as needed) and makes it the live file. */
   #openLive(): FileId | undefined {
-    const { fs, path } = this.#options;
-    const probe = isFifo(fs, path) ? probeFifoReader(fs, path) : undefined;
+    const { fs, path, access } = this.#options;
+    const probe = isFifo(fs, path) ? probeFifoReader(fs, path, access.noFollow) : undefined;
     let fd: number;
     try {
-      fd = fs.openSync(path, 'a');
+      fd = openLogFile(fs, path, access);
     } finally {
       if (probe !== undefined) fs.closeSync(probe);
     }
@@ -441,8 +454,8 @@ class FileSink implements Sink {
 
   /** Opens the path again, in place of the current descriptor, keeping the buffered lines for it. */
   #reopenLive(): void {
-    const { fs, path } = this.#options;
-    fs.mkdirSync(dirname(path), { recursive: true });
+    const { fs, path, access } = this.#options;
+    makeLogDir(fs, dirname(path), access.dirMode);
     const old = this.#fd;
     const previous = this.#openLive();
     this.#checkedAt = Date.now();
@@ -477,7 +490,7 @@ class FileSink implements Sink {
     let fd: number;
     try {
       target = rotation.pattern === undefined ? this.#shiftNumbered() : this.#datedPath(rotation.pattern);
-      fd = swapLiveFile(fs, { fd: old, livePath: path, rotatedPath: target });
+      fd = swapLiveFile(fs, { fd: old, livePath: path, rotatedPath: target, mode: this.#options.access.mode });
     } catch (error) {
       if (this.#rotation === undefined) throw error;
       // The lines go on into the live file; the rotation is tried again later. (Should the path
@@ -620,6 +633,22 @@ class FileSink implements Sink {
   }
 }
 
+/**
+ * The FdWriter's TornLineCut: the file is opened for appending and only this sink writes it, so
+ * its size is where our last write ended. A FIFO (size 0) is not cut: its reader has the half
+ * line already, and gets the rest first.
+ */
+function cutTail(fs: FsPort, fd: number, bytes: number): boolean {
+  try {
+    const { size } = fs.fstatSync(fd);
+    if (size < bytes) return false;
+    fs.ftruncateSync(fd, size - bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function fileId(fs: FsPort, fd: number): FileId | undefined {
   try {
     const { dev, ino } = fs.fstatSync(fd);
@@ -646,10 +675,12 @@ function isFifo(fs: FsPort, path: string): boolean {
  * (and `cat` exits) when the last writer closes. (Read-write would never block, but then a
  * reader that goes away would leave writes blocked for good instead of failing with EPIPE.)
  */
-function probeFifoReader(fs: FsPort, path: string): number {
+function probeFifoReader(fs: FsPort, path: string, noFollow: boolean): number | undefined {
   try {
-    return fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK);
+    return fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_NONBLOCK | noFollowFlag(noFollow));
   } catch (error) {
+    // A symlink to a FIFO with noFollow: no probe; the open that follows refuses it and says why.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP' && noFollow) return undefined;
     if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
     throw Object.assign(new Error(`ringlog: ${path} is a FIFO with no reader: start the reader first`, { cause: error }), {
       code: 'ENXIO',

@@ -515,3 +515,61 @@ describe('options.file.fsync', () => {
     expectOptionError(() => resolveOptions({ file: { path: 'a.log', fsync } }), TypeError, 'options.file.fsync must be true, false or an interval in ms', `received ${received}`);
   });
 });
+
+describe('options.file and options.sinks[i]: mode, dirMode, noFollow', () => {
+  const sinkOf = (options: Record<string, unknown>): ResolvedFileOptions | undefined =>
+    resolveOptions({ sinks: [{ type: 'file', path: 'a.log', ...options }] }).sinks[0]?.file;
+
+  it('are left out unless given: the umask decides and links are followed, as before', () => {
+    expect(fileOf({ file: 'a.log' })).not.toHaveProperty('mode');
+    expect(sinkOf({})).not.toHaveProperty('noFollow');
+  });
+
+  it.each([
+    [0o640, 0o640],
+    [0o600, 0o600],
+    [0o777, 0o777],
+    [0o200, 0o200],
+    ['640', 0o640],
+    ['0640', 0o640],
+    ['0o660', 0o660],
+  ])('mode %o is 0o%o', (mode, expected) => {
+    expect(fileOf({ file: { path: 'a.log', mode } })).toMatchObject({ mode: expected, dirMode: undefined, noFollow: false });
+    expect(sinkOf({ mode })?.mode).toBe(expected);
+  });
+
+  it('dirMode and noFollow, in the shorthand and in a sink', () => {
+    expect(fileOf({ file: { path: 'a.log', dirMode: '0750', noFollow: true } })).toMatchObject({ mode: undefined, dirMode: 0o750, noFollow: true });
+    expect(sinkOf({ dirMode: 0o700, noFollow: false })).toMatchObject({ dirMode: 0o700, noFollow: false });
+  });
+
+  it.each([
+    [0o1777, '0o1777'],
+    [-1, '-1'],
+    [0.5, '0.5'],
+    [0o444, '0o444'],
+    [0o044, '0o44'],
+  ])('mode %o: a RangeError naming the option and the range', (mode, octal) => {
+    const message = 'must be a mode from 0o000 to 0o777 that lets the owner write (0o200)';
+    expectOptionError(() => resolveOptions({ file: { path: 'a.log', mode } }), RangeError, `options.file.mode ${message}`, 'received');
+    const error = expectOptionError(() => sinkOf({ mode }), RangeError, `options.sinks[0].mode ${message}`);
+    if (Number.isInteger(mode) && mode >= 0) expect(error.message).toContain(`(${octal})`);
+  });
+
+  it('640 written in decimal: the message says how to write it in octal', () => {
+    expectOptionError(() => resolveOptions({ file: { path: 'a.log', mode: 640 } }), RangeError, 'received 640 (0o1200); for octal 640, write 0o640 or \'0640\'');
+  });
+
+  it.each([['rw-r-----', "'rw-r-----'"], ['0x1a4', "'0x1a4'"], ['1777', "'1777'"], [null, 'null'], [true, 'true']])('mode %o: a TypeError', (mode, received) => {
+    expectOptionError(() => resolveOptions({ file: { path: 'a.log', mode } }), TypeError, 'options.file.mode must be a mode from 0o000 to 0o777', `received ${received}`);
+  });
+
+  it.each([[0o600, '0o600'], [0o077, '0o77'], [0o1777, '0o1777']])('dirMode %o: a RangeError (the owner needs write and search)', (dirMode, octal) => {
+    expectOptionError(() => sinkOf({ dirMode }), RangeError, 'options.sinks[0].dirMode must be a mode from 0o000 to 0o777 that lets the owner write and search (0o300)', `(${octal})`);
+  });
+
+  it.each([['yes', "'yes'"], [1, '1'], [null, 'null']])('noFollow %o: a TypeError', (noFollow, received) => {
+    expectOptionError(() => resolveOptions({ file: { path: 'a.log', noFollow } }), TypeError, 'options.file.noFollow must be true or false', `received ${received}`);
+    expectOptionError(() => sinkOf({ noFollow }), TypeError, 'options.sinks[0].noFollow must be true or false');
+  });
+});

@@ -71,6 +71,16 @@ function faultyFs(fault: (call: number, length: number) => number | Error | unde
   };
 }
 
+/** `port` whose ftruncate fails, as it would on a file that cannot be cut: the rest of a torn line is kept instead. */
+function noCut(port: FsPort): FsPort {
+  return {
+    ...port,
+    ftruncateSync: () => {
+      throw errno('EINVAL', 'ftruncate');
+    },
+  };
+}
+
 function sink(options: Partial<FileSinkOptions> = {}) {
   return createFileSink({ path: file, maxFileBytes: undefined, maxFiles: 5, ...options });
 }
@@ -164,7 +174,7 @@ describe('file sink: a failing disk', () => {
     expect(monitor.sleeps).toEqual([10, 20, 40]);
   });
 
-  it('a write that fails halfway and then works on retry resumes where it stopped: nothing twice, nothing torn', () => {
+  it('a write that fails halfway and then works on retry: the half line is taken back and written again whole, nothing twice, nothing torn', () => {
     const monitor = recorder();
     const s = sink({ monitor, fs: faultyFs((call) => (call === 1 ? 13 : call === 2 ? errno('EIO') : undefined)) });
     for (const line of lines(0, 5)) s.writeLine(line);
@@ -193,11 +203,46 @@ describe('file sink: a failing disk', () => {
     expect(monitor.events[1]).toMatchObject({ recordsLost: 30 });
   });
 
-  it('a write that stops in the middle of a line keeps the rest of that line, so the file never holds a torn line', () => {
-    const monitor = recorder();
+  it('a write that stops in the middle of a line: that half line is cut off the file at once, and counted with its batch when given up', () => {
     let full = true;
+    // Every retry sleep looks at the file: it ends with a whole line all along, not only at the end.
+    const seen: string[] = [];
+    const monitor = { ...recorder(), sleep: () => void seen.push(read()) };
     // 28 bytes go through, then the disk is full: line 3 of {"i":N}\n (8 bytes each) is torn.
     const s = sink({ monitor, fs: faultyFs((call) => (call === 1 ? 28 : full ? errno('ENOSPC') : undefined)) });
+    for (const line of lines(0, 10)) s.writeLine(line);
+    s.flush();
+    expect(seen).toHaveLength(RETRY_DELAYS_MS.length);
+    expect(new Set(seen)).toEqual(new Set([lines(0, 3).join('')]));
+    expect(read()).toBe(lines(0, 3).join(''));
+    expect(s.linesDropped).toBe(7);
+    expect(s.bytesWritten).toBe(24);
+    for (const line of lines(10, 12)) s.writeLine(line);
+    s.flush();
+    expect(s.linesDropped).toBe(9);
+    full = false;
+    s.writeLine(lines(12, 13)[0]!);
+    s.close();
+    expect(wholeLines(read())).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 12 }]);
+    expect(s.bytesWritten).toBe(fs.statSync(file).size);
+    expect(monitor.events[1]).toMatchObject({ type: 'recovered', recordsLost: 9 });
+  });
+
+  it('at close, with the disk still full: the file ends with its last whole line (each attempt cuts what it tore)', () => {
+    const monitor = recorder();
+    // Each write takes 12 bytes and then the disk is full again.
+    const s = sink({ monitor, fs: faultyFs((call) => (call % 2 === 1 ? 12 : errno('ENOSPC'))) });
+    for (const line of lines(0, 5)) s.writeLine(line);
+    s.setDeadline(Date.now());
+    s.close();
+    expect(read()).toBe(lines(0, 1).join(''));
+    expect(s.linesDropped).toBe(4);
+  });
+
+  it('where the half line cannot be cut, the rest of that line is kept and written first once writes work, so the file never holds a torn line', () => {
+    const monitor = recorder();
+    let full = true;
+    const s = sink({ monitor, fs: noCut(faultyFs((call) => (call === 1 ? 28 : full ? errno('ENOSPC') : undefined))) });
     for (const line of lines(0, 10)) s.writeLine(line);
     s.flush();
     // Lines 0-2 are on disk, line 3 only in part: its rest waits at the front of the buffer.
@@ -213,10 +258,10 @@ describe('file sink: a failing disk', () => {
     expect(monitor.events[1]).toMatchObject({ type: 'recovered', recordsLost: 8 });
   });
 
-  it('the rest of a torn line is dropped, not written, when the file is a new one by then', () => {
+  it('the rest of a torn line that could not be cut is dropped, not written, when the file is a new one by then', () => {
     const monitor = recorder();
     let full = true;
-    const s = sink({ monitor, watchMs: 0, fs: faultyFs((call) => (call === 1 ? 12 : full ? errno('ENOSPC') : undefined)) });
+    const s = sink({ monitor, watchMs: 0, fs: noCut(faultyFs((call) => (call === 1 ? 12 : full ? errno('ENOSPC') : undefined))) });
     for (const line of lines(0, 3)) s.writeLine(line);
     s.flush();
     fs.renameSync(file, `${file}.moved`);
@@ -241,7 +286,7 @@ describe('file sink: a failing disk', () => {
   it('a line larger than the buffer, behind the rest of a torn line, still lands whole', () => {
     const monitor = recorder();
     let full = true;
-    const s = sink({ monitor, bufferBytes: 32, fs: faultyFs((call) => (call === 1 ? 4 : full ? errno('ENOSPC') : undefined)) });
+    const s = sink({ monitor, bufferBytes: 32, fs: noCut(faultyFs((call) => (call === 1 ? 4 : full ? errno('ENOSPC') : undefined))) });
     s.writeLine('{"i":0}\n');
     s.flush();
     full = false;
