@@ -43,6 +43,25 @@ describe('a producer terminated mid-record', () => {
     await survivorFlowsPastOneDeadClaim(backend, dir);
   }, 60_000);
 
+  it('in lanes: a dead claim holds up no other lane, and close() skips and counts it', async () => {
+    const { dir, remove } = tempDir();
+    cleanup = remove;
+    // Two lanes of 64 KiB: the dead worker takes the first, the survivor the second.
+    const backend = await createLogBackend({ bufferSize: '128KiB', lanes: 2, file: join(dir, 'app.log') });
+    const dead = new Worker(fixture('dead-claim-worker'), { workerData: { log: backend.handle, headerWritten: true } });
+    await once(dead, 'message');
+    await dead.terminate();
+    const started = Date.now();
+    const survivorData: StressWorkerData = { log: backend.handle, worker: 0, count: 20_000 };
+    await once(new Worker(fixture('stress-worker'), { workerData: survivorData }), 'exit');
+    await backend.flush();
+    // Its 20,000 records went through while the other lane stayed stuck (no unblock wait per lap).
+    expect(readRecords(dir, 'app.log')).toHaveLength(20_000);
+    const stats = await backend.close();
+    expect(stats).toMatchObject({ abandoned: 1, recordsWritten: 20_000, recordsDropped: 1 });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+
   it('a worker that dies by an uncaught exception holding a claim: skipped and counted, the others flow, close() resolves', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
