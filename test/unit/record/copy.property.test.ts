@@ -1,0 +1,46 @@
+/**
+ * copyBytes() against its specification, a byte loop: every path (word loops, DataView, native
+ * set, staged into and out of shared memory) for random lengths, offsets and kinds of memory,
+ * and never a byte outside the target range.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { copyBytes } from '../../../src/record/copy.js';
+import { bytesOver } from '../../../src/record/descriptor.js';
+
+const SIZE = 200_000;
+
+function memory(shared: boolean, offset: number): Uint8Array {
+  const buffer = shared ? new SharedArrayBuffer(SIZE + 8) : new ArrayBuffer(SIZE + 8);
+  return new Uint8Array(buffer, offset, SIZE);
+}
+
+describe('copyBytes', () => {
+  it('copies exactly the run, whatever the memory, offsets and length', () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(7),
+        fc.nat(7),
+        fc.oneof(fc.nat(600), fc.integer({ min: 0, max: 150_000 })),
+        fc.nat(SIZE),
+        fc.nat(SIZE),
+        fc.integer(),
+        (fromShared, toShared, fromOffset, toOffset, length, fromAt, toAt, seed) => {
+          const from = memory(fromShared, fromOffset);
+          const to = memory(toShared, toOffset);
+          const fromIndex = fromAt % (SIZE - length + 1);
+          const toIndex = toAt % (SIZE - length + 1);
+          for (let i = 0; i < SIZE; i++) from[i] = (i * 31 + seed) & 0xff;
+          to.fill(0xee);
+          copyBytes(bytesOver(from), fromIndex, bytesOver(to), toIndex, length);
+          for (let i = 0; i < length; i++) if (to[toIndex + i] !== from[fromIndex + i]) expect.fail(`byte ${i} of ${length}`);
+          for (let i = 0; i < toIndex; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} before the run`);
+          for (let i = toIndex + length; i < SIZE; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} after the run`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
