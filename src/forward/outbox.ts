@@ -124,3 +124,34 @@ export function linesBetween(views: OutboxViews, from: number, to: number): numb
   }
   return lines;
 }
+
+/** One waitAsync on WRITE, before the watcher looks at CLOSING and its timers again. */
+const WAIT_SLICE_MS = 250;
+/** The slice of an idle watcher: WRITE wakes it, so an idle sender need not wake four times a second. */
+const IDLE_WAIT_SLICE_MS = 5000;
+
+/** What a sender thread does when the drainer publishes (or a slice passes). */
+export interface OutboxWatcher {
+  stopped(): boolean;
+  /** Called at each wake with WRITE as it was loaded; waits on that value next. */
+  wake(write: number): void;
+  /** Nothing to time (connected, nothing owed): the long slice. */
+  idle(): boolean;
+}
+
+/**
+ * Waits on WRITE with waitAsync, so that a sender thread's event loop (its sockets, its timers)
+ * runs while it waits, and calls `wake()` at each publication or slice; until `stopped()`.
+ */
+export function watchOutbox(views: OutboxViews, watcher: OutboxWatcher): void {
+  const loop = async (): Promise<void> => {
+    while (!watcher.stopped()) {
+      const write = Atomics.load(views.control, OutboxSlot.WRITE);
+      watcher.wake(write);
+      if (watcher.stopped()) return;
+      const wait = Atomics.waitAsync(views.control, OutboxSlot.WRITE, write, watcher.idle() ? IDLE_WAIT_SLICE_MS : WAIT_SLICE_MS);
+      if (wait.async) await wait.value;
+    }
+  };
+  void loop();
+}

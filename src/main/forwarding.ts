@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { allocateOutbox } from '../forward/outbox.js';
 import type { PeerEvent } from '../forward/receiver.js';
 import type { ReceiverData } from '../forward/receiver-thread.js';
-import type { SenderEvent } from '../forward/sender.js';
+import type { SenderEvent } from '../forward/reconnect.js';
 import type { SenderData } from '../forward/sender-thread.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { listenError } from '../core/errors.js';
