@@ -36,7 +36,9 @@ export type {
   LoggerConfig,
   SinkConfig,
   StreamSinkConfig,
+  SyslogSinkConfig,
 } from './config/outputs.js';
 export type { RotateOptions } from './config/rotate-options.js';
+export type { SyslogFacility, SyslogOptions } from './config/syslog-options.js';
 export { LEVELS } from './core/levels.js';
 export type { LevelName, LevelOption } from './core/levels.js';

@@ -28,12 +28,13 @@ import { fail, show } from '../core/errors.js';
 import { MAX_FILES_DEFAULT, MAX_FILES_MAX, MAX_FILES_MIN, MAX_SIZE_MAX, MAX_SIZE_MIN, NAME_MAX_LENGTH, TIMER_MAX_MS } from '../core/limits.js';
 import { parseByteSize } from './byte-sizes.js';
 import { resolveRotate, type RotateOptions } from './rotate-options.js';
-import type { ResolvedFormat } from '../consumer/formats.js';
+import type { InnerFormat, ResolvedFormat } from '../consumer/formats.js';
 import type { ResolvedFileOptions, ResolvedSink } from '../consumer/open-router.js';
 import { resolveFormatterSpecifier } from '../consumer/format/formatter-module.js';
 import { resolveTextFormat, type TextFormatOptions } from './text-format-options.js';
 import { FORWARD_KEYS, resolveForward, resolveForwardShorthand, type ForwardOptions } from './forward-options.js';
 import type { ResolvedForward } from '../forward/sender.js';
+import { resolveSyslog, SYSLOG_KEYS, type SyslogOptions } from './syslog-options.js';
 import { levelValue, type LevelOption } from '../core/levels.js';
 import { rotatedPath } from '../consumer/rotate/numbered.js';
 import type { LoggerRoute, RouteTable, SinkRoute } from '../core/routes.js';
@@ -93,7 +94,15 @@ export interface ForwardSinkConfig extends SinkCommon, ForwardOptions {
   type: 'forward';
 }
 
-export type SinkConfig = StreamSinkConfig | FileSinkConfig | ForwardSinkConfig;
+/**
+ * Each record as an RFC 5424 message to a syslog collector (rsyslog, syslog-ng ...), its
+ * message the sink's formatter's line (config/syslog-options.ts, README "Syslog").
+ */
+export interface SyslogSinkConfig extends SinkCommon, SyslogOptions {
+  type: 'syslog';
+}
+
+export type SinkConfig = StreamSinkConfig | FileSinkConfig | ForwardSinkConfig | SyslogSinkConfig;
 
 export type { ResolvedFileOptions, ResolvedFormat, ResolvedSink };
 
@@ -127,6 +136,7 @@ const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync', 'rotate'] as const;
 const STREAM_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers'] as const;
 const FILE_SINK_KEYS = ['name', 'type', 'path', 'rotate', 'fsync', 'level', 'formatter', 'loggers'] as const;
 const FORWARD_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...FORWARD_KEYS] as const;
+const SYSLOG_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...SYSLOG_KEYS] as const;
 const LOGGER_KEYS = ['level', 'propagate'] as const;
 const BUILT_IN_FORMATTERS = ['json', 'text'] as const;
 
@@ -153,7 +163,9 @@ export function resolveOutputs(input: OutputsInput, rootLevel: LevelOption): Res
     if (input.file !== undefined) {
       fail(TypeError, "options.file cannot be combined with options.sinks; give the file as a sink: { type: 'file', path, rotate?, fsync? }");
     }
-    sinks = resolveSinks(input.sinks, defined, useFormat);
+    // A syslog sink's format is its own: its frame around the formatter it names.
+    const ownFormat = (format: ResolvedFormat): number => formats.push(format) - 1;
+    sinks = resolveSinks(input.sinks, defined, useFormat, ownFormat);
   } else {
     const file = input.file === undefined ? undefined : resolveFile(input.file);
     const forward = input.forward === undefined ? undefined : resolveForwardShorthand(input.forward);
@@ -234,7 +246,12 @@ function cloneable(value: unknown, path: string): unknown {
 
 // ---- sinks -----------------------------------------------------------------------------------
 
-function resolveSinks(value: unknown, formatters: ReadonlyMap<string, ResolvedFormat>, useFormat: (name: string) => number): ResolvedSink[] {
+function resolveSinks(
+  value: unknown,
+  formatters: ReadonlyMap<string, ResolvedFormat>,
+  useFormat: (name: string) => number,
+  ownFormat: (format: ResolvedFormat) => number,
+): ResolvedSink[] {
   if (!Array.isArray(value)) {
     fail(TypeError, `options.sinks must be an array of sinks, such as [{ type: 'file', path: 'logs/app.log' }]; received ${show(value)}`);
   }
@@ -245,7 +262,7 @@ function resolveSinks(value: unknown, formatters: ReadonlyMap<string, ResolvedFo
   const names = new Map<string, string>();
   value.forEach((item: unknown, index) => {
     const path = `options.sinks[${index}]`;
-    const sink = resolveSink(item, path, formatters, useFormat);
+    const sink = resolveSink(item, path, formatters, useFormat, ownFormat);
     const other = names.get(sink.name);
     if (other !== undefined) fail(TypeError, `${path}.name: ${show(sink.name)} is already the name of ${other}; sink names must be unique`);
     names.set(sink.name, path);
@@ -260,16 +277,18 @@ function resolveSink(
   path: string,
   formatters: ReadonlyMap<string, ResolvedFormat>,
   useFormat: (name: string) => number,
+  ownFormat: (format: ResolvedFormat) => number,
 ): ResolvedSink {
   if (!isPlainObject(value)) {
-    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file' | 'forward', ... }; received ${show(value)}`);
+    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file' | 'forward' | 'syslog', ... }; received ${show(value)}`);
   }
   const type = (value as { type?: unknown }).type;
-  if (type !== 'stdout' && type !== 'stderr' && type !== 'file' && type !== 'forward') {
-    fail(TypeError, `${path}.type must be 'stdout', 'stderr', 'file' or 'forward'; received ${show(type)}`);
+  if (type !== 'stdout' && type !== 'stderr' && type !== 'file' && type !== 'forward' && type !== 'syslog') {
+    fail(TypeError, `${path}.type must be 'stdout', 'stderr', 'file', 'forward' or 'syslog'; received ${show(type)}`);
   }
-  const keys = type === 'file' ? FILE_SINK_KEYS : type === 'forward' ? FORWARD_SINK_KEYS : STREAM_SINK_KEYS;
-  const o = checkRecord(value, path, keys)! as Partial<Record<(typeof FILE_SINK_KEYS)[number] | (typeof FORWARD_SINK_KEYS)[number], unknown>>;
+  const keys = type === 'file' ? FILE_SINK_KEYS : type === 'forward' ? FORWARD_SINK_KEYS : type === 'syslog' ? SYSLOG_SINK_KEYS : STREAM_SINK_KEYS;
+  type Key = (typeof FILE_SINK_KEYS)[number] | (typeof FORWARD_SINK_KEYS)[number] | (typeof SYSLOG_SINK_KEYS)[number];
+  const o = checkRecord(value, path, keys)! as Partial<Record<Key, unknown>>;
   const name = o.name === undefined ? path.slice('options.'.length) : checkSinkName(o.name, `${path}.name`);
   const formatter = o.formatter === undefined ? 'json' : checkFormatterName(o.formatter, `${path}.formatter`, formatters);
   let file: ResolvedFileOptions | undefined;
@@ -278,15 +297,19 @@ function resolveSink(
     file = withRotate(fileOptions(filePath, undefined, undefined, o.fsync, `${path}.rotate`, path), o.rotate, `${path}.rotate`);
   }
   const forward: ResolvedForward | undefined = type === 'forward' ? resolveForward(o, path) : undefined;
+  const syslog = type === 'syslog' ? resolveSyslog(o, path) : undefined;
+  // Formatters are json, text or module (resolveFormatter): never a syslog format.
+  const inner = (formatters.get(formatter) ?? builtIn(formatter)) as InnerFormat;
   return Object.freeze({
     name,
     kind: type,
     file,
     forward,
+    ...(syslog === undefined ? {} : { syslog: syslog.target }),
     level: o.level === undefined ? 0 : levelValue(checkLevel(o.level, `${path}.level`)),
     loggers: o.loggers === undefined ? Object.freeze([]) : checkLoggerList(o.loggers, `${path}.loggers`),
     formatter,
-    format: useFormat(formatter),
+    format: syslog === undefined ? useFormat(formatter) : ownFormat(Object.freeze({ type: 'syslog', syslog: syslog.format, inner })),
   });
 }
 
