@@ -17,8 +17,9 @@
  *   plain syslog client can see: give it a disk-assisted queue for that.
  * - **UDP**: no connection, no episode of its own but a failing send; a datagram the network
  *   drops is not seen (RFC 5426). Failing sends are counted in LOST.
- * - **Closing** (the drainer closed: exit, close()): with the collector away, what is left is
- *   dropped at once and counted, rather than holding the exit for the back-off.
+ * - **Closing** (the drainer closed: exit, close()): with the collector away, one attempt at
+ *   once instead of waiting out the back-off; when it fails, what is left is dropped and
+ *   counted, rather than holding the exit.
  */
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { writeSync, readFileSync } from 'node:fs';
@@ -120,8 +121,12 @@ export class StreamSender {
     watchOutbox(this.#outbox, {
       stopped: () => this.#stopped,
       wake: () => {
-        // Only once an attempt failed: the first connection may still be on its way.
-        if (this.#closing() && !this.#connected && this.#episode.active) this.#dropAll();
+        // Closing while away: one more attempt now rather than at the end of the back-off (the
+        // collector may be back); when it fails too, #closed() drops what is left.
+        if (this.#closing() && this.#reconnect !== undefined) {
+          clearTimeout(this.#reconnect);
+          this.#connect();
+        }
         this.#pump();
       },
       idle: () => this.#connected,
@@ -219,12 +224,16 @@ export class StreamSender {
     this.#recent.length = 0;
     this.#recentLines = 0;
     if (last !== undefined) this.#free(last.next);
-    this.#lose(inDoubt);
-    if (this.#stopped) return;
-    if (!this.#episode.active) {
+    // The episode starts first, so that what the connection took is counted in it.
+    if (!this.#stopped && !this.#episode.active) {
       this.#episode.fail(Object.assign(new Error(`ringlog: the connection to the syslog collector at ${this.#name} closed`), { code: 'ECONNRESET' }));
     }
-    if (this.#closing()) this.#dropAll();
+    this.#lose(inDoubt);
+    if (this.#stopped) return;
+    if (this.#closing()) {
+      this.#dropAll();
+      return;
+    }
     this.#reconnect = setTimeout(() => this.#connect(), this.#backoff.take());
   }
 
