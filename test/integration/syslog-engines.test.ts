@@ -5,11 +5,11 @@
  * (CI=true), where that is a failure.
  */
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createLogBackend, type LogBackend } from '../../dist/src/index.js';
-import type { RoutingCall, RoutingWorkerData } from '../fixtures/routing-worker.js';
+import type { RoutingCall } from '../fixtures/routing-worker.js';
+import { runRoutingWorkers } from '../support/routing-workers.js';
+import { checkIncreasing, logAcrossRestart, SYSLOG_HOSTNAME } from '../support/syslog-run.js';
 import { loadEngines, startEngine, type Engine, type EngineLine, type EngineName } from '../support/engines.js';
 import { tempDir } from '../support/log-files.js';
 import { parseSyslog, startCollector } from '../support/syslog-collector.js';
@@ -59,12 +59,10 @@ interface Body {
   readonly seq: number;
 }
 
-const HOSTNAME = hostname().replace(/[^\x21-\x7e]/g, '_').slice(0, 255);
-
 /** One expect for a mismatch: 100,000 lines times seven expects would be most of the test's time. */
 function checkLine(line: EngineLine, body: Body, facility: number, appName: string): void {
   const severity = body.level >= 60 ? 2 : body.level >= 50 ? 3 : body.level >= 40 ? 4 : body.level >= 30 ? 6 : 7;
-  const expected = { pri: facility * 8 + severity, time: body.time, ms: true, hostname: HOSTNAME, appName, procId: String(process.pid), msgId: body.name ?? '' };
+  const expected = { pri: facility * 8 + severity, time: body.time, ms: true, hostname: SYSLOG_HOSTNAME, appName, procId: String(process.pid), msgId: body.name ?? '' };
   const actual = {
     pri: line.pri,
     time: Date.parse(line.timestamp),
@@ -85,16 +83,7 @@ describe.skipIf(missing !== undefined && !ci).each(['rsyslog', 'syslog-ng'] as c
       level: 'debug',
       sinks: [{ type: 'syslog', port: e.port, facility: 'local0', appName: 'ringlog-e2e', maxMessageSize: 4096 }],
     });
-    await Promise.all(
-      Array.from({ length: WORKERS }, (_, worker) => {
-        const workerData: RoutingWorkerData = { log: b.handle, worker, calls: CALLS, count: PER_CALL };
-        const thread = new Worker(new URL('../../dist/test/fixtures/routing-worker.js', import.meta.url), { workerData });
-        return new Promise<void>((resolve, reject) => {
-          thread.once('error', reject);
-          thread.once('exit', () => resolve());
-        });
-      }),
-    );
+    await runRoutingWorkers(b, CALLS, PER_CALL, WORKERS);
     const log = connect(b.handle, { name: 'app' });
     const error = new Error('first line\nsecond line');
     log.error({ err: error }, 'failed');
@@ -144,18 +133,12 @@ describe.skipIf(missing !== undefined && !ci).each(['rsyslog', 'syslog-ng'] as c
     b.on('recover', (info) => recovers.push(info));
     const log = connect(b.handle, { name: 'k' });
     const total = 20_000;
-    for (let seq = 0; seq < total; seq++) {
-      log.info({ seq }, 'record');
-      if (seq === 6000) await e.kill();
-      if (seq === 12_000) await e.start();
-      if (seq % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    await logAcrossRestart(log, total, () => e.kill(), () => e.start());
     const stats = await b.close();
     // Give the engine the time to write what it has.
     await e.waitFor(total - stats.syslogLost, 10_000);
     const seqs = e.lines().map((line) => (JSON.parse(line.msg) as { seq: number }).seq);
-    expect(new Set(seqs).size).toBe(seqs.length);
-    for (let i = 1; i < seqs.length; i++) if (seqs[i]! <= seqs[i - 1]!) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
+    checkIncreasing(seqs);
     expect(total - seqs.length).toBeLessThanOrEqual(stats.syslogLost);
     expect({ errors: errors.length, recovers: recovers.length, stats }).toMatchObject({ errors: 1, recovers: 1 });
     expect(recovers[0]!.recordsLost).toBe(stats.syslogLost);

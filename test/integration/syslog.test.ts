@@ -3,12 +3,12 @@
  * worker threads, real sockets, every message parsed back as RFC 5424. The same checks against
  * rsyslog and syslog-ng are in syslog-engines.test.ts.
  */
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createLogBackend, type BackendOptions, type LogBackend, type SinkConfig } from '../../dist/src/index.js';
-import type { RoutingCall, RoutingWorkerData } from '../fixtures/routing-worker.js';
+import type { RoutingCall } from '../fixtures/routing-worker.js';
+import { runRoutingWorkers } from '../support/routing-workers.js';
+import { checkIncreasing, logAcrossRestart, SYSLOG_HOSTNAME } from '../support/syslog-run.js';
 import { parseSyslog, startCollector, type Collector, type SyslogMessage } from '../support/syslog-collector.js';
 import { tempDir } from '../support/log-files.js';
 
@@ -27,20 +27,6 @@ async function backend(options: BackendOptions): Promise<LogBackend> {
   const b = await createLogBackend(options);
   cleanups.push(async () => void (await b.close()));
   return b;
-}
-
-/** Runs `workers` threads of routing-worker.ts, each logging `count` times each call. */
-async function runWorkers(b: LogBackend, calls: RoutingCall[], count: number, workers: number): Promise<void> {
-  await Promise.all(
-    Array.from({ length: workers }, (_, worker) => {
-      const workerData: RoutingWorkerData = { log: b.handle, worker, calls, count };
-      const thread = new Worker(new URL('../../dist/test/fixtures/routing-worker.js', import.meta.url), { workerData });
-      return new Promise<void>((resolve, reject) => {
-        thread.once('error', reject);
-        thread.once('exit', () => resolve());
-      });
-    }),
-  );
 }
 
 interface Body {
@@ -67,7 +53,6 @@ function checkSequences(bodies: readonly Body[], workers: number, calls: number,
   for (const seen of next.values()) expect(seen).toBe(count);
 }
 
-const HOSTNAME = hostname().replace(/[^\x21-\x7e]/g, '_').slice(0, 255);
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:[+-]\d\d:\d\d|Z)$/;
 
 /**
@@ -76,7 +61,7 @@ const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:[+-]\d\d:\d\d|Z)$/;
  */
 export function checkHeader(message: SyslogMessage, body: Body, facility: number, appName: string, procId = String(process.pid)): void {
   const severity = body.level >= 60 ? 2 : body.level >= 50 ? 3 : body.level >= 40 ? 4 : body.level >= 30 ? 6 : 7;
-  const expected = { pri: facility * 8 + severity, version: 1, time: body.time, hostname: HOSTNAME, appName, procId, msgId: body.name ?? '-', sd: '-', format: true };
+  const expected = { pri: facility * 8 + severity, version: 1, time: body.time, hostname: SYSLOG_HOSTNAME, appName, procId, msgId: body.name ?? '-', sd: '-', format: true };
   const actual = {
     pri: message.pri,
     version: message.version,
@@ -103,7 +88,7 @@ describe('syslog sink', () => {
     const c = await collector('tcp');
     const b = await backend({ level: 'debug', sinks: [{ type: 'syslog', port: c.port, facility: 'local3', appName: 'ringlog-test' }] });
     const count = 500;
-    await runWorkers(b, CALLS, count, 4);
+    await runRoutingWorkers(b, CALLS, count, 4);
     const stats = await b.close();
     await c.waitFor(4 * CALLS.length * count);
     expect(c.messages.length).toBe(4 * CALLS.length * count);
@@ -196,19 +181,10 @@ describe('syslog sink', () => {
     b.on('recover', (info) => recovers.push(info));
     const log = connect(b.handle, { name: 'k' });
     const total = 20_000;
-    for (let seq = 0; seq < total; seq++) {
-      log.info({ seq }, 'record');
-      if (seq === 5000) {
-        await b.flush();
-        await c.stop();
-      }
-      if (seq === 10_000) await c.start();
-      if (seq % 1000 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await logAcrossRestart(log, total, () => c.stop(), () => c.start());
     const stats = await b.close();
     const seqs = c.messages.map((m) => (JSON.parse(parseSyslog(m).msg) as { seq: number }).seq);
-    expect(new Set(seqs).size).toBe(seqs.length);
-    for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+    checkIncreasing(seqs);
     expect(total - seqs.length).toBeLessThanOrEqual(stats.syslogLost);
     expect(stats.syslogSent + stats.syslogLost).toBeGreaterThanOrEqual(total);
     expect(errors).toHaveLength(1);
