@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, createLogBackend, type BackendOptions, type LogBackend, type SinkConfig } from '../../dist/src/index.js';
+import { connect, createLogBackend, destination, type BackendOptions, type LogBackend, type SinkConfig } from '../../dist/src/index.js';
 import type { RoutingCall } from '../fixtures/routing-worker.js';
 import { runRoutingWorkers } from '../support/routing-workers.js';
 import { checkIncreasing, logAcrossRestart, SYSLOG_HOSTNAME } from '../support/syslog-run.js';
@@ -134,6 +134,21 @@ describe('syslog sink', () => {
       expect(notice.msg).toMatch(/over this sink's maxMessageSize of 1024 bytes/);
     }
     expect(stats.syslogOversized).toBe(2);
+  });
+
+  it("frames the lines pino writes through destination() with their level and time", async () => {
+    const c = await collector('tcp');
+    const b = await backend({ sinks: [{ type: 'syslog', port: c.port, facility: 'local7' }] });
+    const pino = destination(b.handle);
+    const time = Date.now();
+    pino.write(`{"level":50,"time":${time},"msg":"from pino"}\n`);
+    pino.write(`{"level":30,"time":${time},"msg":"and again"}\n`);
+    await b.close();
+    await c.waitFor(2);
+    const [first, second] = c.messages.map(parseSyslog) as [SyslogMessage, SyslogMessage];
+    expect(first).toMatchObject({ pri: 23 * 8 + 3, msgId: '-', msg: `{"level":50,"time":${time},"msg":"from pino"}` });
+    expect(second).toMatchObject({ pri: 23 * 8 + 6, msg: `{"level":30,"time":${time},"msg":"and again"}` });
+    expect(Math.abs(Date.parse(first.timestamp) - time)).toBeLessThan(1000);
   });
 
   it.each(['lf', 'octet-counting'] as const)('%s framing over a Unix socket', async (framing) => {
