@@ -35,6 +35,7 @@ import { resolveTextFormat, type TextFormatOptions } from './text-format-options
 import { FORWARD_KEYS, resolveForward, resolveForwardShorthand, type ForwardOptions } from './forward-options.js';
 import type { ResolvedForward } from '../forward/sender.js';
 import { resolveSyslog, SYSLOG_KEYS, type SyslogOptions } from './syslog-options.js';
+import { OTLP_KEYS, resolveOtlp, type OtlpOptions } from './otlp-options.js';
 import { levelValue, type LevelOption } from '../core/levels.js';
 import { rotatedPath } from '../consumer/rotate/numbered.js';
 import type { LoggerRoute, RouteTable, SinkRoute } from '../core/routes.js';
@@ -102,7 +103,15 @@ export interface SyslogSinkConfig extends SinkCommon, SyslogOptions {
   type: 'syslog';
 }
 
-export type SinkConfig = StreamSinkConfig | FileSinkConfig | ForwardSinkConfig | SyslogSinkConfig;
+/**
+ * Each record as an OpenTelemetry LogRecord, exported as OTLP/HTTP JSON to a collector's
+ * /v1/logs (config/otlp-options.ts, docs/otlp.md). No formatter: the record is the payload.
+ */
+export interface OtlpSinkConfig extends Omit<SinkCommon, 'formatter'>, OtlpOptions {
+  type: 'otlp';
+}
+
+export type SinkConfig = StreamSinkConfig | FileSinkConfig | ForwardSinkConfig | SyslogSinkConfig | OtlpSinkConfig;
 
 export type { ResolvedFileOptions, ResolvedFormat, ResolvedSink };
 
@@ -137,6 +146,7 @@ const STREAM_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers'] as co
 const FILE_SINK_KEYS = ['name', 'type', 'path', 'rotate', 'fsync', 'level', 'formatter', 'loggers'] as const;
 const FORWARD_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...FORWARD_KEYS] as const;
 const SYSLOG_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...SYSLOG_KEYS] as const;
+const OTLP_SINK_KEYS = ['name', 'type', 'level', 'loggers', ...OTLP_KEYS] as const;
 const LOGGER_KEYS = ['level', 'propagate'] as const;
 const BUILT_IN_FORMATTERS = ['json', 'text'] as const;
 
@@ -280,14 +290,14 @@ function resolveSink(
   ownFormat: (format: ResolvedFormat) => number,
 ): ResolvedSink {
   if (!isPlainObject(value)) {
-    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file' | 'forward' | 'syslog', ... }; received ${show(value)}`);
+    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file' | 'forward' | 'syslog' | 'otlp', ... }; received ${show(value)}`);
   }
   const type = (value as { type?: unknown }).type;
-  if (type !== 'stdout' && type !== 'stderr' && type !== 'file' && type !== 'forward' && type !== 'syslog') {
-    fail(TypeError, `${path}.type must be 'stdout', 'stderr', 'file', 'forward' or 'syslog'; received ${show(type)}`);
+  if (type !== 'stdout' && type !== 'stderr' && type !== 'file' && type !== 'forward' && type !== 'syslog' && type !== 'otlp') {
+    fail(TypeError, `${path}.type must be 'stdout', 'stderr', 'file', 'forward', 'syslog' or 'otlp'; received ${show(type)}`);
   }
-  const keys = type === 'file' ? FILE_SINK_KEYS : type === 'forward' ? FORWARD_SINK_KEYS : type === 'syslog' ? SYSLOG_SINK_KEYS : STREAM_SINK_KEYS;
-  type Key = (typeof FILE_SINK_KEYS)[number] | (typeof FORWARD_SINK_KEYS)[number] | (typeof SYSLOG_SINK_KEYS)[number];
+  const keys = { file: FILE_SINK_KEYS, forward: FORWARD_SINK_KEYS, syslog: SYSLOG_SINK_KEYS, otlp: OTLP_SINK_KEYS, stdout: STREAM_SINK_KEYS, stderr: STREAM_SINK_KEYS }[type];
+  type Key = (typeof FILE_SINK_KEYS)[number] | (typeof FORWARD_SINK_KEYS)[number] | (typeof SYSLOG_SINK_KEYS)[number] | (typeof OTLP_SINK_KEYS)[number];
   const o = checkRecord(value, path, keys)! as Partial<Record<Key, unknown>>;
   const name = o.name === undefined ? path.slice('options.'.length) : checkSinkName(o.name, `${path}.name`);
   const formatter = o.formatter === undefined ? 'json' : checkFormatterName(o.formatter, `${path}.formatter`, formatters);
@@ -298,6 +308,7 @@ function resolveSink(
   }
   const forward: ResolvedForward | undefined = type === 'forward' ? resolveForward(o, path) : undefined;
   const syslog = type === 'syslog' ? resolveSyslog(o, path) : undefined;
+  const otlp = type === 'otlp' ? resolveOtlp(o, path) : undefined;
   // Formatters are json, text or module (resolveFormatter): never a syslog format.
   const inner = (formatters.get(formatter) ?? builtIn(formatter)) as InnerFormat;
   return Object.freeze({
@@ -306,10 +317,16 @@ function resolveSink(
     file,
     forward,
     ...(syslog === undefined ? {} : { syslog: syslog.target }),
+    ...(otlp === undefined ? {} : { otlp }),
     level: o.level === undefined ? 0 : levelValue(checkLevel(o.level, `${path}.level`)),
     loggers: o.loggers === undefined ? Object.freeze([]) : checkLoggerList(o.loggers, `${path}.loggers`),
     formatter,
-    format: syslog === undefined ? useFormat(formatter) : ownFormat(Object.freeze({ type: 'syslog', syslog: syslog.format, inner })),
+    format:
+      syslog !== undefined
+        ? ownFormat(Object.freeze({ type: 'syslog', syslog: syslog.format, inner }))
+        : otlp !== undefined
+          ? ownFormat(Object.freeze({ type: 'otlp' }))
+          : useFormat(formatter),
   });
 }
 

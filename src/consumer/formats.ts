@@ -8,6 +8,7 @@
  *   fast path, as for JSON.
  * - `syslog`: a syslog sink's own, around one of the others (format/syslog-format.ts): each
  *   line framed as an RFC 5424 message, from the decoded record (no byte renderer).
+ * - `otlp`: an OTLP sink's own: each record as an OpenTelemetry LogRecord (format/otlp-format.ts).
  * - `module`: a custom formatter (formatter-module.ts). Modules are imported asynchronously,
  *   before the consumer says it is ready, so a module that does not load rejects
  *   createLogBackend. A record the formatter fails on (it throws, or returns no string) is
@@ -25,6 +26,7 @@ import { JsonLineRenderer } from './render/json-bytes.js';
 import { createJsonFormatter, type JsonFormatContext } from './format/json-format.js';
 import { TextLineRenderer } from './render/text-bytes.js';
 import { createSyslogFormatter, type ResolvedSyslogFormat } from './format/syslog-format.js';
+import { formatOtlp, frameOtlp } from './format/otlp-format.js';
 import { createTextFormatter } from './format/text-format.js';
 
 /** A formatter as config/outputs.ts resolves it: plain data that crosses to the consumer thread. */
@@ -34,10 +36,12 @@ export type ResolvedFormat =
   /** `module`: the specifier to import; `option`: its option path, for load errors. */
   | { readonly type: 'module'; readonly module: string; readonly options: unknown; readonly option: string }
   /** A syslog sink's own: `inner`'s line in an RFC 5424 message (syslog-format.ts). */
-  | { readonly type: 'syslog'; readonly syslog: ResolvedSyslogFormat; readonly inner: InnerFormat };
+  | { readonly type: 'syslog'; readonly syslog: ResolvedSyslogFormat; readonly inner: InnerFormat }
+  /** An OTLP sink's own: each record as an OpenTelemetry LogRecord (format/otlp-format.ts). */
+  | { readonly type: 'otlp' };
 
-/** The formats a syslog format can wrap. */
-export type InnerFormat = Exclude<ResolvedFormat, { type: 'syslog' }>;
+/** The formats a syslog format can wrap: those that make lines of text. */
+export type InnerFormat = Exclude<ResolvedFormat, { type: 'syslog' } | { type: 'otlp' }>;
 
 
 export type Formatter = (record: LogRecord) => string;
@@ -112,6 +116,7 @@ export function createLineFormats(
     }
   };
   return formats.map((format, index): LineFormat => {
+    if (format.type === 'otlp') return { format: formatOtlp, frame: frameOtlp };
     if (format.type !== 'syslog') return lineFormat(format, index);
     // The inner format's formatter, not its renderer: the frame needs the decoded record's name.
     const inner = lineFormat(format.inner, index).format;

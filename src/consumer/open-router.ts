@@ -16,6 +16,7 @@ import type { SinkMonitor } from './sink/write-failure.js';
 import { createForwardSink } from './sink/forward-sink.js';
 import type { ResolvedForward } from '../forward/sender.js';
 import type { ResolvedSyslogTarget } from '../forward/stream-sender.js';
+import type { ResolvedOtlpTarget } from '../forward/http-sender.js';
 import { OutboxCounter, viewOutbox } from '../forward/outbox.js';
 
 /**
@@ -48,13 +49,15 @@ export interface ResolvedFileOptions {
 
 export interface ResolvedSink {
   readonly name: string;
-  readonly kind: 'stdout' | 'stderr' | 'file' | 'forward' | 'syslog';
+  readonly kind: 'stdout' | 'stderr' | 'file' | 'forward' | 'syslog' | 'otlp';
   /** For kind 'file'. */
   readonly file: ResolvedFileOptions | undefined;
   /** For kind 'forward'. */
   readonly forward?: ResolvedForward | undefined;
   /** For kind 'syslog': where its sender thread sends (its format says how messages look). */
   readonly syslog?: ResolvedSyslogTarget | undefined;
+  /** For kind 'otlp': where its sender thread exports. */
+  readonly otlp?: ResolvedOtlpTarget | undefined;
   /** The sink's minimum level number (0: every level). */
   readonly level: number;
   /** Loggers it is attached to; empty for a root sink. */
@@ -131,8 +134,8 @@ export function openSinks(specs: readonly ResolvedSink[], how: OpenSinkOptions =
 
 function openSink(spec: ResolvedSink, how: OpenSinkOptions, outbox: SharedArrayBuffer | undefined): Sink {
   const { monitor, lazyOpen = false, fs } = how;
-  if (spec.kind === 'forward' || spec.kind === 'syslog') {
-    // The same outbox sink for both: only their sender threads differ.
+  if (spec.kind === 'forward' || spec.kind === 'syslog' || spec.kind === 'otlp') {
+    // The same outbox sink for every network sink: only their sender threads differ.
     if (outbox === undefined) throw new Error(`ringlog: no outbox for the ${spec.kind} sink ${spec.name}`);
     return createForwardSink({ outbox, monitor });
   }

@@ -23,8 +23,11 @@ export type SenderEvent =
   | { readonly type: 'failed'; readonly operation: SenderOperation; readonly target: string; readonly error: SenderError; readonly retrying: true }
   | { readonly type: 'recovered'; readonly operation: SenderOperation; readonly target: string; readonly recordsLost: number; readonly durationMs: number };
 
-/** 'forward': to an aggregator (forward/sender.ts); 'syslog': to a collector (forward/stream-sender.ts). */
-export type SenderOperation = 'forward' | 'syslog';
+/**
+ * 'forward': to an aggregator (forward/sender.ts); 'syslog': to a syslog collector
+ * (forward/stream-sender.ts); 'otlp': to an OpenTelemetry collector (forward/http-sender.ts).
+ */
+export type SenderOperation = 'forward' | 'syslog' | 'otlp';
 
 /** The delay before the next connection attempt. */
 export class Backoff {

@@ -12,22 +12,24 @@ import { viewOutbox } from './outbox.js';
 import type { SenderEvent } from './reconnect.js';
 import { Sender, type ResolvedForward } from './sender.js';
 import { StreamSender, type ResolvedSyslogTarget } from './stream-sender.js';
+import { HttpSender, type ResolvedOtlpTarget } from './http-sender.js';
 
-/** One of `forward` (to an aggregator) and `syslog` (to a collector). */
+/** One of `forward` (to an aggregator), `syslog` and `otlp` (to a collector). */
 export interface SenderData {
   readonly outbox: SharedArrayBuffer;
   /** The process's ring, for its counters. */
   readonly ring: SharedArrayBuffer;
   readonly forward?: ResolvedForward | undefined;
   readonly syslog?: ResolvedSyslogTarget | undefined;
+  readonly otlp?: ResolvedOtlpTarget | undefined;
 }
 
-const { outbox, ring, forward, syslog } = workerData as SenderData;
+const { outbox, ring, forward, syslog, otlp } = workerData as SenderData;
 const report = (event: SenderEvent): void => parentPort?.postMessage(event);
 
 let stop: () => Promise<void>;
-if (syslog !== undefined) {
-  const sender = new StreamSender(syslog, viewOutbox(outbox), report);
+if (syslog !== undefined || otlp !== undefined) {
+  const sender = syslog !== undefined ? new StreamSender(syslog, viewOutbox(outbox), report) : new HttpSender(otlp!, viewOutbox(outbox), report);
   sender.start();
   stop = () => sender.stop();
 } else {

@@ -102,6 +102,13 @@ export interface BackendStats {
   readonly syslogLost: number;
   /** Syslog sinks: messages over maxMessageSize, sent as a short notice instead. */
   readonly syslogOversized: number;
+  /** OTLP sinks: log records the collectors took. */
+  readonly otlpSent: number;
+  /**
+   * OTLP sinks: log records the collectors rejected (partial success), answered with a status
+   * that is not retried (400 ...), or dropped at close with the collector away.
+   */
+  readonly otlpLost: number;
   /**
    * Bytes of the ring claimed and not yet drained, as of the call: a gauge, not a counter. Beside
    * `bufferSize` it says how full the ring runs (a ring often near full makes producers wait or,
@@ -405,19 +412,21 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       received: Number(Atomics.load(stats, Stat.RECEIVED)),
       duplicates: Number(Atomics.load(stats, Stat.DUPLICATES)),
       maybeDuplicated: Number(Atomics.load(stats, Stat.MAYBE_DUPLICATED)),
-      syslogSent: this.#syslogCount(OutboxCounter.SENT),
-      syslogLost: this.#syslogCount(OutboxCounter.LOST),
-      syslogOversized: this.#syslogCount(OutboxCounter.OVERSIZED),
+      syslogSent: this.#sinkCount('syslog', OutboxCounter.SENT),
+      syslogLost: this.#sinkCount('syslog', OutboxCounter.LOST),
+      syslogOversized: this.#sinkCount('syslog', OutboxCounter.OVERSIZED),
+      otlpSent: this.#sinkCount('otlp', OutboxCounter.SENT),
+      otlpLost: this.#sinkCount('otlp', OutboxCounter.LOST),
       bufferUsed: this.#ring.used(),
     };
   }
 
-  /** A counter of the syslog sinks' outboxes, summed. */
-  #syslogCount(counter: number): number {
+  /** A counter of the outboxes of the sinks of one kind, summed. */
+  #sinkCount(kind: 'syslog' | 'otlp', counter: number): number {
     let sum = 0;
     this.#options.sinks.forEach((sink, index) => {
       const outbox = this.#outboxes[index];
-      if (sink.kind === 'syslog' && outbox !== undefined) sum += Number(Atomics.load(viewOutbox(outbox).counters, counter));
+      if (sink.kind === kind && outbox !== undefined) sum += Number(Atomics.load(viewOutbox(outbox).counters, counter));
     });
     return sum;
   }

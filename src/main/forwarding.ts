@@ -1,5 +1,5 @@
 /**
- * The backend's side of its network sinks: the outboxes of its forward and syslog sinks and
+ * The backend's side of its network sinks: the outboxes of its forward, syslog and OTLP sinks and
  * their sender threads (one each),
  * and, for `listen`, the receiver thread. Both kinds of thread are unref'd (they must not keep
  * the process alive) and report through `events`; a sender thread that dies is restarted, for
@@ -27,7 +27,7 @@ export interface ForwardingEvents {
 /** Per sink index, an outbox for each network sink. */
 export function allocateOutboxes(options: ResolvedOptions): (SharedArrayBuffer | undefined)[] {
   return options.sinks.map((sink) => {
-    const bytes = sink.forward?.outboxBytes ?? sink.syslog?.outboxBytes;
+    const bytes = sink.forward?.outboxBytes ?? sink.syslog?.outboxBytes ?? sink.otlp?.outboxBytes;
     return bytes === undefined ? undefined : allocateOutbox(bytes);
   });
 }
@@ -56,7 +56,7 @@ export class Forwarding {
         options.sinks.map(async (sink, index) => {
           const outbox = outboxes[index];
           if (outbox === undefined) return;
-          await forwarding.#startSender(index, { outbox, ring, forward: sink.forward, syslog: sink.syslog });
+          await forwarding.#startSender(index, { outbox, ring, forward: sink.forward, syslog: sink.syslog, otlp: sink.otlp });
         }),
       );
       if (options.listen !== undefined) {
