@@ -18,9 +18,8 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { writeSync } from 'node:fs';
-import { entryAt, OUTBOX_CONTROL_BYTES, OutboxCounter, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
-import { Backoff, Episode, type SenderEvent } from './reconnect.js';
+import { dropEntries, entryAt, OUTBOX_CONTROL_BYTES, OutboxCounter, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
+import { Backoff, Episode, stderr, type SenderEvent } from './reconnect.js';
 
 /** Where an OTLP sink sends, resolved (config/otlp-options.ts). */
 export interface ResolvedOtlpTarget {
@@ -41,14 +40,6 @@ export const RETRY_AFTER_MAX_MS = 60_000;
 /** How much of an answer's body is read (an error message, a partialSuccess). */
 const ANSWER_MAX_BYTES = 64 * 1024;
 const STOP_WAIT_MS = 1000;
-
-function stderr(line: string): void {
-  try {
-    writeSync(2, `${line}\n`);
-  } catch {
-    // Nowhere left to say it.
-  }
-}
 
 /** Retry-After in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
@@ -236,22 +227,12 @@ export class HttpSender {
     return Atomics.load(this.#outbox.control, OutboxSlot.CLOSING) === 1;
   }
 
-  /** Drops every batch not yet taken, counted (the collector is away and the drainer has closed). */
+  /** Drops every batch not yet taken (the collector is away and the drainer has closed), counted. */
   #dropAll(): void {
-    const { control } = this.#outbox;
-    const write = Atomics.load(control, OutboxSlot.WRITE);
-    let at = Atomics.load(control, OutboxSlot.ACKED);
-    let lines = 0;
-    while (at !== write) {
-      const entry = entryAt(this.#outbox, at);
-      lines += entry.lines;
-      at = entry.next;
-    }
     this.#batch = undefined;
+    const lines = dropEntries(this.#outbox);
     if (lines === 0) return;
     Atomics.add(this.#outbox.counters, OutboxCounter.LOST, BigInt(lines));
-    Atomics.store(control, OutboxSlot.ACKED, write);
-    Atomics.notify(control, OutboxSlot.ACKED);
     stderr(`ringlog: the OTLP collector at ${this.#target.url} is away at close: ${lines} log records were dropped (stats().otlpLost)`);
   }
 }

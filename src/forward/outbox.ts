@@ -131,6 +131,18 @@ export function distance(from: number, to: number): number {
   return (to - from) >>> 0;
 }
 
+/**
+ * Frees every published entry not freed yet, as if it had been sent; returns how many lines
+ * they held, for the sender to count as lost. For a drainer that has closed, with the peer away.
+ */
+export function dropEntries(views: OutboxViews): number {
+  const write = Atomics.load(views.control, OutboxSlot.WRITE);
+  const lines = linesBetween(views, Atomics.load(views.control, OutboxSlot.ACKED), write);
+  Atomics.store(views.control, OutboxSlot.ACKED, write);
+  Atomics.notify(views.control, OutboxSlot.ACKED);
+  return lines;
+}
+
 /** Lines held in the entries from `from` up to `to`. */
 export function linesBetween(views: OutboxViews, from: number, to: number): number {
   let lines = 0;

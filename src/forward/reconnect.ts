@@ -5,6 +5,20 @@
  * 'failed' when the first attempt fails, one 'recovered' with the lines it cost when the peer
  * is back. Between the two, every failed attempt is silent.
  */
+import { writeSync } from 'node:fs';
+
+/**
+ * A line on stderr from a sender thread, for what it must say itself: at exit or close the
+ * backend's thread no longer prints its events.
+ */
+export function stderr(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    // Nowhere left to say it.
+  }
+}
+
 /** The first wait before reconnecting, doubling at each failure up to BACKOFF_MAX_MS. */
 export const BACKOFF_FIRST_MS = 50;
 export const BACKOFF_MAX_MS = 2000;

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Stat } from '../ring/layout.js';
 import { entryAt, OUTBOX_CONTROL_BYTES, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
-import { Backoff, Episode, type SenderEvent } from './reconnect.js';
+import { Backoff, Episode, stderr, type SenderEvent } from './reconnect.js';
 import {
   BATCH_HEAD_BYTES,
   BatchFlag,
@@ -37,15 +37,6 @@ import {
   ProtocolError,
 } from './protocol.js';
 import { adoptOrphans, SpillFile } from './spill.js';
-import { writeSync } from 'node:fs';
-
-function stderr(line: string): void {
-  try {
-    writeSync(2, `${line}\n`);
-  } catch {
-    // Nowhere left to say it.
-  }
-}
 
 /** What a forward sink is configured with, resolved (config/forward-options.ts). */
 export interface ResolvedForward {

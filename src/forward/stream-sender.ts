@@ -22,10 +22,10 @@
  *   counted, rather than holding the exit.
  */
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
-import { writeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect, isIPv6, type Socket } from 'node:net';
-import { entryAt, OUTBOX_CONTROL_BYTES, OutboxCounter, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
-import { Backoff, Episode, type SenderEvent } from './reconnect.js';
+import { dropEntries, entryAt, OUTBOX_CONTROL_BYTES, OutboxCounter, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
+import { Backoff, Episode, stderr, type SenderEvent } from './reconnect.js';
 
 /** Where a syslog sink sends, resolved (config/syslog-options.ts). */
 export interface ResolvedSyslogTarget {
@@ -68,14 +68,6 @@ function doubtBytes(transport: 'tcp' | 'unix'): number {
       ? field('/proc/sys/net/ipv4/tcp_wmem', 2) + field('/proc/sys/net/ipv4/tcp_rmem', 2)
       : 2 * field('/proc/sys/net/core/wmem_max', 0);
   return Number.isNaN(bytes) ? 16 * 1024 * 1024 : bytes;
-}
-
-function stderr(line: string): void {
-  try {
-    writeSync(2, `${line}\n`);
-  } catch {
-    // Nowhere left to say it.
-  }
 }
 
 /** An entry written to the socket: its lines, the position after it, and the connection's byte count after it. */
@@ -325,19 +317,10 @@ export class StreamSender {
 
   /** Drops every entry not yet written (the collector is away and the drainer has closed), counted. */
   #dropAll(): void {
-    const outbox = this.#outbox;
     if (this.#pending.length > 0) return;
-    const write = Atomics.load(outbox.control, OutboxSlot.WRITE);
-    let at = Atomics.load(outbox.control, OutboxSlot.ACKED);
-    let lines = 0;
-    while (at !== write) {
-      const entry = entryAt(outbox, at);
-      lines += entry.lines;
-      at = entry.next;
-    }
+    const lines = dropEntries(this.#outbox);
+    this.#sendAt = Atomics.load(this.#outbox.control, OutboxSlot.ACKED);
     if (lines === 0) return;
-    this.#sendAt = write;
-    this.#free(write);
     this.#lose(lines);
     stderr(`ringlog: the syslog collector at ${this.#name} is away at close: ${lines} lines were dropped (stats().syslogLost)`);
   }
