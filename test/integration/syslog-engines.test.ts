@@ -5,12 +5,13 @@
  * (CI=true), where that is a failure.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createLogBackend, type LogBackend } from '../../dist/src/index.js';
 import type { RoutingCall } from '../fixtures/routing-worker.js';
 import { runRoutingWorkers } from '../support/routing-workers.js';
 import { checkIncreasing, logAcrossRestart, SYSLOG_HOSTNAME } from '../support/syslog-run.js';
-import { loadEngines, startEngine, type Engine, type EngineLine, type EngineName } from '../support/engines.js';
+import { loadEngines, startEngine, startTail, type Engine, type EngineLine, type EngineName } from '../support/engines.js';
 import { tempDir } from '../support/log-files.js';
 import { parseSyslog, startCollector } from '../support/syslog-collector.js';
 
@@ -143,6 +144,31 @@ describe.skipIf(missing !== undefined && !ci).each(['rsyslog', 'syslog-ng'] as c
     expect({ errors: errors.length, recovers: recovers.length, stats }).toMatchObject({ errors: 1, recovers: 1 });
     expect(recovers[0]!.recordsLost).toBe(stats.syslogLost);
   }, 60_000);
+});
+
+describe.skipIf(missing !== undefined && !ci)('rsyslog imfile tailing the rotating file', () => {
+  it('gets every record at two rotations a second', async () => {
+    if (typeof engines === 'string') throw new Error(`the syslog engines are required in CI: ${engines}`);
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const file = join(dir, 'app.log');
+    const tail = await startTail(engines, dir, file);
+    cleanups.push(() => tail.stop());
+    const b = await backend({ file: { path: file, rotate: { maxSize: '128KiB', maxFiles: 100 } } });
+    const log = connect(b.handle, { name: 'tailed' });
+    const total = 8000;
+    // About 2,500 records a second: a 128 KiB file lives about half a second.
+    for (let seq = 0; seq < total; seq++) {
+      log.info({ seq }, 'a record for the shipper');
+      if (seq % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const stats = await b.close();
+    expect(stats.rotations).toBeGreaterThanOrEqual(5);
+    const until = Date.now() + 10_000;
+    while (tail.shipped().length < total && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    const seqs = tail.shipped().map((line) => (JSON.parse(line) as { seq: number }).seq);
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i));
+  }, 30_000);
 });
 
 describe.skipIf(!hasLogger && !ci)('logger --rfc5424 --octet-count, the reference client', () => {

@@ -79,6 +79,46 @@ action(type="omfile" file="${out}" template="fields" flushOnTXEnd="on" asyncWrit
 `;
 }
 
+/**
+ * rsyslog's imfile following `file` (inotify mode, from its start), writing each line's message
+ * as it was: a shipper tailing ringlog's rotating file.
+ */
+function rsyslogTailConfig(m: EngineManifest, dir: string, file: string, out: string): string {
+  return `global(workDirectory="${dir}")
+main_queue(queue.type="Direct")
+module(load="${join(m.rsyslogModules, 'imfile.so')}" mode="inotify")
+input(type="imfile" File="${file}" Tag="app" freshStartTail="off")
+template(name="raw" type="string" string="%msg%\\n")
+action(type="omfile" file="${out}" template="raw" flushOnTXEnd="on" asyncWriting="off")
+`;
+}
+
+/** Starts rsyslog tailing `file` with imfile; it writes each line to `dir`/shipped.log. Resolves once it runs. */
+export async function startTail(m: EngineManifest, dir: string, file: string): Promise<{ shipped: () => string[]; stop: () => Promise<void> }> {
+  const out = join(dir, 'shipped.log');
+  const config = join(dir, 'tail.conf');
+  writeFileSync(config, rsyslogTailConfig(m, dir, file, out));
+  const child = spawn(m.rsyslogd, ['-n', '-f', config, '-i', join(dir, 'tail.pid'), '-M', m.rsyslogModules], {
+    env: { ...process.env, LD_LIBRARY_PATH: m.libraryPath },
+    stdio: 'ignore',
+  });
+  // No port to probe: its pid file says it has started.
+  const until = Date.now() + 10_000;
+  while (!existsSync(join(dir, 'tail.pid'))) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`rsyslog (imfile) did not start: exit ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    shipped: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').slice(0, -1) : []),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 function syslogNgConfig(port: number, out: string, framing: 'octet-counting' | 'lf'): string {
   // syslog() reads RFC 6587 octet counting; network() with syslog-protocol reads LF-framed RFC 5424.
   const source =
