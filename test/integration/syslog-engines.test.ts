@@ -146,6 +146,24 @@ describe.skipIf(missing !== undefined && !ci).each(['rsyslog', 'syslog-ng'] as c
   }, 60_000);
 });
 
+describe.skipIf(missing !== undefined && !ci)('rsyslog on a Unix stream socket', () => {
+  it('takes the messages of transport unix', async () => {
+    if (typeof engines === 'string') throw new Error(`the syslog engines are required in CI: ${engines}`);
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const path = join(dir, 'log.sock');
+    const e = await startEngine(engines, 'rsyslog', dir, 'octet-counting', path);
+    cleanups.push(() => e.stop());
+    const b = await backend({ sinks: [{ type: 'syslog', transport: 'unix', path, appName: 'ux' }] });
+    const log = connect(b.handle, { name: 'unix' });
+    for (let i = 0; i < 1000; i++) log.info({ i }, 'over a Unix socket');
+    await b.close();
+    const lines = await e.waitFor(1000);
+    expect(lines.map((line) => (JSON.parse(line.msg) as { i: number }).i)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(lines.every((line) => line.appName === 'ux' && line.msgId === 'unix' && line.pri === 8 + 6)).toBe(true);
+  });
+});
+
 describe.skipIf(missing !== undefined && !ci)('rsyslog imfile tailing the rotating file', () => {
   it('gets every record at two rotations a second', async () => {
     if (typeof engines === 'string') throw new Error(`the syslog engines are required in CI: ${engines}`);

@@ -68,12 +68,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function rsyslogConfig(m: EngineManifest, dir: string, port: number, out: string, framing: 'octet-counting' | 'lf'): string {
+function rsyslogConfig(m: EngineManifest, dir: string, port: number, out: string, framing: 'octet-counting' | 'lf', socket: string | undefined): string {
+  // imptcp listens on a Unix stream socket too, with path=.
+  const where = socket === undefined ? `port="${port}" address="127.0.0.1"` : `path="${socket}"`;
   // imptcp takes both framings; LF framing is its default when a frame does not start with a digit.
   return `global(workDirectory="${dir}" maxMessageSize="64k")
 main_queue(queue.type="Direct")
 module(load="${join(m.rsyslogModules, 'imptcp.so')}")
-input(type="imptcp" port="${port}" address="127.0.0.1" supportOctetCountedFraming="${framing === 'octet-counting' ? 'on' : 'off'}")
+input(type="imptcp" ${where} supportOctetCountedFraming="${framing === 'octet-counting' ? 'on' : 'off'}")
 template(name="fields" type="string" string="%PRI%|%TIMESTAMP:::date-rfc3339%|%HOSTNAME%|%APP-NAME%|%PROCID%|%MSGID%|%msg%\\n")
 action(type="omfile" file="${out}" template="fields" flushOnTXEnd="on" asyncWriting="off")
 `;
@@ -134,11 +136,18 @@ log { source(s); destination(d); };
 }
 
 /** Starts `name` in `dir`, listening on a free port; it writes to `dir`/messages.log. */
-export async function startEngine(m: EngineManifest, name: EngineName, dir: string, framing: 'octet-counting' | 'lf' = 'octet-counting'): Promise<Engine> {
+/** `socket`: rsyslog listens on this Unix stream socket instead of a TCP port. */
+export async function startEngine(
+  m: EngineManifest,
+  name: EngineName,
+  dir: string,
+  framing: 'octet-counting' | 'lf' = 'octet-counting',
+  socket?: string,
+): Promise<Engine> {
   const port = await freePort();
   const out = join(dir, 'messages.log');
   const config = join(dir, `${name}.conf`);
-  writeFileSync(config, name === 'rsyslog' ? rsyslogConfig(m, dir, port, out, framing) : syslogNgConfig(port, out, framing));
+  writeFileSync(config, name === 'rsyslog' ? rsyslogConfig(m, dir, port, out, framing, socket) : syslogNgConfig(port, out, framing));
   const env = { ...process.env, LD_LIBRARY_PATH: m.libraryPath };
   const args =
     name === 'rsyslog'
@@ -156,7 +165,7 @@ export async function startEngine(m: EngineManifest, name: EngineName, dir: stri
     const until = Date.now() + 10_000;
     for (;;) {
       if (c.exitCode !== null) throw new Error(`${name} exited (${c.exitCode}): ${output}`);
-      if (await accepts(port)) return;
+      if (socket === undefined ? await accepts(port) : existsSync(socket)) return;
       if (Date.now() > until) throw new Error(`${name} did not listen on ${port} in 10 s: ${output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
