@@ -35,19 +35,31 @@ function run(command, args, options = {}) {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
-/** The engines' direct dependencies (first alternative each) that are not installed here. */
-function missingDependencies() {
-  const out = run('apt-cache', ['depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...ENGINES]);
-  const wanted = new Set();
+/** The direct dependencies of `packages` (the first alternative of each). */
+function dependencies(packages) {
+  const out = run('apt-cache', ['depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...packages]);
+  const found = new Set();
   for (const line of out.split('\n')) {
     // "  Depends: libfoo1" is a dependency; "    libbar" under it an alternative, and "|Depends:" one with alternatives.
-    const match = /^\s{2}\|?Depends: (\S+)/.exec(line);
-    if (match !== null && !match[1].startsWith('<')) wanted.add(match[1]);
+    const match = /^\s{2}\|?(?:Pre)?Depends: (\S+)/.exec(line);
+    if (match !== null && !match[1].startsWith('<')) found.add(match[1]);
   }
-  return [...wanted].filter((name) => {
-    const status = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
-    return !(status.status === 0 && status.stdout.includes('install ok installed'));
-  });
+  return [...found];
+}
+
+function installed(name) {
+  const status = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+  return status.status === 0 && status.stdout.includes('install ok installed');
+}
+
+/** The engines and what they need that is not installed here, dependencies of dependencies included. */
+function packagesToFetch() {
+  const wanted = new Set(ENGINES);
+  for (let next = [...ENGINES]; next.length > 0; ) {
+    next = dependencies(next).filter((name) => !wanted.has(name) && !installed(name));
+    for (const name of next) wanted.add(name);
+  }
+  return [...wanted];
 }
 
 function find(dir, test, depth = 6) {
@@ -111,7 +123,7 @@ rmSync(CACHE, { recursive: true, force: true });
 mkdirSync(DEBS, { recursive: true });
 let packages;
 try {
-  packages = [...ENGINES, ...missingDependencies()];
+  packages = packagesToFetch();
   console.log(`engines: apt-get download ${packages.join(' ')}`);
   run('apt-get', ['download', ...packages], { cwd: DEBS, stdio: ['ignore', 'inherit', 'pipe'] });
 } catch (error) {
