@@ -173,7 +173,8 @@ export function resolveOutputs(input: OutputsInput, rootLevel: LevelOption): Res
     if (input.file !== undefined) {
       fail(TypeError, "options.file cannot be combined with options.sinks; give the file as a sink: { type: 'file', path, rotate?, fsync? }");
     }
-    // A syslog sink's format is its own: its frame around the formatter it names.
+    // A syslog or OTLP sink's format is its own: syslog's frame around the formatter it names,
+    // OTLP's LogRecord.
     const ownFormat = (format: ResolvedFormat): number => formats.push(format) - 1;
     sinks = resolveSinks(input.sinks, defined, useFormat, ownFormat);
   } else {
@@ -309,7 +310,7 @@ function resolveSink(
   const forward: ResolvedForward | undefined = type === 'forward' ? resolveForward(o, path) : undefined;
   const syslog = type === 'syslog' ? resolveSyslog(o, path) : undefined;
   const otlp = type === 'otlp' ? resolveOtlp(o, path) : undefined;
-  // Formatters are json, text or module (resolveFormatter): never a syslog format.
+  // Formatters are json, text or module (resolveFormatter): never a syslog or OTLP format.
   const inner = (formatters.get(formatter) ?? builtIn(formatter)) as InnerFormat;
   return Object.freeze({
     name,
