@@ -35,8 +35,12 @@ export type {
   FormatterConfig,
   LoggerConfig,
   SinkConfig,
+  OtlpSinkConfig,
   StreamSinkConfig,
+  SyslogSinkConfig,
 } from './config/outputs.js';
 export type { RotateOptions } from './config/rotate-options.js';
+export type { SyslogFacility, SyslogOptions } from './config/syslog-options.js';
+export type { OtlpOptions } from './config/otlp-options.js';
 export { LEVELS } from './core/levels.js';
 export type { LevelName, LevelOption } from './core/levels.js';

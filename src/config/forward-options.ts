@@ -74,7 +74,8 @@ export function checkSocketPath(value: unknown, option: string): string {
   return path;
 }
 
-function parseOutboxSize(value: unknown, option: string): number {
+/** An outbox size (forward and syslog sinks). */
+export function parseOutboxSize(value: unknown, option: string): number {
   const expected = `${option} must be a power of two from ${range(OUTBOX_SIZE_MIN, OUTBOX_SIZE_MAX)}`;
   const bytes = toBytes(value, expected);
   if (bytes < OUTBOX_SIZE_MIN || bytes > OUTBOX_SIZE_MAX || (bytes & (bytes - 1)) !== 0) {

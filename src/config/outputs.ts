@@ -40,12 +40,14 @@ import {
 } from '../core/limits.js';
 import { parseByteSize } from './byte-sizes.js';
 import { resolveRotate, type RotateOptions } from './rotate-options.js';
-import type { ResolvedFormat } from '../consumer/formats.js';
+import type { InnerFormat, ResolvedFormat } from '../consumer/formats.js';
 import type { ResolvedFileOptions, ResolvedSink } from '../consumer/open-router.js';
 import { resolveFormatterSpecifier } from '../consumer/format/formatter-module.js';
 import { resolveTextFormat, type TextFormatOptions } from './text-format-options.js';
 import { FORWARD_KEYS, resolveForward, resolveForwardShorthand, type ForwardOptions } from './forward-options.js';
 import type { ResolvedForward } from '../forward/sender.js';
+import { resolveSyslog, SYSLOG_KEYS, type SyslogOptions } from './syslog-options.js';
+import { OTLP_KEYS, resolveOtlp, type OtlpOptions } from './otlp-options.js';
 import { levelValue, type LevelOption } from '../core/levels.js';
 import { rotatedPath } from '../consumer/rotate/numbered.js';
 import type { LoggerRoute, RouteTable, SinkRoute } from '../core/routes.js';
@@ -111,7 +113,23 @@ export interface ForwardSinkConfig extends SinkCommon, ForwardOptions {
   type: 'forward';
 }
 
-export type SinkConfig = StreamSinkConfig | FileSinkConfig | ForwardSinkConfig;
+/**
+ * Each record as an RFC 5424 message to a syslog collector (rsyslog, syslog-ng ...), its
+ * message the sink's formatter's line (config/syslog-options.ts, README "Syslog").
+ */
+export interface SyslogSinkConfig extends SinkCommon, SyslogOptions {
+  type: 'syslog';
+}
+
+/**
+ * Each record as an OpenTelemetry LogRecord, exported as OTLP/HTTP JSON to a collector's
+ * /v1/logs (config/otlp-options.ts, docs/otlp.md). No formatter: the record is the payload.
+ */
+export interface OtlpSinkConfig extends Omit<SinkCommon, 'formatter'>, OtlpOptions {
+  type: 'otlp';
+}
+
+export type SinkConfig = StreamSinkConfig | FileSinkConfig | ForwardSinkConfig | SyslogSinkConfig | OtlpSinkConfig;
 
 export type { ResolvedFileOptions, ResolvedFormat, ResolvedSink };
 
@@ -145,6 +163,8 @@ const FILE_KEYS = ['path', 'maxSize', 'maxFiles', 'fsync', 'rotate', 'mode', 'di
 const STREAM_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers'] as const;
 const FILE_SINK_KEYS = ['name', 'type', 'path', 'rotate', 'fsync', 'level', 'formatter', 'loggers', 'mode', 'dirMode', 'noFollow'] as const;
 const FORWARD_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...FORWARD_KEYS] as const;
+const SYSLOG_SINK_KEYS = ['name', 'type', 'level', 'formatter', 'loggers', ...SYSLOG_KEYS] as const;
+const OTLP_SINK_KEYS = ['name', 'type', 'level', 'loggers', ...OTLP_KEYS] as const;
 const LOGGER_KEYS = ['level', 'propagate'] as const;
 const BUILT_IN_FORMATTERS = ['json', 'text'] as const;
 
@@ -171,7 +191,10 @@ export function resolveOutputs(input: OutputsInput, rootLevel: LevelOption): Res
     if (input.file !== undefined) {
       fail(TypeError, "options.file cannot be combined with options.sinks; give the file as a sink: { type: 'file', path, rotate?, fsync? }");
     }
-    sinks = resolveSinks(input.sinks, defined, useFormat);
+    // A syslog or OTLP sink's format is its own: syslog's frame around the formatter it names,
+    // OTLP's LogRecord.
+    const ownFormat = (format: ResolvedFormat): number => formats.push(format) - 1;
+    sinks = resolveSinks(input.sinks, defined, useFormat, ownFormat);
   } else {
     const file = input.file === undefined ? undefined : resolveFile(input.file);
     const forward = input.forward === undefined ? undefined : resolveForwardShorthand(input.forward);
@@ -252,7 +275,12 @@ function cloneable(value: unknown, path: string): unknown {
 
 // ---- sinks -----------------------------------------------------------------------------------
 
-function resolveSinks(value: unknown, formatters: ReadonlyMap<string, ResolvedFormat>, useFormat: (name: string) => number): ResolvedSink[] {
+function resolveSinks(
+  value: unknown,
+  formatters: ReadonlyMap<string, ResolvedFormat>,
+  useFormat: (name: string) => number,
+  ownFormat: (format: ResolvedFormat) => number,
+): ResolvedSink[] {
   if (!Array.isArray(value)) {
     fail(TypeError, `options.sinks must be an array of sinks, such as [{ type: 'file', path: 'logs/app.log' }]; received ${show(value)}`);
   }
@@ -263,7 +291,7 @@ function resolveSinks(value: unknown, formatters: ReadonlyMap<string, ResolvedFo
   const names = new Map<string, string>();
   value.forEach((item: unknown, index) => {
     const path = `options.sinks[${index}]`;
-    const sink = resolveSink(item, path, formatters, useFormat);
+    const sink = resolveSink(item, path, formatters, useFormat, ownFormat);
     const other = names.get(sink.name);
     if (other !== undefined) fail(TypeError, `${path}.name: ${show(sink.name)} is already the name of ${other}; sink names must be unique`);
     names.set(sink.name, path);
@@ -278,16 +306,18 @@ function resolveSink(
   path: string,
   formatters: ReadonlyMap<string, ResolvedFormat>,
   useFormat: (name: string) => number,
+  ownFormat: (format: ResolvedFormat) => number,
 ): ResolvedSink {
   if (!isPlainObject(value)) {
-    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file' | 'forward', ... }; received ${show(value)}`);
+    fail(TypeError, `${path} must be an object { type: 'stdout' | 'stderr' | 'file' | 'forward' | 'syslog' | 'otlp', ... }; received ${show(value)}`);
   }
   const type = (value as { type?: unknown }).type;
-  if (type !== 'stdout' && type !== 'stderr' && type !== 'file' && type !== 'forward') {
-    fail(TypeError, `${path}.type must be 'stdout', 'stderr', 'file' or 'forward'; received ${show(type)}`);
+  if (type !== 'stdout' && type !== 'stderr' && type !== 'file' && type !== 'forward' && type !== 'syslog' && type !== 'otlp') {
+    fail(TypeError, `${path}.type must be 'stdout', 'stderr', 'file', 'forward', 'syslog' or 'otlp'; received ${show(type)}`);
   }
-  const keys = type === 'file' ? FILE_SINK_KEYS : type === 'forward' ? FORWARD_SINK_KEYS : STREAM_SINK_KEYS;
-  const o = checkRecord(value, path, keys)! as Partial<Record<(typeof FILE_SINK_KEYS)[number] | (typeof FORWARD_SINK_KEYS)[number], unknown>>;
+  const keys = { file: FILE_SINK_KEYS, forward: FORWARD_SINK_KEYS, syslog: SYSLOG_SINK_KEYS, otlp: OTLP_SINK_KEYS, stdout: STREAM_SINK_KEYS, stderr: STREAM_SINK_KEYS }[type];
+  type Key = (typeof FILE_SINK_KEYS)[number] | (typeof FORWARD_SINK_KEYS)[number] | (typeof SYSLOG_SINK_KEYS)[number] | (typeof OTLP_SINK_KEYS)[number];
+  const o = checkRecord(value, path, keys)! as Partial<Record<Key, unknown>>;
   const name = o.name === undefined ? path.slice('options.'.length) : checkSinkName(o.name, `${path}.name`);
   const formatter = o.formatter === undefined ? 'json' : checkFormatterName(o.formatter, `${path}.formatter`, formatters);
   let file: ResolvedFileOptions | undefined;
@@ -297,15 +327,26 @@ function resolveSink(
     file = withAccess(file, o, path);
   }
   const forward: ResolvedForward | undefined = type === 'forward' ? resolveForward(o, path) : undefined;
+  const syslog = type === 'syslog' ? resolveSyslog(o, path) : undefined;
+  const otlp = type === 'otlp' ? resolveOtlp(o, path) : undefined;
+  // Formatters are json, text or module (resolveFormatter): never a syslog or OTLP format.
+  const inner = (formatters.get(formatter) ?? builtIn(formatter)) as InnerFormat;
   return Object.freeze({
     name,
     kind: type,
     file,
     forward,
+    ...(syslog === undefined ? {} : { syslog: syslog.target }),
+    ...(otlp === undefined ? {} : { otlp }),
     level: o.level === undefined ? 0 : levelValue(checkLevel(o.level, `${path}.level`)),
     loggers: o.loggers === undefined ? Object.freeze([]) : checkLoggerList(o.loggers, `${path}.loggers`),
     formatter,
-    format: useFormat(formatter),
+    format:
+      syslog !== undefined
+        ? ownFormat(Object.freeze({ type: 'syslog', syslog: syslog.format, inner }))
+        : otlp !== undefined
+          ? ownFormat(Object.freeze({ type: 'otlp' }))
+          : useFormat(formatter),
   });
 }
 

@@ -6,6 +6,9 @@
  *   path: most records go from ring bytes to line bytes without a string in between.
  * - `text`: Python-style lines (text-format.ts), with the byte renderer (text-bytes.ts) as its
  *   fast path, as for JSON.
+ * - `syslog`: a syslog sink's own, around one of the others (format/syslog-format.ts): each
+ *   line framed as an RFC 5424 message, from the decoded record (no byte renderer).
+ * - `otlp`: an OTLP sink's own: each record as an OpenTelemetry LogRecord (format/otlp-format.ts).
  * - `module`: a custom formatter (formatter-module.ts). Modules are imported asynchronously,
  *   before the consumer says it is ready, so a module that does not load rejects
  *   createLogBackend. A record the formatter fails on (it throws, or returns no string) is
@@ -22,6 +25,8 @@ import { loadFormatterModule, withFallback, type RecordFormatter } from './forma
 import { JsonLineRenderer } from './render/json-bytes.js';
 import { createJsonFormatter, type JsonFormatContext } from './format/json-format.js';
 import { TextLineRenderer } from './render/text-bytes.js';
+import { createSyslogFormatter, type ResolvedSyslogFormat } from './format/syslog-format.js';
+import { formatOtlp, frameOtlp } from './format/otlp-format.js';
 import { createTextFormatter } from './format/text-format.js';
 
 /** A formatter as config/outputs.ts resolves it: plain data that crosses to the consumer thread. */
@@ -29,7 +34,14 @@ export type ResolvedFormat =
   | { readonly type: 'json' }
   | { readonly type: 'text'; readonly text: ResolvedTextFormat }
   /** `module`: the specifier to import; `option`: its option path, for load errors. */
-  | { readonly type: 'module'; readonly module: string; readonly options: unknown; readonly option: string };
+  | { readonly type: 'module'; readonly module: string; readonly options: unknown; readonly option: string }
+  /** A syslog sink's own: `inner`'s line in an RFC 5424 message (syslog-format.ts). */
+  | { readonly type: 'syslog'; readonly syslog: ResolvedSyslogFormat; readonly inner: InnerFormat }
+  /** An OTLP sink's own: each record as an OpenTelemetry LogRecord (format/otlp-format.ts). */
+  | { readonly type: 'otlp' };
+
+/** The formats a syslog format can wrap: those that make lines of text. */
+export type InnerFormat = Exclude<ResolvedFormat, { type: 'syslog' } | { type: 'otlp' }>;
 
 
 export type Formatter = (record: LogRecord) => string;
@@ -42,6 +54,11 @@ export type Formatter = (record: LogRecord) => string;
 export interface LineFormat {
   readonly format: Formatter;
   readonly renderer?: LineRenderer;
+  /**
+   * For a format that wraps each line in a frame (syslog-format.ts): the frame of a line that
+   * arrived finished, which the router would otherwise copy as it is.
+   */
+  readonly frame?: (line: string, level: number, time: number) => string;
 }
 
 /**
@@ -68,7 +85,10 @@ export type FormatFailure = (error: FormatterError, format: number) => void;
 /** Imports the module formatters; rejects with an option error naming the formatter's path. */
 export function loadFormatterModules(formats: readonly ResolvedFormat[]): Promise<LoadedModules> {
   return Promise.all(
-    formats.map((format) => (format.type === 'module' ? loadFormatterModule(format.module, format.option, format.options) : undefined)),
+    formats.map((format) => {
+      const module = format.type === 'syslog' ? format.inner : format;
+      return module.type === 'module' ? loadFormatterModule(module.module, module.option, module.options) : undefined;
+    }),
   );
 }
 
@@ -78,9 +98,10 @@ export function createLineFormats(
   modules: LoadedModules,
   context: JsonFormatContext,
   onFailure: FormatFailure,
+  onOversized: (format: number) => void = () => {},
 ): LineFormat[] {
   let json: Formatter | undefined;
-  return formats.map((format, index): LineFormat => {
+  const lineFormat = (format: InnerFormat, index: number): LineFormat => {
     switch (format.type) {
       case 'json':
         return { format: createJsonFormatter(context), renderer: new JsonLineRenderer(context) };
@@ -93,6 +114,14 @@ export function createLineFormats(
         return { format: withFallback(loaded, json, (error) => onFailure(error, index)) };
       }
     }
+  };
+  return formats.map((format, index): LineFormat => {
+    if (format.type === 'otlp') return { format: formatOtlp, frame: frameOtlp };
+    if (format.type !== 'syslog') return lineFormat(format, index);
+    // The inner format's formatter, not its renderer: the frame needs the decoded record's name.
+    const inner = lineFormat(format.inner, index).format;
+    const { format: framed, frame } = createSyslogFormatter(format.syslog, inner, context, () => onOversized(index));
+    return { format: framed, frame };
   });
 }
 

@@ -15,6 +15,9 @@ import { createStdoutSink } from './sink/stdout-sink.js';
 import type { SinkMonitor } from './sink/write-failure.js';
 import { createForwardSink } from './sink/forward-sink.js';
 import type { ResolvedForward } from '../forward/sender.js';
+import type { ResolvedSyslogTarget } from '../forward/stream-sender.js';
+import type { ResolvedOtlpTarget } from '../forward/http-sender.js';
+import { OutboxCounter, viewOutbox } from '../forward/outbox.js';
 
 /**
  * What the consumer side is built from, in the consumer thread and in the main thread's exit
@@ -52,11 +55,15 @@ export interface ResolvedFileOptions {
 
 export interface ResolvedSink {
   readonly name: string;
-  readonly kind: 'stdout' | 'stderr' | 'file' | 'forward';
+  readonly kind: 'stdout' | 'stderr' | 'file' | 'forward' | 'syslog' | 'otlp';
   /** For kind 'file'. */
   readonly file: ResolvedFileOptions | undefined;
   /** For kind 'forward'. */
   readonly forward?: ResolvedForward | undefined;
+  /** For kind 'syslog': where its sender thread sends (its format says how messages look). */
+  readonly syslog?: ResolvedSyslogTarget | undefined;
+  /** For kind 'otlp': where its sender thread exports. */
+  readonly otlp?: ResolvedOtlpTarget | undefined;
   /** The sink's minimum level number (0: every level). */
   readonly level: number;
   /** Loggers it is attached to; empty for a root sink. */
@@ -81,7 +88,7 @@ export interface OpenSinkOptions {
   readonly wrap?: (sink: Sink) => Sink;
   /** Where rotated files go to be gzipped (rotate.compress); without it they stay plain. */
   readonly compressor?: CompressorPort | undefined;
-  /** Per sink index, the outbox of a forward sink (the backend allocates them, forward/outbox.ts). */
+  /** Per sink index, the outbox of a network sink (the backend allocates them, forward/outbox.ts). */
   readonly outboxes?: readonly (SharedArrayBuffer | undefined)[] | undefined;
 }
 
@@ -98,8 +105,17 @@ export function processContext(): JsonFormatContext {
 /** The sinks and formats of `options`, behind a Router. */
 export function openRouter(options: ConsumerOptions, how: OpenRouterOptions): Router {
   const context = processContext();
-  const formats = createLineFormats(options.formats, how.modules, context, how.onFormatFailure);
+  const formats = createLineFormats(options.formats, how.modules, context, how.onFormatFailure, countOversized(options.sinks, how.outboxes));
   return new Router(options.routes, openSinks(options.sinks, how), formats, options.sinks.map((sink) => sink.format));
+}
+
+/** A syslog sink's oversized messages are counted in its outbox (its format is its own). */
+function countOversized(sinks: readonly ResolvedSink[], outboxes: OpenSinkOptions['outboxes']): (format: number) => void {
+  return (format) => {
+    const index = sinks.findIndex((sink) => sink.kind === 'syslog' && sink.format === format);
+    const outbox = outboxes?.[index];
+    if (outbox !== undefined) Atomics.add(viewOutbox(outbox).counters, OutboxCounter.OVERSIZED, 1n);
+  };
 }
 
 /**
@@ -124,8 +140,9 @@ export function openSinks(specs: readonly ResolvedSink[], how: OpenSinkOptions =
 
 function openSink(spec: ResolvedSink, how: OpenSinkOptions, outbox: SharedArrayBuffer | undefined): Sink {
   const { monitor, lazyOpen = false, fs } = how;
-  if (spec.kind === 'forward') {
-    if (outbox === undefined) throw new Error(`ringlog: no outbox for the forward sink ${spec.name}`);
+  if (spec.kind === 'forward' || spec.kind === 'syslog' || spec.kind === 'otlp') {
+    // The same outbox sink for every network sink: only their sender threads differ.
+    if (outbox === undefined) throw new Error(`ringlog: no outbox for the ${spec.kind} sink ${spec.name}`);
     return createForwardSink({ outbox, monitor });
   }
   const file = spec.file;

@@ -133,7 +133,8 @@ export class Router {
    * A line the producer finished (Flag.LINE, only asked for when names route nothing and every
    * sink writes JSON lines), a line pino wrote through destination() (whatever the sinks), or
    * whole lines an aggregator received from another process (their count in ARG_COUNT): copied
-   * to every root sink whose level it meets, whatever its format.
+   * to every root sink whose level it meets, whatever its format; a format that frames lines
+   * (syslog's) frames each of them first, with the record's level and time.
    * Returns lines times sinks. One that does not end its line is counted as failed.
    */
   #writeFinished(bytes: Bytes, index: number, length: number): number {
@@ -148,7 +149,17 @@ export class Router {
     let written = 0;
     for (const output of this.#root.outputs) {
       if (level < output.level) continue;
-      output.sink.writeBytes(bytes, lineBytes, start);
+      const frame = this.#formats[output.format]!.frame;
+      if (frame === undefined) output.sink.writeBytes(bytes, lineBytes, start);
+      else {
+        const time = bytes.view.getFloat64(index + RecordOffset.TIME, true);
+        const text = bytes.buffer.toString('utf8', start, start + lineBytes);
+        for (let from = 0; from < text.length; ) {
+          const end = text.indexOf('\n', from) + 1;
+          output.sink.writeLine(frame(text.slice(from, end), level, time));
+          from = end;
+        }
+      }
       written++;
     }
     // Every line ends in a newline byte: a count past the record's bytes is damage (ring.ts,

@@ -89,3 +89,15 @@ export const SPILL_MAX_SIZE_MIN = 64 * KiB;
 export const SPILL_MAX_SIZE_DEFAULT = 256 * MiB;
 /** How long the aggregator may be away before lines spill. */
 export const SPILL_AFTER_DEFAULT_MS = 5000;
+
+// ---- syslog sinks (config/syslog-options.ts) ---------------------------------------------------
+
+/** The syslog port (RFC 5426 for UDP; TCP collectors listen on it too by convention). */
+export const SYSLOG_PORT_DEFAULT = 514;
+/** RFC 5424 6.1: every receiver must take 480 bytes. */
+export const SYSLOG_MESSAGE_SIZE_MIN = 480;
+/** rsyslog's default maxMessageSize (8k): a larger message would be split there. */
+export const SYSLOG_MESSAGE_SIZE_DEFAULT = 8 * KiB;
+/** The most a stream message may be; and a UDP datagram's payload over IPv4 (65535 - 8 - 20). */
+export const SYSLOG_MESSAGE_SIZE_MAX = 512 * KiB;
+export const SYSLOG_DATAGRAM_SIZE_MAX = 65507;

@@ -18,6 +18,8 @@
  * | WRITE   | the drainer, after an entry is whole | the sender (waitAsync)        |
  * | ACKED   | the sender, as entries are done      | the drainer waiting for room  |
  * | CLOSING | a drainer that closed its sink       | the sender: deliver or spill  |
+ * | counters| the syslog sender (SENT, LOST); the  | the backend's stats()          |
+ * | (i64)   | drainer's format (OVERSIZED)         |                               |
  *
  * Positions are 32-bit byte counters that wrap, as the ring's are; one drainer writes at a
  * time (the ring's drain lock), one sender reads.
@@ -28,6 +30,19 @@ export const OUTBOX_CONTROL_BYTES = 256;
 export const ENTRY_HEADER_BYTES = 8;
 /** An entry's length word saying "the rest up to the end is filler: go on at 0". */
 export const WRAP = -1;
+
+/** Where the counters start: a cache line of their own, after ACKED's. */
+const COUNTERS_BYTE = 192;
+
+/** BigInt64 slots of `OutboxViews.counters`: a push sink's own counts (the forward sink's are the ring's Stat). */
+export const OutboxCounter = Object.freeze({
+  /** Lines handed to the collector's socket. */
+  SENT: 0,
+  /** Lines a broken connection may have taken with it, or dropped at close with the collector away: at most this many lost. */
+  LOST: 1,
+  /** Messages over maxMessageSize, sent as a notice instead. */
+  OVERSIZED: 2,
+});
 
 export const OutboxSlot = Object.freeze({
   WRITE: 0,
@@ -41,6 +56,7 @@ export interface OutboxViews {
   readonly control: Int32Array;
   readonly data: Uint8Array;
   readonly data32: Int32Array;
+  readonly counters: BigInt64Array;
   readonly capacity: number;
   /** The largest entry's lines, in bytes: a quarter of the capacity. */
   readonly maxEntryBytes: number;
@@ -63,6 +79,7 @@ export function viewOutbox(buffer: SharedArrayBuffer): OutboxViews {
     control: new Int32Array(buffer, 0, OUTBOX_CONTROL_BYTES / 4),
     data: new Uint8Array(buffer, OUTBOX_CONTROL_BYTES, capacity),
     data32: new Int32Array(buffer, OUTBOX_CONTROL_BYTES, capacity / 4),
+    counters: new BigInt64Array(buffer, COUNTERS_BYTE, (OUTBOX_CONTROL_BYTES - COUNTERS_BYTE) / 8),
     capacity,
     maxEntryBytes: capacity / 4 - ENTRY_HEADER_BYTES,
   };
@@ -114,6 +131,18 @@ export function distance(from: number, to: number): number {
   return (to - from) >>> 0;
 }
 
+/**
+ * Frees every published entry not freed yet, as if it had been sent; returns how many lines
+ * they held, for the sender to count as lost. For a drainer that has closed, with the peer away.
+ */
+export function dropEntries(views: OutboxViews): number {
+  const write = Atomics.load(views.control, OutboxSlot.WRITE);
+  const lines = linesBetween(views, Atomics.load(views.control, OutboxSlot.ACKED), write);
+  Atomics.store(views.control, OutboxSlot.ACKED, write);
+  Atomics.notify(views.control, OutboxSlot.ACKED);
+  return lines;
+}
+
 /** Lines held in the entries from `from` up to `to`. */
 export function linesBetween(views: OutboxViews, from: number, to: number): number {
   let lines = 0;
@@ -123,4 +152,35 @@ export function linesBetween(views: OutboxViews, from: number, to: number): numb
     at = entry.next;
   }
   return lines;
+}
+
+/** One waitAsync on WRITE, before the watcher looks at CLOSING and its timers again. */
+const WAIT_SLICE_MS = 250;
+/** The slice of an idle watcher: WRITE wakes it, so an idle sender need not wake four times a second. */
+const IDLE_WAIT_SLICE_MS = 5000;
+
+/** What a sender thread does when the drainer publishes (or a slice passes). */
+export interface OutboxWatcher {
+  stopped(): boolean;
+  /** Called at each wake with WRITE as it was loaded; waits on that value next. */
+  wake(write: number): void;
+  /** Nothing to time (connected, nothing owed): the long slice. */
+  idle(): boolean;
+}
+
+/**
+ * Waits on WRITE with waitAsync, so that a sender thread's event loop (its sockets, its timers)
+ * runs while it waits, and calls `wake()` at each publication or slice; until `stopped()`.
+ */
+export function watchOutbox(views: OutboxViews, watcher: OutboxWatcher): void {
+  const loop = async (): Promise<void> => {
+    while (!watcher.stopped()) {
+      const write = Atomics.load(views.control, OutboxSlot.WRITE);
+      watcher.wake(write);
+      if (watcher.stopped()) return;
+      const wait = Atomics.waitAsync(views.control, OutboxSlot.WRITE, write, watcher.idle() ? IDLE_WAIT_SLICE_MS : WAIT_SLICE_MS);
+      if (wait.async) await wait.value;
+    }
+  };
+  void loop();
 }

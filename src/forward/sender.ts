@@ -14,12 +14,14 @@
  *   a replay skips what arrived before the connection broke. The spill file goes first, then
  *   the outbox, each in order, with REPLAY on what was sent before.
  *
- * Reports one 'failed' when an episode starts and one 'recovered' when it ends, as a disk does.
+ * Reports one 'failed' when an episode starts and one 'recovered' when it ends, as a disk does
+ * (reconnect.ts, shared with the syslog sender).
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Stat } from '../ring/layout.js';
-import { entryAt, OUTBOX_CONTROL_BYTES, OutboxSlot, type OutboxViews } from './outbox.js';
+import { entryAt, OUTBOX_CONTROL_BYTES, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
+import { Backoff, Episode, stderr, type SenderEvent } from './reconnect.js';
 import {
   BATCH_HEAD_BYTES,
   BatchFlag,
@@ -35,15 +37,6 @@ import {
   ProtocolError,
 } from './protocol.js';
 import { adoptOrphans, SpillFile } from './spill.js';
-import { writeSync } from 'node:fs';
-
-function stderr(line: string): void {
-  try {
-    writeSync(2, `${line}\n`);
-  } catch {
-    // Nowhere left to say it.
-  }
-}
 
 /** What a forward sink is configured with, resolved (config/forward-options.ts). */
 export interface ResolvedForward {
@@ -58,16 +51,8 @@ export interface ResolvedForward {
   readonly spillAfterMs: number;
 }
 
-/** What the sender tells its backend (the same events as a failing disk's). */
-export type SenderEvent =
-  | { readonly type: 'failed'; readonly operation: 'forward'; readonly target: string; readonly error: { message: string; code: string | undefined; syscall: string | undefined; path: string | undefined; stack: string | undefined }; readonly retrying: true }
-  | { readonly type: 'recovered'; readonly operation: 'forward'; readonly target: string; readonly recordsLost: number; readonly durationMs: number };
+export type { SenderEvent };
 
-const BACKOFF_FIRST_MS = 50;
-const BACKOFF_MAX_MS = 2000;
-/** One waitAsync on WRITE, before looking at CLOSING and the stall again. */
-const WAIT_SLICE_MS = 250;
-const IDLE_WAIT_SLICE_MS = 5000;
 /** How long an aggregator may owe acknowledgements once the drainer has closed (exit, close()). */
 const CLOSING_STALL_MS = 1000;
 
@@ -95,7 +80,6 @@ export class Sender {
   readonly #forward: ResolvedForward;
   readonly #outbox: OutboxViews | undefined;
   readonly #stats: BigInt64Array | undefined;
-  readonly #report: (event: SenderEvent) => void;
   readonly session: string;
   #socket: Socket | undefined;
   #welcomed = false;
@@ -112,11 +96,11 @@ export class Sender {
   #spillAcked = 0;
   /** Every spill entry has been sent (on this connection). */
   #spillSent = false;
-  #backoff = BACKOFF_FIRST_MS;
+  readonly #backoff = new Backoff();
+  readonly #episode: Episode;
   #reconnect: NodeJS.Timeout | undefined;
   /** When the aggregator went away (or last acknowledged anything while owing acks), for the stall. */
   #since = Date.now();
-  #episode: { startedAt: number; lost: number } | undefined;
   #draining = false;
   #stopped = false;
   #writable = true;
@@ -127,7 +111,7 @@ export class Sender {
     this.#forward = options.forward;
     this.#outbox = outbox;
     this.#stats = options.stats;
-    this.#report = options.report;
+    this.#episode = new Episode('forward', options.forward.address, options.report, () => this.#lost);
     this.#spill = spill;
     this.session = spill?.session ?? randomBytes(16).toString('hex');
     if (spill !== undefined) {
@@ -206,10 +190,10 @@ export class Sender {
       }
       this.#welcomed = true;
       reader.maxBody = 8;
-      this.#backoff = BACKOFF_FIRST_MS;
+      this.#backoff.reset();
       this.#since = Date.now();
       this.#skipUpTo(welcome.lastSeq);
-      this.#recovered();
+      this.#episode.recover();
       this.#pump();
       return;
     }
@@ -218,28 +202,7 @@ export class Sender {
   }
 
   #failed(error: NodeJS.ErrnoException): void {
-    if (this.#episode !== undefined || this.#stopped) return;
-    this.#episode = { startedAt: Date.now(), lost: this.#lost };
-    this.#report({
-      type: 'failed',
-      operation: 'forward',
-      target: this.#forward.address,
-      error: { message: error.message, code: error.code, syscall: error.syscall, path: this.#forward.address, stack: error.stack },
-      retrying: true,
-    });
-  }
-
-  #recovered(): void {
-    const episode = this.#episode;
-    if (episode === undefined) return;
-    this.#episode = undefined;
-    this.#report({
-      type: 'recovered',
-      operation: 'forward',
-      target: this.#forward.address,
-      recordsLost: this.#lost - episode.lost,
-      durationMs: Date.now() - episode.startedAt,
-    });
+    if (!this.#stopped) this.#episode.fail(error);
   }
 
   /** The socket is gone (its writes too): what was in flight is sent again on the next one. */
@@ -256,9 +219,8 @@ export class Sender {
     this.#spillSendAt = this.#spillAcked;
     this.#spillSent = false;
     if (this.#stopped) return;
-    if (this.#episode === undefined) this.#failed(Object.assign(new Error(`ringlog: the connection to the aggregator at ${this.#forward.address} closed`), { code: 'ECONNRESET' }));
-    this.#reconnect = setTimeout(() => this.#connect(), this.#backoff);
-    this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS);
+    if (!this.#episode.active) this.#failed(Object.assign(new Error(`ringlog: the connection to the aggregator at ${this.#forward.address} closed`), { code: 'ECONNRESET' }));
+    this.#reconnect = setTimeout(() => this.#connect(), this.#backoff.take());
     this.#maybeSpill();
   }
 
@@ -380,25 +342,21 @@ export class Sender {
 
   // ---- waiting on the drainer, and spilling --------------------------------------------------
 
-  /** Waits on WRITE (and CLOSING) without blocking the event loop; one wait at a time. */
+  /** Waits on WRITE (and CLOSING) without blocking the event loop (outbox.ts). */
   #watch(): void {
     const outbox = this.#outbox!;
-    const loop = async (): Promise<void> => {
-      while (!this.#stopped) {
-        const write = Atomics.load(outbox.control, OutboxSlot.WRITE);
+    watchOutbox(outbox, {
+      stopped: () => this.#stopped,
+      wake: (write) => {
         if (write !== this.#sendAt || Atomics.load(outbox.control, OutboxSlot.CLOSING) === 1) {
           this.#pump();
           this.#maybeSpill();
         }
         this.#checkStall();
-        // Connected and owed nothing, there is nothing to watch but WRITE, which wakes us: a
-        // long slice, so that an idle process's sender does not wake four times a second.
-        const idle = this.#welcomed && this.#inFlight.length === 0;
-        const wait = Atomics.waitAsync(outbox.control, OutboxSlot.WRITE, write, idle ? IDLE_WAIT_SLICE_MS : WAIT_SLICE_MS);
-        if (wait.async) await wait.value;
-      }
-    };
-    void loop();
+      },
+      // Connected and owed nothing, there is nothing to watch but WRITE.
+      idle: () => this.#welcomed && this.#inFlight.length === 0,
+    });
   }
 
   /**

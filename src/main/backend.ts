@@ -33,7 +33,7 @@ import { Lanes } from '../ring/lanes.js';
 import { namesRoute } from '../core/routes.js';
 import { drainOnSignals } from './signals.js';
 import { allocateOutboxes, Forwarding } from './forwarding.js';
-import { markClosing, viewOutbox } from '../forward/outbox.js';
+import { markClosing, OutboxCounter, viewOutbox } from '../forward/outbox.js';
 
 /** How long the exiting main thread waits for the consumer thread to finish a batch. */
 const EXIT_DRAIN_TIMEOUT_MS = 5000;
@@ -92,6 +92,23 @@ export interface BackendStats {
    * an earlier aggregator may have written before it died unacknowledged: possible duplicates.
    */
   readonly maybeDuplicated: number;
+  /** Syslog sinks: messages handed to the collectors' sockets. */
+  readonly syslogSent: number;
+  /**
+   * Syslog sinks: messages a broken connection may have taken with it (plain syslog has no
+   * acknowledgement: an upper bound of what was lost), and those dropped at close with the
+   * collector away. Not in recordsDropped, which counts only certain losses.
+   */
+  readonly syslogLost: number;
+  /** Syslog sinks: messages over maxMessageSize, sent as a short notice instead. */
+  readonly syslogOversized: number;
+  /** OTLP sinks: log records the collectors took. */
+  readonly otlpSent: number;
+  /**
+   * OTLP sinks: log records the collectors rejected (partial success), answered with a status
+   * that is not retried (400 ...), or dropped at close with the collector away.
+   */
+  readonly otlpLost: number;
   /**
    * Bytes of the ring claimed and not yet drained, as of the call: a gauge, not a counter. Beside
    * `bufferSize` it says how full the ring runs (a ring often near full makes producers wait or,
@@ -395,8 +412,23 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
       received: Number(Atomics.load(stats, Stat.RECEIVED)),
       duplicates: Number(Atomics.load(stats, Stat.DUPLICATES)),
       maybeDuplicated: Number(Atomics.load(stats, Stat.MAYBE_DUPLICATED)),
+      syslogSent: this.#sinkCount('syslog', OutboxCounter.SENT),
+      syslogLost: this.#sinkCount('syslog', OutboxCounter.LOST),
+      syslogOversized: this.#sinkCount('syslog', OutboxCounter.OVERSIZED),
+      otlpSent: this.#sinkCount('otlp', OutboxCounter.SENT),
+      otlpLost: this.#sinkCount('otlp', OutboxCounter.LOST),
       bufferUsed: this.#lanes.used(),
     };
+  }
+
+  /** A counter of the outboxes of the sinks of one kind, summed. */
+  #sinkCount(kind: 'syslog' | 'otlp', counter: number): number {
+    let sum = 0;
+    this.#options.sinks.forEach((sink, index) => {
+      const outbox = this.#outboxes[index];
+      if (sink.kind === kind && outbox !== undefined) sum += Number(Atomics.load(viewOutbox(outbox).counters, counter));
+    });
+    return sum;
   }
 
   /** A sender thread's event: its stderr line is written here, then it is a sink event like a disk's. */

@@ -1,5 +1,6 @@
 /**
- * The backend's side of forwarding: the outboxes of its forward sinks and their sender threads,
+ * The backend's side of its network sinks: the outboxes of its forward, syslog and OTLP sinks and
+ * their sender threads (one each),
  * and, for `listen`, the receiver thread. Both kinds of thread are unref'd (they must not keep
  * the process alive) and report through `events`; a sender thread that dies is restarted, for
  * without it the outbox never empties and the consumer would wait on it forever.
@@ -9,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { allocateOutbox } from '../forward/outbox.js';
 import type { PeerEvent } from '../forward/receiver.js';
 import type { ReceiverData } from '../forward/receiver-thread.js';
-import type { SenderEvent } from '../forward/sender.js';
+import type { SenderEvent } from '../forward/reconnect.js';
 import type { SenderData } from '../forward/sender-thread.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { listenError } from '../core/errors.js';
@@ -23,9 +24,12 @@ export interface ForwardingEvents {
   peer(event: PeerEvent): void;
 }
 
-/** Per sink index, an outbox for each forward sink. */
+/** Per sink index, an outbox for each network sink. */
 export function allocateOutboxes(options: ResolvedOptions): (SharedArrayBuffer | undefined)[] {
-  return options.sinks.map((sink) => (sink.forward === undefined ? undefined : allocateOutbox(sink.forward.outboxBytes)));
+  return options.sinks.map((sink) => {
+    const bytes = sink.forward?.outboxBytes ?? sink.syslog?.outboxBytes ?? sink.otlp?.outboxBytes;
+    return bytes === undefined ? undefined : allocateOutbox(bytes);
+  });
 }
 
 export class Forwarding {
@@ -51,8 +55,8 @@ export class Forwarding {
       await Promise.all(
         options.sinks.map(async (sink, index) => {
           const outbox = outboxes[index];
-          if (sink.forward === undefined || outbox === undefined) return;
-          await forwarding.#startSender(index, { outbox, ring, forward: sink.forward });
+          if (outbox === undefined) return;
+          await forwarding.#startSender(index, { outbox, ring, forward: sink.forward, syslog: sink.syslog, otlp: sink.otlp });
         }),
       );
       if (options.listen !== undefined) {
@@ -104,7 +108,7 @@ export class Forwarding {
     if (receiver !== undefined) await stop(receiver);
   }
 
-  /** After the consumer closed its forward sinks: the senders spill what is left and end. */
+  /** After the consumer closed its network sinks: the senders deliver, spill or drop what is left and end. */
   async close(): Promise<void> {
     this.#closing = true;
     await this.stopReceiving();

@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createLogBackend, type BackendOptions, type LevelName } from '../../dist/src/index.js';
-import type { RoutingCall, RoutingWorkerData } from '../fixtures/routing-worker.js';
+import type { RoutingCall } from '../fixtures/routing-worker.js';
+import { runRoutingWorkers } from '../support/routing-workers.js';
 import type { FaultPlan } from '../fixtures/fault-app.js';
 import { readArrived, runFaultApp, sum, total } from '../support/fault-run.js';
 import { logFiles, readRecords, tempDir } from '../support/log-files.js';
@@ -31,16 +31,7 @@ function lines(path: string): string[] {
 
 async function runWorkers(options: BackendOptions, calls: RoutingCall[], count: number, workers = 2) {
   const backend = await createLogBackend(options);
-  await Promise.all(
-    Array.from({ length: workers }, (_, worker) => {
-      const workerData: RoutingWorkerData = { log: backend.handle, worker, calls, count };
-      const thread = new Worker(new URL('../../dist/test/fixtures/routing-worker.js', import.meta.url), { workerData });
-      return new Promise<void>((resolve, reject) => {
-        thread.once('error', reject);
-        thread.once('exit', () => resolve());
-      });
-    }),
-  );
+  await runRoutingWorkers(backend, calls, count, workers);
   return backend.close();
 }
 

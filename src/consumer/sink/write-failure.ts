@@ -27,7 +27,7 @@
 export const RETRY_DELAYS_MS: readonly number[] = Object.freeze([10, 20, 40, 80, 160, 320, 640, 1000]);
 
 /** What can fail, for messages: `open` covers reopening the file; `rotate` the renames of a rotation. */
-export type Operation = 'open' | 'write' | 'rotate' | 'fsync' | 'forward';
+export type Operation = 'open' | 'write' | 'rotate' | 'fsync' | 'forward' | 'syslog' | 'otlp';
 
 /** An fs error as plain data: it crosses postMessage intact (an Error would lose `code`). */
 export interface ErrorInfo {
@@ -212,6 +212,16 @@ export function describeEvent(event: SinkEvent): string {
     return event.type === 'failed'
       ? `ringlog: cannot forward to the aggregator at ${event.target} (${event.error.message}); retrying with back-off: lines wait in the outbox, then go to the spill file (stats().spilled), and past its cap are dropped and counted (stats().forwardDropped)`
       : `ringlog: forwarding to the aggregator at ${event.target} works again after ${(event.durationMs / 1000).toFixed(1)} s; ${event.recordsLost} lines were lost`;
+  }
+  if (event.operation === 'syslog') {
+    return event.type === 'failed'
+      ? `ringlog: cannot send to the syslog collector at ${event.target} (${event.error.message}); retrying with back-off: lines wait in the outbox, and when it is full the ring fills and onFull decides`
+      : `ringlog: sending to the syslog collector at ${event.target} works again after ${(event.durationMs / 1000).toFixed(1)} s; at most ${event.recordsLost} lines were lost (those the broken connection may have held, stats().syslogLost)`;
+  }
+  if (event.operation === 'otlp') {
+    return event.type === 'failed'
+      ? `ringlog: cannot export to the OTLP collector at ${event.target} (${event.error.message}); retrying what can be retried with back-off: batches wait in the outbox, and when it is full the ring fills and onFull decides`
+      : `ringlog: exporting to the OTLP collector at ${event.target} works again after ${(event.durationMs / 1000).toFixed(1)} s; ${event.recordsLost} log records were lost (stats().otlpLost)`;
   }
   if (event.type === 'failed') {
     const what = `${event.operation === 'write' ? 'write to' : `${event.operation === 'rotate' ? 'rotate' : event.operation}`} ${event.target}`;
