@@ -199,7 +199,9 @@ export class Consumer {
         merge.begin(lane);
         total += consumed[lane] = rings[lane]!.read(merge.collect, limit);
       }
-      merge.merge(this.#visit);
+      merge.merge(this.#visit, consumed, limit);
+      total = 0;
+      for (let lane = 0; lane < rings.length; lane++) total += consumed[lane]!;
     }
     if (total === 0) return 0;
     const writtenTo = this.#writtenTo;

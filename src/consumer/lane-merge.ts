@@ -1,27 +1,35 @@
 /**
  * The merge of lanes (ring/lanes.ts): each lane holds one thread's records (or a few threads'),
  * in the order they claimed; a batch takes what every lane has committed and hands it on in time
- * order, so that lines of different threads in a file follow their millisecond `time` within
- * each batch, as they did in one shared ring, without making producers share a cursor.
+ * order, so that lines of different threads in a file follow their millisecond `time`, as they
+ * did in one shared ring, without making producers share a cursor.
  *
  * A lane's own order is never changed (it is each thread's order, and a clock that steps back
  * must not reorder one thread's lines). The merge goes by runs: the lane whose next record is
  * oldest gives every record up to the oldest time the other lanes have next, a millisecond's
- * worth or more under load, so a record costs one time comparison. A damaged frame (ring.ts) has
- * no time to trust and goes first.
+ * worth or more under load, so a record costs one time comparison.
+ *
+ * A lane that filled the batch's share (its `limit`) may hold older records than what the other
+ * lanes gave: so the batch stops at the last time such a lane gave, and the records past it stay
+ * in their lanes, unconsumed, for the next batch. Without this cutoff, a thread with a backlog
+ * had its older records written after a quiet thread's newer ones. A damaged frame (ring.ts),
+ * or a time that is not a number, has no time to trust and goes at once.
  */
 import { RecordOffset } from '../record/descriptor.js';
 import type { SharedViews } from '../ring/layout.js';
 import { DAMAGED, type FrameVisitor } from '../ring/ring.js';
 
+/** Numbers per frame in #frames: payload index, size, bytes consumed once past it. */
+const PER_FRAME = 3;
+
 export class LaneMerge {
   /** The data region as float64s: a record's time is the first field of its payload. */
   readonly #times: Float64Array;
-  /** Per lane, the frames of the batch, as (payload index, size) pairs; the arrays keep their size. */
+  /** Per lane, the frames of the batch (PER_FRAME numbers each); the arrays keep their size. */
   readonly #frames: number[][];
   /** Per lane, how many numbers of #frames the batch filled. */
   readonly #counts: number[];
-  /** Per lane, the next pair the merge looks at. */
+  /** Per lane, the next frame the merge looks at. */
   readonly #next: number[];
   /** The lane `collect` gathers for. */
   #lane = 0;
@@ -41,26 +49,40 @@ export class LaneMerge {
   }
 
   /** The visitor for Ring.read(): notes a frame of the current lane. */
-  readonly collect: FrameVisitor = (index, length) => {
+  readonly collect: FrameVisitor = (index, length, _producer, consumedAfter) => {
     const lane = this.#lane;
     const count = this.#counts[lane]!;
     const run = this.#frames[lane]!;
     run[count] = index;
     run[count + 1] = length;
-    this.#counts[lane] = count + 2;
+    run[count + 2] = consumedAfter;
+    this.#counts[lane] = count + PER_FRAME;
   };
 
-  /** Hands every frame gathered since the lanes' `begin()` to `visit`, in time order. */
-  merge(visit: (index: number, length: number) => void): void {
+  /**
+   * Hands the frames gathered since the lanes' `begin()` to `visit`, in time order, up to the
+   * cutoff. `consumed` holds, per lane, the bytes its read took; a lane that took `limit` or
+   * more may have older records left. A lane whose frames did not all go gets, in `consumed`,
+   * the bytes up to the last frame that went: release() gives back only those.
+   */
+  merge(visit: (index: number, length: number) => void, consumed: number[], limit: number): void {
     const frames = this.#frames;
     const counts = this.#counts;
     const next = this.#next;
     const lanes = frames.length;
-    next.fill(0);
+    let cutoff = Number.POSITIVE_INFINITY;
+    for (let lane = 0; lane < lanes; lane++) {
+      next[lane] = 0;
+      const count = counts[lane]!;
+      if (consumed[lane]! >= limit && count > 0) cutoff = Math.min(cutoff, this.#timeOf(frames[lane]!, count - PER_FRAME));
+    }
+    // At least one frame goes in every batch, whatever the cutoff: a lane whose clock stepped
+    // back may have its last time (the cutoff) below every lane's next.
+    let progressed = false;
     for (;;) {
       let best = -1;
       let bestTime = 0;
-      let bound = Number.POSITIVE_INFINITY;
+      let bound = cutoff;
       for (let lane = 0; lane < lanes; lane++) {
         if (next[lane] === counts[lane]) continue;
         const time = this.#timeOf(frames[lane]!, next[lane]!);
@@ -72,20 +94,27 @@ export class LaneMerge {
           bound = time;
         }
       }
-      if (best === -1) return;
+      if (best === -1 || (bestTime > cutoff && progressed)) break;
+      progressed = true;
       const run = frames[best]!;
       const count = counts[best]!;
       let at = next[best]!;
       do {
         visit(run[at]!, run[at + 1]!);
-        at += 2;
+        at += PER_FRAME;
       } while (at < count && this.#timeOf(run, at) <= bound);
       next[best] = at;
     }
+    for (let lane = 0; lane < lanes; lane++) {
+      const at = next[lane]!;
+      if (at < counts[lane]!) consumed[lane] = at === 0 ? 0 : frames[lane]![at - 1]!;
+    }
   }
 
-  /** The time of the record at pair `at` of a lane's frames (-Infinity for a damaged frame). */
+  /** The time of the record of frame `at` of a lane's frames (-Infinity when it has none to trust). */
   #timeOf(run: number[], at: number): number {
-    return run[at + 1] === DAMAGED ? Number.NEGATIVE_INFINITY : this.#times[(run[at]! + RecordOffset.TIME) >> 3]!;
+    if (run[at + 1] === DAMAGED) return Number.NEGATIVE_INFINITY;
+    const time = this.#times[(run[at]! + RecordOffset.TIME) >> 3]!;
+    return time === time ? time : Number.NEGATIVE_INFINITY;
   }
 }

@@ -64,11 +64,12 @@ export function frameBytes(payloadBytes: number): number {
 }
 
 /**
- * Consumer's per-frame callback: where the payload is in `views.data`, its size, its claimer.
- * A size of DAMAGED (0: no record is empty) stands for a frame whose header cannot be right
- * (see the header), whose bytes are not to be read.
+ * Consumer's per-frame callback: where the payload is in `views.data`, its size, its claimer,
+ * and the bytes `read()` will have consumed once past this frame (what `release()` would take
+ * to give back everything up to and including it). A size of DAMAGED (0: no record is empty)
+ * stands for a frame whose header cannot be right (see the header), whose bytes are not to be read.
  */
-export type FrameVisitor = (payloadIndex: number, payloadBytes: number, producerId: number) => void;
+export type FrameVisitor = (payloadIndex: number, payloadBytes: number, producerId: number, consumedAfter: number) => void;
 
 /** The payload size `read()` visits a damaged frame with. */
 export const DAMAGED = 0;
@@ -296,9 +297,9 @@ export class Ring {
       if (!fits || consumed + frame > claimed) {
         // A length no claim makes (see the header): count it, and go on where a frame starts.
         frame = Math.min(capacity - index, claimed - consumed);
-        visit(this.#base + index + FRAME_HEADER_BYTES, DAMAGED, producerId);
+        visit(this.#base + index + FRAME_HEADER_BYTES, DAMAGED, producerId, consumed + frame);
       } else if (producerId !== PADDING) {
-        visit(this.#base + index + FRAME_HEADER_BYTES, length - FRAME_HEADER_BYTES, producerId);
+        visit(this.#base + index + FRAME_HEADER_BYTES, length - FRAME_HEADER_BYTES, producerId, consumed + frame);
       }
       consumed += frame;
     }
