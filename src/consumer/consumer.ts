@@ -192,12 +192,13 @@ export class Consumer {
     }
     if (only !== -1) {
       consumed.fill(0);
+      this.#merge.forget();
       total = consumed[only] = rings[only]!.read(this.#visit, limit);
     } else {
       const merge = this.#merge;
       for (let lane = 0; lane < rings.length; lane++) {
-        merge.begin(lane);
-        total += consumed[lane] = rings[lane]!.read(merge.collect, limit);
+        const from = merge.begin(lane);
+        total += consumed[lane] = rings[lane]!.read(merge.collect, limit, from);
       }
       merge.merge(this.#visit, consumed, limit);
       total = 0;

@@ -264,9 +264,11 @@ export class Ring {
   /**
    * Visits committed frames from HEAD in claim order, stopping at the first frame not yet
    * committed or once `maxBytes` have been visited. Returns the bytes visited, for `release()`.
-   * The visitor must copy what it needs: the bytes are reused after `release()`.
+   * The visitor must copy what it needs: the bytes are reused after `release()`. `from`: where a
+   * read of this batch's HEAD stopped before (the frames up to it were visited then and not
+   * released), to go on from there; the count returned is from HEAD, `from` included.
    */
-  read(visit: FrameVisitor, maxBytes: number): number {
+  read(visit: FrameVisitor, maxBytes: number, from = 0): number {
     const data32 = this.#data32;
     const mask = this.#mask;
     const capacity = this.capacity;
@@ -279,7 +281,7 @@ export class Ring {
     // frame lies below TAIL, so `consumed` never passes it and release() never moves HEAD
     // past TAIL, whatever a header says.
     let claimed = 0;
-    let consumed = 0;
+    let consumed = from;
     while (consumed < limit) {
       const index = (head + consumed) & mask;
       const length = Atomics.load(data32, index >> 2);
