@@ -38,5 +38,6 @@ export type {
   StreamSinkConfig,
 } from './config/outputs.js';
 export type { RotateOptions } from './config/rotate-options.js';
+export type { RedactOptions } from './config/redact-options.js';
 export { LEVELS } from './core/levels.js';
 export type { LevelName, LevelOption } from './core/levels.js';

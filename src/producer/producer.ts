@@ -12,6 +12,7 @@ import { StallWatch } from '../ring/liveness.js';
 import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../ring/ring.js';
 import { Encoder } from '../record/encoder.js';
+import { compileRedaction, type Redaction } from '../record/redact.js';
 import type { LogHandle } from './handle.js';
 import { JsonLineEncoder, LINE_REFUSED, type LineContext } from './json-line.js';
 
@@ -39,7 +40,9 @@ export class Producer {
   readonly #ring: Ring;
   readonly #control: Int32Array;
   readonly #bytes: Bytes;
-  readonly #encoder = new Encoder();
+  /** handle.redact compiled, applied by every encoder of this thread (record/redact.ts). */
+  readonly #redaction: Redaction | undefined;
+  readonly #encoder: Encoder;
   /** Writes finished JSON lines when the backend asks for them (handle.lines). */
   readonly #lines: JsonLineEncoder | undefined;
   /** True while a log call walks its values (which may run user code that logs). */
@@ -76,7 +79,9 @@ export class Producer {
     this.#ring = new Ring(views, handle.maxRecordSize);
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
-    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId);
+    this.#redaction = handle.redact === undefined ? undefined : compileRedaction(handle.redact);
+    this.#encoder = new Encoder(this.#redaction);
+    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId, this.#redaction);
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control);
     this.#emptyContext = this.encodeContext(undefined, undefined);
@@ -99,7 +104,7 @@ export class Producer {
       [name, tooLarge],
       [undefined, tooLarge],
     ];
-    const encoder = new Encoder();
+    const encoder = new Encoder(this.#redaction);
     for (const values of attempts) {
       encoder.begin(this.#ring.maxPayloadBytes - HEADER_BYTES);
       for (const value of values) encoder.add(value);
@@ -142,7 +147,7 @@ export class Producer {
       this.#replayed--;
       return;
     }
-    const encoder = nested ? new Encoder() : this.#encoder;
+    const encoder = nested ? new Encoder(this.#redaction) : this.#encoder;
     this.#walking = true;
     try {
       encoder.begin(this.#ring.maxPayloadBytes, HEADER_BYTES, context);
