@@ -87,22 +87,23 @@ export function parseRedactPath(path: string): PathSegment[] {
   const fail = (what: string): never => {
     throw new SyntaxError(`at character ${at + 1}, ${what}`);
   };
-  /** A segment after a dot, or at the start: `*` or an identifier. */
+  /** A segment after a dot, or at the start: `*` or an identifier, up to the next `.` or `[`. */
   const name = (): void => {
-    if (path[at] === '*') {
-      segments.push(ANY);
+    const rest = /^[^.[\]]*/.exec(path.slice(at))![0];
+    if (rest === '*') segments.push(ANY);
+    else if (rest === '') fail('expected a key');
+    else if (rest.startsWith('*')) {
+      // `*` is a segment of its own: `a.*b` is not a pattern.
       at++;
-      return;
+      fail('expected . or [ after *');
+    } else {
+      IDENTIFIER.lastIndex = 0;
+      if (IDENTIFIER.exec(rest)?.[0] !== rest) {
+        fail(`'${rest}' is not an identifier: write ["${rest}"]${/^[0-9]+$/.test(rest) ? ` or [${rest}]` : ''}`);
+      }
+      segments.push(rest);
     }
-    IDENTIFIER.lastIndex = at;
-    const match = IDENTIFIER.exec(path);
-    if (match === null) {
-      const rest = /^[^.[\]]*/.exec(path.slice(at))![0];
-      if (rest === '') fail('expected a key');
-      fail(`'${rest}' is not an identifier: write ["${rest}"]${/^[0-9]+$/.test(rest) ? ` or [${rest}]` : ''}`);
-    }
-    segments.push(match![0]);
-    at += match![0].length;
+    at += rest.length;
   };
   /** `[*]`, `[12]`, `["key"]` or `['key']`, from the `[`. */
   const bracket = (): void => {
@@ -146,7 +147,6 @@ export function parseRedactPath(path: string): PathSegment[] {
     } else if (path[at] === '[') {
       bracket();
     } else {
-      // `*` is a segment of its own: `a.*b` is not a pattern.
       fail(segments.at(-1) === ANY ? 'expected . or [ after *' : `unexpected '${path[at]}'`);
     }
   }
