@@ -145,7 +145,7 @@ describe('compilePaths', () => {
  */
 function pinoLine(paths: string[], remove: boolean, fields: object): unknown {
   let line = '';
-  const logger = pino({ redact: { paths, censor: 'CENSORED', remove }, base: undefined, timestamp: false }, { write: (s: string) => void (line = s) });
+  const logger = pino({ redact: { paths, censor: 'CENSORED', remove }, base: null, timestamp: false }, { write: (s: string) => void (line = s) });
   logger.info(fields);
   const { level: _level, ...rest } = JSON.parse(line) as Record<string, unknown>;
   return rest;
