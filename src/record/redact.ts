@@ -43,6 +43,15 @@ export interface RedactNode {
   readonly censored: boolean;
   /** Where each named key leads (already merged with `any`); undefined when no key is named. */
   readonly keys: ReadonlyMap<string, RedactNode> | undefined;
+  /**
+   * The lengths of the named keys, as bits (bit min(length, 31)): a key of another length is
+   * not among them, which a shift tells sooner than the Map's hash lookup. Encoding
+   * `info({ a, b, c }, msg)` with the issue's four paths, in instructions per call (callgrind
+   * over a loop of encode() alone, as times were noise on a loaded machine; the timed figure is
+   * the redact column of bench/scenarios/micro.ts): encoder 2,879 without paths, 3,283 with
+   * them (+14%), 3,005 with this (+4.4%); JSON line 3,729, 3,893 (+4.4%), 3,802 (+2.0%).
+   */
+  readonly lengths: number;
   /** Where a key not in `keys` leads; undefined: nowhere, the value is written as it is. */
   readonly any: RedactNode | undefined;
 }
@@ -58,8 +67,13 @@ export interface Redaction {
 /** The node of the value under `key`, or undefined when no path goes on through it. */
 export function childOf(node: RedactNode, key: string): RedactNode | undefined {
   const keys = node.keys;
-  if (keys === undefined) return node.any;
+  if (keys === undefined || (node.lengths & lengthBit(key)) === 0) return node.any;
   return keys.get(key) ?? node.any;
+}
+
+function lengthBit(key: string): number {
+  const length = key.length;
+  return 1 << (length < 31 ? length : 31);
 }
 
 /** The node of an array's item `index`. */
@@ -163,7 +177,7 @@ interface TrieNode {
   any: TrieNode | undefined;
 }
 
-const CENSORED: RedactNode = Object.freeze({ censored: true, keys: undefined, any: undefined });
+const CENSORED: RedactNode = Object.freeze({ censored: true, keys: undefined, lengths: 0, any: undefined });
 
 /**
  * The paths' trie, then the matcher made of it: each matcher node is a set of trie nodes
@@ -196,12 +210,15 @@ export function compilePaths(paths: readonly (readonly PathSegment[])[]): Redact
     const anys = set.flatMap((node) => (node.any === undefined ? [] : [node.any]));
     const names = new Set(set.flatMap((node) => [...node.keys.keys()]));
     const keys = new Map<string, RedactNode>();
+    let lengths = 0;
     for (const name of names) {
       keys.set(name, build([...set.flatMap((node) => node.keys.get(name) ?? []), ...anys]));
+      lengths |= lengthBit(name);
     }
     const node: RedactNode = Object.freeze({
       censored: false,
       keys: keys.size === 0 ? undefined : keys,
+      lengths,
       any: anys.length === 0 ? undefined : build(anys),
     });
     made.set(id, node);
