@@ -13,7 +13,7 @@
  * The scratch buffer is reused across calls and grows to the largest record seen, so a log call
  * allocates nothing here for strings and numbers.
  *
- * With a redaction (producer/redact.ts), the walk carries the matcher's node of each value along
+ * With a redaction (redact.ts), the walk carries the matcher's node of each value along
  * (undefined where no path leads, which is everywhere without one): a redacted value is written
  * as the censor, or left out, and never read into the scratch buffer. A value left undefined
  * stays undefined (it is not written anyway), so the JSON line agrees (json-line-values.ts).

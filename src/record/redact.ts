@@ -46,10 +46,11 @@ export interface RedactNode {
   /**
    * The lengths of the named keys, as bits (bit min(length, 31)): a key of another length is
    * not among them, which a shift tells sooner than the Map's hash lookup. Encoding
-   * `info({ a, b, c }, msg)` with the issue's four paths, in instructions per call (callgrind
-   * over a loop of encode() alone, as times were noise on a loaded machine; the timed figure is
-   * the redact column of bench/scenarios/micro.ts): encoder 2,879 without paths, 3,283 with
-   * them (+14%), 3,005 with this (+4.4%); JSON line 3,729, 3,893 (+4.4%), 3,802 (+2.0%).
+   * `info({ a, b, c }, msg)` with the issue's four paths, in instructions per call (callgrind,
+   * `node --single-threaded`, a loop of encode() alone: times were noise on a loaded machine;
+   * the timed figure is the redact column of bench/scenarios/micro.ts): JSON line 3,480 without
+   * paths, 3,907 with them (+12%), 3,566 with this (+2.5%); encoder 2,903, 3,224 (+11%), 3,029
+   * (+4.3%).
    */
   readonly lengths: number;
   /** Where a key not in `keys` leads; undefined: nowhere, the value is written as it is. */
