@@ -77,9 +77,15 @@ function lengthBit(key: string): number {
   return 1 << (length < 31 ? length : 31);
 }
 
-/** The node of an array's item `index`. */
+/**
+ * The node of an array's item `index`. Its key, the index's digits, is made only when a named
+ * key has as many characters: `*.token` walking a long array makes no strings.
+ */
 export function itemOf(node: RedactNode, index: number): RedactNode | undefined {
-  return node.keys === undefined ? node.any : childOf(node, String(index));
+  if (node.keys === undefined) return node.any;
+  const digits = index < 10 ? 1 : index < 100 ? 2 : index < 1000 ? 3 : String(index).length;
+  if ((node.lengths & (1 << digits)) === 0) return node.any;
+  return node.keys.get(String(index)) ?? node.any;
 }
 
 export function compileRedaction(config: RedactConfig): Redaction {

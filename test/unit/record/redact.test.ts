@@ -131,6 +131,14 @@ describe('compilePaths', () => {
     // Any other top-level key leads only to `c`.
     expect(childOf(childOf(root, 'zz')!, 'b')).toBeUndefined();
     expect(childOf(childOf(root, 'zz')!, 'c')?.censored).toBe(true);
+    // An item by its index, of any number of digits; other items go where any key goes.
+    const items = compilePaths([['a', '12', 'x'], ['a', '1234'], ['a', ANY, 'y']]);
+    const list = childOf(items, 'a')!;
+    expect(childOf(itemOf(list, 12)!, 'x')?.censored).toBe(true);
+    expect(childOf(itemOf(list, 12)!, 'y')?.censored).toBe(true);
+    expect(itemOf(list, 1234)?.censored).toBe(true);
+    expect(itemOf(list, 123)).toBe(itemOf(list, 5));
+    expect(childOf(itemOf(list, 5)!, 'x')).toBeUndefined();
     // Without a wildcard, a key that no path names leads nowhere at once: the cost of a miss.
     const literal = compilePaths([['password'], ['req', 'headers', 'authorization']]);
     expect(literal.any).toBeUndefined();
