@@ -127,7 +127,7 @@ export interface BackendOptions {
    * paths, or { paths, censor?, remove? } (config/redact-options.ts). Default: none. Example:
    * { paths: ['password', 'req.headers.authorization', '*.token', 'users[*].ssn'], censor: '[Redacted]' }.
    */
-  redact?: string[] | RedactOptions;
+  redact?: readonly string[] | RedactOptions;
 }
 
 export interface ResolvedOptions extends ConsumerOptions {

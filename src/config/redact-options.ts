@@ -17,7 +17,7 @@ export interface RedactOptions {
    * index, `*` for any one key or index. Example: ['password', 'req.headers.authorization',
    * '*.token', 'users[*].ssn', 'headers["x-api-key"]'].
    */
-  paths: string[];
+  paths: readonly string[];
   /** What a redacted value is written as. Default '[Redacted]' (pino's). A string. */
   censor?: string;
   /** Leave the key out rather than write the censor (an array item becomes null). Default false. */
