@@ -42,5 +42,6 @@ export type {
 export type { RotateOptions } from './config/rotate-options.js';
 export type { SyslogFacility, SyslogOptions } from './config/syslog-options.js';
 export type { OtlpOptions } from './config/otlp-options.js';
+export type { RedactOptions } from './config/redact-options.js';
 export { LEVELS } from './core/levels.js';
 export type { LevelName, LevelOption } from './core/levels.js';

@@ -12,6 +12,8 @@ import { warmRing } from '../lib/warm-ring.js';
 
 export interface MicroData {
   readonly handle: LogHandle;
+  /** A second backend, alike but for its `redact` paths (micro.ts REDACT_PATHS). */
+  readonly redactHandle: LogHandle;
   readonly ringBytes: number;
   /** tinybench iterations per task (and a quarter of that to warm up). */
   readonly batches: number;
@@ -24,7 +26,7 @@ export interface MicroData {
  * nothing, which leaves pino's own formatting: sonic-boom 4's write() takes Buffer.byteLength of
  * its whole pending chunk (up to 16 KiB) on every call, which costs more than pino itself.
  */
-export type Library = 'ringlog' | 'pino' | 'pino-noop';
+export type Library = 'ringlog' | 'ringlog-redact' | 'pino' | 'pino-noop';
 
 export interface MicroTaskResult {
   readonly library: Library;
@@ -36,8 +38,9 @@ export interface MicroTaskResult {
   readonly samples: number;
 }
 
-const { handle, ringBytes, batches, batch: BATCH } = workerData as MicroData;
+const { handle, redactHandle, ringBytes, batches, batch: BATCH } = workerData as MicroData;
 const ringlog = connect(handle);
+const redacted = connect(redactHandle);
 // pino's fastest in-process destination: sonic-boom, asynchronous, writes once 4 KiB are buffered.
 const destination = pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 });
 const log = pino(destination);
@@ -49,19 +52,27 @@ const STRING = "info('string')";
 const PRINTF = "info('with %s and %d', 'args', 42)";
 const OBJECT = "info({ a: 1, b: 'two', c: true }, 'with an object')";
 const FILTERED = "debug('filtered out') at level info";
+/** A call whose `password` the redacting logger censors (the others match none of its paths). */
+const SECRET = "info({ a: 1, password: 'hunter2', c: true }, 'with a secret')";
 const CALLS: readonly [Library, string, () => void][] = [
   ['ringlog', STRING, () => { for (let k = 0; k < BATCH; k++) ringlog.info('string'); }],
+  ['ringlog-redact', STRING, () => { for (let k = 0; k < BATCH; k++) redacted.info('string'); }],
   ['pino', STRING, () => { for (let k = 0; k < BATCH; k++) log.info('string'); }],
   ['pino-noop', STRING, () => { for (let k = 0; k < BATCH; k++) bare.info('string'); }],
   ['ringlog', PRINTF, () => { for (let k = 0; k < BATCH; k++) ringlog.info('with %s and %d', 'args', 42); }],
+  ['ringlog-redact', PRINTF, () => { for (let k = 0; k < BATCH; k++) redacted.info('with %s and %d', 'args', 42); }],
   ['pino', PRINTF, () => { for (let k = 0; k < BATCH; k++) log.info('with %s and %d', 'args', 42); }],
   ['pino-noop', PRINTF, () => { for (let k = 0; k < BATCH; k++) bare.info('with %s and %d', 'args', 42); }],
   ['ringlog', OBJECT, () => { for (let k = 0; k < BATCH; k++) ringlog.info({ a: 1, b: 'two', c: true }, 'with an object'); }],
+  ['ringlog-redact', OBJECT, () => { for (let k = 0; k < BATCH; k++) redacted.info({ a: 1, b: 'two', c: true }, 'with an object'); }],
   ['pino', OBJECT, () => { for (let k = 0; k < BATCH; k++) log.info({ a: 1, b: 'two', c: true }, 'with an object'); }],
   ['pino-noop', OBJECT, () => { for (let k = 0; k < BATCH; k++) bare.info({ a: 1, b: 'two', c: true }, 'with an object'); }],
   ['ringlog', FILTERED, () => { for (let k = 0; k < BATCH; k++) ringlog.debug('filtered out'); }],
+  ['ringlog-redact', FILTERED, () => { for (let k = 0; k < BATCH; k++) redacted.debug('filtered out'); }],
   ['pino', FILTERED, () => { for (let k = 0; k < BATCH; k++) log.debug('filtered out'); }],
   ['pino-noop', FILTERED, () => { for (let k = 0; k < BATCH; k++) bare.debug('filtered out'); }],
+  ['ringlog', SECRET, () => { for (let k = 0; k < BATCH; k++) ringlog.info({ a: 1, password: 'hunter2', c: true }, 'with a secret'); }],
+  ['ringlog-redact', SECRET, () => { for (let k = 0; k < BATCH; k++) redacted.info({ a: 1, password: 'hunter2', c: true }, 'with a secret'); }],
 ];
 
 function timed(batch: () => void): () => FnReturnedObject {
@@ -79,6 +90,7 @@ function timed(batch: () => void): () => FnReturnedObject {
  */
 async function drain(): Promise<void> {
   await ringlog.flush();
+  await redacted.flush();
   await new Promise<void>((resolve, reject) =>
     destination.flush((error) => {
       // flush() ends with an fsync, which /dev/null refuses (EINVAL) after the lines are written.
@@ -89,6 +101,7 @@ async function drain(): Promise<void> {
 }
 
 await warmRing(ringlog, ringBytes);
+await warmRing(redacted, ringBytes);
 // Iterations, not time: a phase logs at most batches x BATCH records, whatever the speed, which
 // the ring holds with room to spare (each phase starts empty, see drain()).
 const bench = new Bench({ time: 0, iterations: batches, warmupTime: 0, warmupIterations: Math.ceil(batches / 4), throws: true });

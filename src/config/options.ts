@@ -38,6 +38,8 @@ import { formatBytes, range, showSize, toBytes } from './byte-sizes.js';
 import { resolveOutputs, type FormatterConfig, type LoggerConfig, type SinkConfig } from './outputs.js';
 import type { RotateOptions } from './rotate-options.js';
 import { checkSocketPath, type ForwardOptions } from './forward-options.js';
+import { resolveRedact, type RedactOptions } from './redact-options.js';
+import type { RedactConfig } from '../record/redact.js';
 import type { ConsumerOptions } from '../consumer/open-router.js';
 import { availableParallelism } from 'node:os';
 
@@ -153,6 +155,12 @@ export interface BackendOptions {
    * 10000.
    */
   closeTimeoutMs?: number;
+  /**
+   * Values to redact before they leave the thread that logs, in pino's path syntax: an array of
+   * paths, or { paths, censor?, remove? } (config/redact-options.ts). Default: none. Example:
+   * { paths: ['password', 'req.headers.authorization', '*.token', 'users[*].ssn'], censor: '[Redacted]' }.
+   */
+  redact?: readonly string[] | RedactOptions;
 }
 
 export interface ResolvedOptions extends ConsumerOptions {
@@ -166,6 +174,8 @@ export interface ResolvedOptions extends ConsumerOptions {
   readonly maxRecordBytes: number;
   /** The aggregator's socket path, absolute, or undefined. */
   readonly listen: string | undefined;
+  /** The `redact` option, undefined when there is nothing to redact. */
+  readonly redact: RedactConfig | undefined;
 }
 
 const BACKEND_KEYS = [
@@ -181,6 +191,7 @@ const BACKEND_KEYS = [
   'loggers',
   'forward',
   'listen',
+  'redact',
 ] as const;
 
 /** Validates `createLogBackend` options once; the result is deeply frozen and structured-cloneable. */
@@ -219,6 +230,7 @@ export function resolveOptions(options?: unknown): ResolvedOptions {
     sinks: outputs.sinks,
     routes: outputs.routes,
     listen,
+    redact: resolveRedact(o?.redact),
   });
 }
 

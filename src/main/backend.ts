@@ -297,6 +297,7 @@ export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): 
     maxRecordSize: options.maxRecordBytes,
     routes: options.routes,
     ...(writesJsonLines(options) ? { lines: renderProcessKeys(processContext()) } : {}),
+    ...(options.redact === undefined ? {} : { redact: options.redact }),
   });
 }
 

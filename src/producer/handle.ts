@@ -6,6 +6,7 @@
 import { show, versionError } from '../core/errors.js';
 import { isLevelOption, type LevelOption } from '../core/levels.js';
 import type { RouteTable } from '../core/routes.js';
+import type { RedactConfig } from '../record/redact.js';
 import { LAYOUT_VERSION } from '../ring/layout.js';
 
 export interface LogHandle {
@@ -28,6 +29,8 @@ export interface LogHandle {
    * `,"pid":123,"hostname":"h"`.
    */
   readonly lines?: string;
+  /** The `redact` option: every producer redacts what it encodes (record/redact.ts). */
+  readonly redact?: RedactConfig;
 }
 
 /**
@@ -51,7 +54,8 @@ export function assertHandle(value: unknown): asserts value is LogHandle {
     handle.maxRecordSize! <= 0 ||
     handle.maxRecordSize! > handle.buffer.byteLength ||
     (handle.routes !== undefined && !isRouteTable(handle.routes)) ||
-    (handle.lines !== undefined && typeof handle.lines !== 'string')
+    (handle.lines !== undefined && typeof handle.lines !== 'string') ||
+    (handle.redact !== undefined && !isRedactConfig(handle.redact))
   ) {
     throw new TypeError(
       `ringlog: connect(handle) expects the \`handle\` of a backend made by createLogBackend(), passed through workerData or postMessage; received ${show(value)}`,
@@ -70,6 +74,18 @@ function isRouteTable(value: unknown): value is RouteTable {
     table.sinks.every((sink: unknown) => typeof (sink as SinkShape | null)?.level === 'number' && Array.isArray((sink as SinkShape).loggers)) &&
     typeof table.loggers === 'object' &&
     table.loggers !== null
+  );
+}
+
+function isRedactConfig(value: unknown): value is RedactConfig {
+  const config = value as Partial<RedactConfig> | null;
+  return (
+    typeof config === 'object' &&
+    config !== null &&
+    Array.isArray(config.paths) &&
+    config.paths.every((path: unknown) => typeof path === 'string') &&
+    typeof config.censor === 'string' &&
+    typeof config.remove === 'boolean'
   );
 }
 

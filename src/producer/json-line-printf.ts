@@ -168,6 +168,8 @@ export class PrintfWriter {
       case 'object':
         if (value === null) return out.ascii('null');
         if (!Array.isArray(value) && !isPlain(value) && value instanceof Error) {
+          // A path may redact the type or message (`message`, `*`): the encoder's way decides.
+          if (out.redaction !== undefined) throw REFUSED;
           // `${type}: ${message}`, two strings of the record.
           const message = value.message;
           if (typeof message !== 'string') throw REFUSED;
@@ -229,7 +231,8 @@ export class PrintfWriter {
   #json(value: unknown, depth: number): void {
     const out = this.#out;
     const from = out.at;
-    out.value(value, depth);
+    // An argument is redacted as a call's fields are (pino redacts interpolated objects too).
+    out.value(value, depth, out.redaction?.root);
     const end = out.at;
     let scratch = out.scratch;
     let count = 0;

@@ -14,9 +14,15 @@
  * its calls (a line's start, a kept message ending); the class goes no further than the
  * producer. Plain fields, and methods that V8 inlines: the line costs a few nanoseconds an
  * operation here, so there is no layer between a value and its bytes.
+ *
+ * Redaction (record/redact.ts) as the encoder does it: each value comes with the matcher's node
+ * of its place (undefined where no path leads), and a redacted value is written as the censor or
+ * left out, exactly where and as the encoder writes or leaves it out (the property tests in
+ * test/unit/producer/json-line.test.ts run with paths too).
  */
 import { bytesOver, type Bytes } from '../record/descriptor.js';
 import { writeInt32 } from '../line/digits.js';
+import { childOf, itemOf, type Redaction, type RedactNode } from '../record/redact.js';
 import {
   ESCAPED_BYTES_MAX,
   KEY_REFUSED,
@@ -45,6 +51,8 @@ export class JsonValueWriter {
   at = 0;
   /** The most bytes the line may take: room() refuses past it. */
   limit = 0;
+  /** The thread's redaction, whose root is the node of a call's fields and arguments. */
+  redaction: Redaction | undefined;
 
   /** Makes room for `bytes` more, growing the scratch buffer; refuses past the limit. */
   room(bytes: number): void {
@@ -121,18 +129,38 @@ export class JsonValueWriter {
     this.at = at;
   }
 
-  /** `,"key":value`. */
-  member(key: string, value: unknown, depth: number): void {
+  /** `,"key":value`; `node`: the value's own (redact.ts), which is not CENSORED. */
+  member(key: string, value: unknown, depth: number, node?: RedactNode): void {
     this.room(1);
     this.scratch[this.at++] = 0x2c;
     this.string(key, true);
     this.room(1);
     this.scratch[this.at++] = 0x3a;
-    this.value(value, depth);
+    this.value(value, depth, node);
+  }
+
+  /**
+   * `,"key":value` of an object whose node is `parent`, redacted as the encoder's #field does
+   * it: false, writing nothing, when `remove` leaves it out.
+   */
+  field(key: string, value: unknown, depth: number, parent: RedactNode | undefined): boolean {
+    if (parent === undefined) {
+      this.member(key, value, depth);
+      return true;
+    }
+    const node = childOf(parent, key);
+    if (node === undefined || !node.censored || value === undefined) {
+      this.member(key, value, depth, node);
+      return true;
+    }
+    const { censor, remove } = this.redaction!;
+    if (remove) return false;
+    this.member(key, censor, depth);
+    return true;
   }
 
   /** The JSON of `value`, `depth` levels down as the encoder counts them (appendJsonValue's). */
-  value(value: unknown, depth: number): void {
+  value(value: unknown, depth: number, node?: RedactNode): void {
     switch (typeof value) {
       case 'string':
         return this.string(value, false);
@@ -148,10 +176,10 @@ export class JsonValueWriter {
       case 'object':
         if (value === null) return this.ascii('null');
         if (depth >= MAX_DEPTH) throw REFUSED;
-        if (Array.isArray(value)) return this.array(value, depth);
-        if (isPlain(value)) return this.object(value, depth);
+        if (Array.isArray(value)) return this.array(value, depth, node);
+        if (isPlain(value)) return this.object(value, depth, node);
         if (value instanceof Error) {
-          this.error(value, depth);
+          this.error(value, depth, node);
           return;
         }
         throw REFUSED;
@@ -160,8 +188,8 @@ export class JsonValueWriter {
     }
   }
 
-  /** An array, as appendArray writes it. */
-  array(array: readonly unknown[], depth: number): void {
+  /** An array, as appendArray writes it; a redacted item is the censor, or null with `remove`. */
+  array(array: readonly unknown[], depth: number, node: RedactNode | undefined): void {
     const length = array.length;
     if (length > MAX_ARRAY) throw REFUSED;
     this.room(2 + length);
@@ -171,32 +199,30 @@ export class JsonValueWriter {
         this.room(1);
         this.scratch[this.at++] = 0x2c;
       }
-      this.value(array[i], depth + 1);
+      const item = array[i];
+      const next = node === undefined ? undefined : itemOf(node, i);
+      if (next === undefined || !next.censored || item === undefined) this.value(item, depth + 1, next);
+      else if (this.redaction!.remove) this.ascii('null');
+      else this.string(this.redaction!.censor, false);
     }
     this.room(1);
     this.scratch[this.at++] = 0x5d;
   }
 
-  /** A plain object (isPlain), as appendObject writes it. */
-  object(object: object, depth: number): void {
+  /**
+   * A plain object (isPlain), as appendObject writes it: each member after a comma, and then
+   * the first comma made the `{` (or a `{` written when there is no member).
+   */
+  object(object: object, depth: number, node: RedactNode | undefined): void {
     const record = object as Record<string, unknown>;
-    this.room(1);
-    this.scratch[this.at++] = 0x7b;
-    let first = true;
+    const open = this.at;
     for (const key of Object.keys(record)) {
       const value = record[key];
-      if (value === undefined) continue;
-      if (first) {
-        first = false;
-        this.string(key, true);
-        this.room(1);
-        this.scratch[this.at++] = 0x3a;
-        this.value(value, depth + 1);
-      } else {
-        this.member(key, value, depth + 1);
-      }
+      if (value !== undefined) this.field(key, value, depth + 1, node);
     }
-    this.room(1);
+    this.room(2);
+    if (this.at === open) this.scratch[this.at++] = 0x7b;
+    else this.scratch[open] = 0x7b;
     this.scratch[this.at++] = 0x7d;
   }
 
@@ -210,12 +236,20 @@ export class JsonValueWriter {
    * Refused where the encoder would write a marker or a conversion of its own: a message that
    * is not a string, an AggregateError with an own `aggregateErrors` field (the two keys would
    * merge), and whatever throws (the encoder's '[Throws]').
+   *
+   * Each member is a key of `node` (`err.message`, `err.code`): a redacted type or message is
+   * the censor, or with `remove` empty, as the encoder's #errorString writes them.
    */
-  error(error: Error, depth: number): string {
-    const type = errorType(error);
-    const message = error.message;
+  error(error: Error, depth: number, node?: RedactNode): string {
+    let type = errorType(error);
+    let message = error.message;
     if (typeof message !== 'string') throw REFUSED;
-    const stack = error.stack;
+    let stack: unknown = error.stack;
+    if (node !== undefined) {
+      type = this.#errorString(childOf(node, 'type'), type);
+      message = this.#errorString(childOf(node, 'message'), message);
+      if (typeof stack === 'string' && childOf(node, 'stack')?.censored === true) stack = this.redaction!.remove ? undefined : this.redaction!.censor;
+    }
     this.ascii('{"type":');
     this.string(type, false);
     this.ascii(',"message":');
@@ -233,19 +267,23 @@ export class JsonValueWriter {
       // message, stack and cause are not encoded as fields; type is encoded and not written.
       if (key === 'message' || key === 'stack' || key === 'cause' || key === 'type') continue;
       const value = (error as unknown as Record<string, unknown>)[key];
-      if (value !== undefined) this.member(key, value, depth + 2);
+      if (value !== undefined) this.field(key, value, depth + 2, node);
     }
-    if (aggregated !== undefined) this.member('aggregateErrors', aggregated, depth + 2);
+    if (aggregated !== undefined) this.field('aggregateErrors', aggregated, depth + 2, node);
     if (Object.hasOwn(error, 'cause')) {
       const cause = (error as { cause?: unknown }).cause;
-      if (cause !== undefined) {
-        this.ascii(',"cause":');
-        this.value(cause, depth + 1);
-      }
+      // Written as a member, so that a redacted cause is the censor or left out, as a field is.
+      if (cause !== undefined) this.field('cause', cause, depth + 1, node);
     }
     this.room(1);
     this.scratch[this.at++] = 0x7d;
     return message;
+  }
+
+  /** `text`, or what stands for it when `node` redacts it (the encoder's #errorString). */
+  #errorString(node: RedactNode | undefined, text: string): string {
+    if (node === undefined || !node.censored) return text;
+    return this.redaction!.remove ? '' : this.redaction!.censor;
   }
 }
 

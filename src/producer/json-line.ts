@@ -33,6 +33,9 @@
  *   writes '[Throws]' and the like). The encoded way then reads the values again (a getter may
  *   run twice for such a call).
  *
+ * With a redaction (record/redact.ts), the fields, the bindings and the printf arguments are
+ * redacted as they are written (json-line-values.ts): a redacted value never reaches the line.
+ *
  * This module is the line and the call: the record header, the line's start (level, time, the
  * process keys, the logger's context), the fields, the message and the end, and what is kept
  * between calls. The JSON of values and errors, and the scratch buffer the record is written
@@ -42,6 +45,7 @@
 import { Flag, HEADER_BYTES, type Bytes, writeHeader } from '../record/descriptor.js';
 import { copyBytes } from '../record/copy.js';
 import { isOurs } from '../line/json-keys.js';
+import { childOf, type Redaction } from '../record/redact.js';
 import { PrintfWriter } from './json-line-printf.js';
 import { isErrorKind, isPlain, JsonValueWriter, REFUSED } from './json-line-values.js';
 
@@ -78,9 +82,10 @@ export class JsonLineEncoder {
   #seen: string | undefined;
   readonly #threadId: number;
 
-  constructor(processKeys: string, threadId: number) {
+  constructor(processKeys: string, threadId: number, redaction?: Redaction) {
     this.#processKeys = Buffer.from(processKeys, 'utf8');
     this.#threadId = threadId;
+    this.#out.redaction = redaction;
   }
 
   /** Copies the record encoded last, `bytes` long, to `offset` of `target`. */
@@ -96,6 +101,7 @@ export class JsonLineEncoder {
     const out = this.#out;
     const keys: string[] = [];
     const hasName = name !== undefined;
+    const root = out.redaction?.root;
     out.at = 0;
     out.limit = Number.MAX_SAFE_INTEGER;
     try {
@@ -108,8 +114,8 @@ export class JsonLineEncoder {
           const value = bindings[key];
           if (value === undefined || isOurs(key, hasName, false)) continue;
           if (key === 'msg') return undefined;
-          keys.push(key);
-          out.member(key, value, 1);
+          // A binding `remove` leaves out is no binding: a field of its key clashes with nothing.
+          if (out.field(key, value, 1, root)) keys.push(key);
         }
       }
     } catch {
@@ -210,12 +216,13 @@ export class JsonLineEncoder {
     if (!isPlain(fields)) throw REFUSED;
     const bound = context.keys;
     const hasName = context.hasName;
+    const root = out.redaction?.root;
     const record = fields as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       const value = record[key];
       if (value === undefined || isOurs(key, hasName, hasMsg)) continue;
       if (bound.length > 0 && bound.includes(key)) throw REFUSED;
-      out.member(key, value, 1);
+      out.field(key, value, 1, root);
     }
   }
 
@@ -235,6 +242,10 @@ export class JsonLineEncoder {
     const errAt = keys.indexOf('err');
     const err = errAt < 0 ? undefined : record['err'];
     const hasMsg = isErrorKind(err);
+    const root = out.redaction?.root;
+    const errNode = root === undefined || !hasMsg ? undefined : childOf(root, 'err');
+    // An error redacted whole gives no message: the encoder's way decides what the line says.
+    if (errNode?.censored === true) throw REFUSED;
     let message: string | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -243,9 +254,9 @@ export class JsonLineEncoder {
       if (bound.length > 0 && bound.includes(key)) throw REFUSED;
       if (i === errAt && hasMsg) {
         out.ascii(',"err":');
-        message = out.error(value as Error, 1);
+        message = out.error(value as Error, 1, errNode);
       } else {
-        out.member(key, value, 1);
+        out.field(key, value, 1, root);
       }
     }
     return message;

@@ -13,6 +13,7 @@ import { StallWatch } from '../ring/liveness.js';
 import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
 import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../ring/ring.js';
 import { Encoder } from '../record/encoder.js';
+import { compileRedaction, type Redaction } from '../record/redact.js';
 import type { LogHandle } from './handle.js';
 import { JsonLineEncoder, LINE_REFUSED, type LineContext } from './json-line.js';
 
@@ -43,7 +44,9 @@ export class Producer {
   /** Every lane, for flush(); made at the first flush. */
   #lanes: Lanes | undefined;
   readonly #bytes: Bytes;
-  readonly #encoder = new Encoder();
+  /** handle.redact compiled, applied by every encoder of this thread (record/redact.ts). */
+  readonly #redaction: Redaction | undefined;
+  readonly #encoder: Encoder;
   /** Writes finished JSON lines when the backend asks for them (handle.lines). */
   readonly #lines: JsonLineEncoder | undefined;
   /** True while a log call walks its values (which may run user code that logs). */
@@ -82,7 +85,9 @@ export class Producer {
     this.#ring = new Ring(views, takeLane(views), handle.maxRecordSize);
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
-    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId);
+    this.#redaction = handle.redact === undefined ? undefined : compileRedaction(handle.redact);
+    this.#encoder = new Encoder(this.#redaction);
+    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId, this.#redaction);
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control, this.#ring.cursors);
     this.#emptyContext = this.encodeContext(undefined, undefined);
@@ -105,7 +110,7 @@ export class Producer {
       [name, tooLarge],
       [undefined, tooLarge],
     ];
-    const encoder = new Encoder();
+    const encoder = new Encoder(this.#redaction);
     for (const values of attempts) {
       encoder.begin(this.#ring.maxPayloadBytes - HEADER_BYTES);
       for (const value of values) encoder.add(value);
@@ -148,7 +153,7 @@ export class Producer {
       this.#replayed--;
       return;
     }
-    const encoder = nested ? new Encoder() : this.#encoder;
+    const encoder = nested ? new Encoder(this.#redaction) : this.#encoder;
     this.#walking = true;
     try {
       encoder.begin(this.#ring.maxPayloadBytes, HEADER_BYTES, context);

@@ -12,9 +12,15 @@
  *
  * The scratch buffer is reused across calls and grows to the largest record seen, so a log call
  * allocates nothing here for strings and numbers.
+ *
+ * With a redaction (redact.ts), the walk carries the matcher's node of each value along
+ * (undefined where no path leads, which is everywhere without one): a redacted value is written
+ * as the censor, or left out, and never read into the scratch buffer. A value left undefined
+ * stays undefined (it is not written anyway), so the JSON line agrees (json-line-values.ts).
  */
 import { bytesOver, Tag, type Bytes } from './descriptor.js';
 import { copyBytes } from './copy.js';
+import { childOf, itemOf, type Redaction, type RedactNode } from './redact.js';
 
 /** Nesting beyond this is written as '[Object]' / '[Array]'. */
 const MAX_DEPTH = 10;
@@ -42,6 +48,12 @@ export class Encoder {
   #placedAt = 0;
   /** Objects on the path from the root to the value being added: what makes a cycle. */
   readonly #path: object[] = [];
+  readonly #redaction: Redaction | undefined;
+
+  /** `redaction`: applied to every value added, each as a call's fields are (its root node). */
+  constructor(redaction?: Redaction) {
+    this.#redaction = redaction;
+  }
 
   /**
    * Starts a new encoding; `limit` is the most bytes the caller can take, all told. The caller
@@ -81,7 +93,7 @@ export class Encoder {
   }
 
   add(value: unknown): void {
-    this.#add(value, 0);
+    this.#add(value, 0, this.#redaction?.root);
   }
 
   /** Copies the encoding to `offset` of `target` and returns the offset after it. */
@@ -188,7 +200,22 @@ export class Encoder {
     return length;
   }
 
-  #add(value: unknown, depth: number): void {
+  /**
+   * A redacted value that is not undefined: the censor; with `remove`, undefined (an array keeps
+   * its length, the item becomes JSON's null, as in pino; an object's key is left out instead).
+   */
+  #censor(): void {
+    const { censor, remove } = this.#redaction!;
+    if (remove) this.#tag(Tag.UNDEFINED);
+    else this.#string(Tag.STRING, censor);
+  }
+
+  /** Whether a value at `node` is redacted: a path ends there, and it is not undefined. */
+  static #hides(node: RedactNode | undefined, value: unknown): boolean {
+    return node !== undefined && node.censored && value !== undefined;
+  }
+
+  #add(value: unknown, depth: number, node: RedactNode | undefined): void {
     if (this.#at > this.#limit) return;
     switch (typeof value) {
       case 'string':
@@ -207,11 +234,11 @@ export class Encoder {
         return this.#string(Tag.STRING, `[Function: ${safeName(value)}]`);
       case 'object':
         if (value === null) return this.#tag(Tag.NULL);
-        return this.#object(value, depth);
+        return this.#object(value, depth, node);
     }
   }
 
-  #object(value: object, depth: number): void {
+  #object(value: object, depth: number, node: RedactNode | undefined): void {
     const path = this.#path;
     if (depth > 0 && path.includes(value)) return this.#string(Tag.STRING, '[Circular]');
     // instanceof and Array.isArray run Proxy traps, which may throw.
@@ -226,46 +253,53 @@ export class Encoder {
     try {
       switch (kind) {
         case 'plain':
-          return this.#plain(value, depth);
+          return this.#plain(value, depth, node);
         case 'array':
-          return this.#array(value as unknown[], depth);
+          return this.#array(value as unknown[], depth, node);
         case 'error':
-          return this.#error(value as Error, depth);
+          return this.#error(value as Error, depth, node);
         case 'map':
-          return this.#map(value as Map<unknown, unknown>, depth);
+          return this.#map(value as Map<unknown, unknown>, depth, node);
         case 'set':
-          return this.#list(attempt(() => [...(value as Set<unknown>)]), depth);
+          return this.#list(attempt(() => [...(value as Set<unknown>)]), depth, node);
         case 'json':
-          return this.#toJSON(value, depth);
+          return this.#toJSON(value, depth, node);
       }
     } finally {
       path.pop();
     }
   }
 
-  #plain(value: object, depth: number): void {
+  #plain(value: object, depth: number, node: RedactNode | undefined): void {
     let keys: string[];
     try {
       keys = Object.keys(value);
     } catch {
       return this.#string(Tag.STRING, '[Unreadable]');
     }
+    const countAt = this.#at;
     this.#counted(Tag.OBJECT, keys.length);
+    let removed = 0;
     for (let i = 0; i < keys.length; i++) {
       if (this.#at > this.#limit) return;
       const key = keys[i]!;
-      this.#string(KEY, key);
       let item: unknown;
       try {
         item = (value as Record<string, unknown>)[key];
       } catch {
         item = '[Throws]';
       }
-      this.#add(item, depth + 1);
+      if (!this.#field(key, item, depth + 1, node)) removed++;
     }
+    this.#uncount(countAt, keys.length, removed);
   }
 
-  #array(array: readonly unknown[], depth: number): void {
+  /** The count of an OBJECT written at `countAt`, less the keys `remove` left out. */
+  #uncount(countAt: number, count: number, removed: number): void {
+    if (removed > 0 && this.#at <= this.#limit) this.#view.setUint32(countAt + 1, count - removed, true);
+  }
+
+  #array(array: readonly unknown[], depth: number, node: RedactNode | undefined): void {
     let length: number;
     try {
       length = array.length;
@@ -282,13 +316,15 @@ export class Encoder {
       } catch {
         item = '[Throws]';
       }
-      this.#add(item, depth + 1);
+      const next = node === undefined ? undefined : itemOf(node, i);
+      if (Encoder.#hides(next, item)) this.#censor();
+      else this.#add(item, depth + 1, next);
     }
   }
 
-  #list(items: unknown[] | typeof THREW, depth: number): void {
+  #list(items: unknown[] | typeof THREW, depth: number, node: RedactNode | undefined): void {
     if (items === THREW) return this.#string(Tag.STRING, '[Unreadable]');
-    this.#array(items, depth);
+    this.#array(items, depth, node);
   }
 
   /**
@@ -296,28 +332,36 @@ export class Encoder {
    * that stringify alike (1 and '1') become one key, the later value winning, in the order a
    * JavaScript object gives them. So every OBJECT in a record has unique keys, in object order.
    */
-  #map(map: Map<unknown, unknown>, depth: number): void {
+  #map(map: Map<unknown, unknown>, depth: number, node: RedactNode | undefined): void {
     const entries = attempt(() => [...map]);
     if (entries === THREW) return this.#string(Tag.STRING, '[Unreadable]');
     const object: Record<string, unknown> = Object.create(null);
     for (const [key, item] of entries) object[typeof key === 'string' ? key : safeString(key)] = item;
-    this.#plain(object, depth);
+    this.#plain(object, depth, node);
   }
 
-  #toJSON(value: object, depth: number): void {
+  /** What toJSON returns stands where the object stood: the same paths lead into it. */
+  #toJSON(value: object, depth: number, node: RedactNode | undefined): void {
     const json = attempt(() => (value as { toJSON(): unknown }).toJSON());
     // toJSON returning the object itself is caught as a cycle by the path; one returning a
     // fresh object with a toJSON of its own is stopped by the depth limit.
-    this.#add(json === THREW ? '[Throws]' : json, depth + 1);
+    this.#add(json === THREW ? '[Throws]' : json, depth + 1, node);
   }
 
-  #error(error: Error, depth: number): void {
+  /**
+   * pino's err object: type, message and stack, own fields, aggregateErrors, cause. Each is a key
+   * of `node` (`err.message`, `err.code`, `*.token`); a redacted type or message, which the
+   * ERROR always has, becomes the censor, or with `remove` an empty string.
+   */
+  #error(error: Error, depth: number, node: RedactNode | undefined): void {
     this.#tag(Tag.ERROR);
-    this.#string(KEY, errorType(error));
-    const message = read(error, 'message');
-    this.#string(KEY, typeof message === 'string' ? message : safeString(message));
+    const type = errorType(error);
+    this.#string(KEY, node === undefined ? type : this.#errorString(childOf(node, 'type'), type));
+    const rawMessage = read(error, 'message');
+    const message = typeof rawMessage === 'string' ? rawMessage : safeString(rawMessage);
+    this.#string(KEY, node === undefined ? message : this.#errorString(childOf(node, 'message'), message));
     const stack = read(error, 'stack');
-    this.#add(typeof stack === 'string' ? stack : undefined, depth + 1);
+    this.#member(typeof stack === 'string' ? stack : undefined, depth + 1, node, 'stack');
     const keys = attempt(() => Object.keys(error).filter((key) => key !== 'message' && key !== 'stack' && key !== 'cause'));
     // An AggregateError's errors are not enumerable; pino's serializer names them aggregateErrors.
     const aggregated = error instanceof AggregateError ? read(error, 'errors') : undefined;
@@ -325,17 +369,41 @@ export class Encoder {
     if (fieldCount === 0) {
       this.#tag(Tag.UNDEFINED);
     } else {
+      const countAt = this.#at;
       this.#counted(Tag.OBJECT, fieldCount);
+      let removed = 0;
       for (const key of keys === THREW ? [] : keys) {
-        this.#string(KEY, key);
-        this.#add(read(error, key), depth + 2);
+        if (!this.#field(key, read(error, key), depth + 2, node)) removed++;
       }
-      if (aggregated !== undefined) {
-        this.#string(KEY, 'aggregateErrors');
-        this.#add(aggregated, depth + 2);
-      }
+      if (aggregated !== undefined && !this.#field('aggregateErrors', aggregated, depth + 2, node)) removed++;
+      this.#uncount(countAt, fieldCount, removed);
     }
-    this.#add(attempt(() => Object.hasOwn(error, 'cause')) === true ? read(error, 'cause') : undefined, depth + 1);
+    this.#member(attempt(() => Object.hasOwn(error, 'cause')) === true ? read(error, 'cause') : undefined, depth + 1, node, 'cause');
+  }
+
+  /** `text`, or what stands for it when `node` redacts it. */
+  #errorString(node: RedactNode | undefined, text: string): string {
+    if (!Encoder.#hides(node, text)) return text;
+    const { censor, remove } = this.#redaction!;
+    return remove ? '' : censor;
+  }
+
+  /** A value of an error that is not a field (stack, cause): undefined when removed. */
+  #member(value: unknown, depth: number, node: RedactNode | undefined, key: string): void {
+    const next = node === undefined ? undefined : childOf(node, key);
+    if (Encoder.#hides(next, value)) this.#censor();
+    else this.#add(value, depth, next);
+  }
+
+  /** `key` and its value in an OBJECT; false, writing nothing, when `remove` leaves it out. */
+  #field(key: string, value: unknown, depth: number, node: RedactNode | undefined): boolean {
+    const next = node === undefined ? undefined : childOf(node, key);
+    const hidden = Encoder.#hides(next, value);
+    if (hidden && this.#redaction!.remove) return false;
+    this.#string(KEY, key);
+    if (hidden) this.#censor();
+    else this.#add(value, depth, next);
+    return true;
   }
 }
 

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { Encoder } from '../../src/record/encoder.js';
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../src/record/descriptor.js';
 import { ErrorValue } from '../../src/record/log-record.js';
+import type { Redaction } from '../../src/record/redact.js';
 
 export const BIG_LIMIT = 1 << 20;
 
@@ -83,18 +84,19 @@ export const BENCH_RECORD: RecordInput = Object.freeze({
 
 /**
  * Lays out a payload as Producer.emit does: the fixed header, the context (name and bindings,
- * encoded apart as Producer.encodeValues does), then the encoding of msg, args and fields.
+ * encoded apart as Producer.encodeValues does), then the encoding of msg, args and fields, each
+ * encoder with the thread's `redaction` when there is one.
  * Returns the bytes (the payload at `index`, followed by stray bytes) and the payload length.
  */
-export function encodeRecord(input: RecordInput, index = 8): { source: Bytes; length: number } {
-  const contextEncoder = new Encoder();
+export function encodeRecord(input: RecordInput, index = 8, redaction?: Redaction): { source: Bytes; length: number } {
+  const contextEncoder = new Encoder(redaction);
   contextEncoder.begin(BIG_LIMIT);
   contextEncoder.add(input.name);
   contextEncoder.add(input.bindings);
   const context = new Uint8Array(contextEncoder.byteLength);
   contextEncoder.write(bytesOver(context), 0);
 
-  const encoder = new Encoder();
+  const encoder = new Encoder(redaction);
   encoder.begin(BIG_LIMIT);
   encoder.add(input.msg);
   for (const arg of input.args) encoder.add(arg);

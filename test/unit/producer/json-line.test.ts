@@ -14,6 +14,7 @@ import { createJsonFormatter, renderProcessKeys } from '../../../src/consumer/fo
 import { connect, createLogBackend } from '../../../dist/src/index.js';
 import { JsonLineEncoder, LINE_REFUSED } from '../../../src/producer/json-line.js';
 import { Flag, HEADER_BYTES, RecordOffset } from '../../../src/record/descriptor.js';
+import { ANY, compileRedaction, type PathSegment, type Redaction } from '../../../src/record/redact.js';
 import { tempDir } from '../../support/log-files.js';
 import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type Json, type RecordInput } from '../../support/records.js';
 
@@ -21,9 +22,9 @@ const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };
 const format = createJsonFormatter(context);
 const LIMIT = 1 << 20;
 
-/** The general formatter's line for the same call. */
-function expected(input: RecordInput): string {
-  const { source, length } = encodeRecord(input);
+/** The general formatter's line for the same call (encoded with `redaction`, if given). */
+function expected(input: RecordInput, redaction?: Redaction): string {
+  const { source, length } = encodeRecord(input, 8, redaction);
   return format(decodeRecord(source, 8, length));
 }
 
@@ -422,6 +423,52 @@ describe('JsonLineEncoder: errors', () => {
   ])('refuses %s', (_, fields) => {
     expect(produced({ ...base, msg: undefined, fields })).toBe(LINE_REFUSED);
     expect(produced({ ...base, msg: 'm', fields })).toBe(LINE_REFUSED);
+  });
+});
+
+describe('JsonLineEncoder: with redaction, the lines are still the formatter\'s', () => {
+  // Keys that paths name and values hold, the err object's own among them.
+  const KEYS = ['a', 'b', '0', 'err', 'message', 'stack', 'type', 'cause', 'code', 'msg'];
+  const writePath = (segments: readonly PathSegment[]): string =>
+    segments.map((s, i) => (s === ANY ? (i === 0 ? '*' : '[*]') : /^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+  const paths = fc.array(fc.array(fc.oneof(fc.constantFrom(...KEYS), fc.constant(ANY)), { minLength: 1, maxLength: 3 }).map(writePath), { minLength: 1, maxLength: 4 });
+  const leaf = fc.oneof(fc.integer(), fc.string({ maxLength: 3 }), fc.constant(undefined), fc.constant(null));
+  const { value } = fc.letrec<{ value: unknown; object: unknown; array: unknown; error: unknown }>((tie) => ({
+    value: fc.oneof({ maxDepth: 3, depthIdentifier: 'v' }, leaf, tie('object'), tie('array'), tie('error')),
+    object: fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('value')), { maxLength: 3, selector: ([k]) => k, depthIdentifier: 'v' }).map((e) => toObject(e as [string, Json][])),
+    array: fc.array(tie('value'), { maxLength: 3, depthIdentifier: 'v' }),
+    error: fc
+      .tuple(fc.string({ maxLength: 3 }), fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('value')), { maxLength: 2, selector: ([k]) => k, depthIdentifier: 'v' }), fc.option(tie('value'), { nil: undefined }))
+      .map(([message, fields, cause]) => {
+        const error = withOwn(new Error(message), { stack: `Error: ${message}\n    at x` }, true);
+        if (cause !== undefined) withOwn(error, { cause }, true);
+        for (const [k, v] of fields) if (k !== 'message' && k !== 'stack') withOwn(error, { [k]: v });
+        return error;
+      }),
+  }));
+  const object = fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), value), { maxLength: 4, selector: ([k]) => k }).map((e) => toObject(e as [string, Json][]));
+
+  it.each([false, true])('for arbitrary paths, fields, bindings, errors and printf arguments (remove: %s)', (remove) => {
+    const records = fc.record({
+      paths,
+      bindings: fc.option(object, { nil: undefined }),
+      fields: fc.option(fc.oneof(object, value.filter((v) => v instanceof Error).map((err) => ({ err }))), { nil: undefined }),
+      msg: fc.option(fc.constantFrom('m', 'x %j y', '%s'), { nil: undefined }),
+      args: fc.array(value, { maxLength: 2 }),
+    });
+    let taken = 0;
+    fc.assert(
+      fc.property(records, ({ paths, bindings, fields, msg, args }) => {
+        const redaction = compileRedaction({ paths, censor: 'CENSORED', remove });
+        const input: RecordInput = { ...base, bindings, fields: fields as object | undefined, msg, args: msg === undefined ? [] : args };
+        const line = produced(input, new JsonLineEncoder(renderProcessKeys(context), input.threadId, redaction));
+        if (line === LINE_REFUSED) return;
+        taken++;
+        expect(line).toBe(expected(input, redaction));
+      }),
+      { numRuns: 600 },
+    );
+    expect(taken).toBeGreaterThan(200);
   });
 });
 
