@@ -4,7 +4,7 @@
  *   "ringlog: N records dropped (ring full)" says how many, rendered like any record.
  * - A sustained overload by 8 producer threads, with 'block' and with 'drop': memory stays flat,
  *   nothing deadlocks, and every record that was not dropped arrives intact, at most once and in
- *   order. It lasts RINGLOG_SOAK_MS per mode: 3 s in `npm test` (each mode then logs and checks several
+ *   order. It lasts RINGLOG_SOAK_MS per mode: 2 s in `npm test` (each mode then logs and checks several
  *   million records), 30 s in `npm run test:soak`.
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import type { SoakWorkerData } from '../fixtures/soak-worker.js';
 import { checksum } from '../fixtures/stress-text.js';
 import { forEachRecord, readRecords, tempDir } from '../support/log-files.js';
 
-const SOAK_MS = Number(process.env['RINGLOG_SOAK_MS'] ?? 3000);
+const SOAK_MS = Number(process.env['RINGLOG_SOAK_MS'] ?? 2000);
 const SOAK_PRODUCERS = 8;
 const MiB = 1024 * 1024;
 
