@@ -184,13 +184,17 @@ export class Consumer {
     const consumed = this.#consumed;
     const limit = this.#laneBatchBytes;
     let total = 0;
-    // One lane with records (one ring, or one thread logging): read it straight to the router.
-    // Records committed meanwhile in the other lanes wait for the next batch.
+    // At most one lane with records (one ring, or one thread logging): read it straight to the
+    // router. Records committed meanwhile in the other lanes wait for the next batch.
+    let busy = 0;
     let only = 0;
-    for (let lane = 1; lane < rings.length && only !== -1; lane++) {
-      if (rings[lane]!.hasCommitted()) only = only === 0 && !rings[0]!.hasCommitted() ? lane : -1;
+    for (let lane = 0; lane < rings.length && busy < 2; lane++) {
+      if (rings[lane]!.hasCommitted()) {
+        busy++;
+        only = lane;
+      }
     }
-    if (only !== -1) {
+    if (busy < 2) {
       consumed.fill(0);
       this.#merge.forget();
       total = consumed[only] = rings[only]!.read(this.#visit, limit);
