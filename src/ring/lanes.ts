@@ -5,7 +5,7 @@
  * A producer thread claims in one lane for its whole life, so its records keep their order; a
  * lane shared by several threads (more threads than lanes) is as safe as one ring, since each
  * lane is a full many-producer ring. The consumer reads every lane in each batch and merges them
- * by record time (consumer.ts).
+ * by record time (consumer/lane-merge.ts).
  */
 import { Slot, type SharedViews } from './layout.js';
 import { Ring } from './ring.js';
