@@ -104,10 +104,10 @@ export function listenError(path: string, why: string, cause?: unknown): Ringlog
  * connect() was given the handle of a backend whose shared layout is version `received`, and
  * this ringlog speaks `expected`: the thread and the backend load two ringlog installations.
  */
-export function versionError(received: number, expected: number): RinglogError {
+export function versionError(received: number, expected: number, call: string): RinglogError {
   return Object.assign(
     new Error(
-      `ringlog: connect(handle) received the handle of a backend with shared layout version ${received}, and this ringlog reads version ${expected}: ` +
+      `ringlog: ${call} received the handle of a backend with shared layout version ${received}, and this ringlog reads version ${expected}: ` +
         'this thread loads another ringlog installation than the one that made the backend; make both load the same one (see `npm ls ringlog`)',
     ),
     { code: ErrorCode.VERSION },

@@ -139,7 +139,7 @@ export class Destination extends EventEmitter {
  * destination and logger a thread makes from one handle share its Producer.
  */
 export function destination(handle: unknown): Destination {
-  assertHandle(handle);
+  assertHandle(handle, 'destination(handle)');
   return new Destination(Producer.for(handle));
 }
 

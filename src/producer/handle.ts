@@ -34,14 +34,14 @@ export interface LogHandle {
 }
 
 /**
- * Checks what connect() was given. A handle of another layout version is told apart first, and
+ * Checks what connect() or destination() was given (`call` names which, for the message). A handle of another layout version is told apart first, and
  * by its version alone (the rest of its shape may differ too): mixing two ringlog installations
  * is the likely mistake, and the generic message would not say it.
  */
-export function assertHandle(value: unknown): asserts value is LogHandle {
+export function assertHandle(value: unknown, call = 'connect(handle)'): asserts value is LogHandle {
   const handle = value as (Partial<Omit<LogHandle, 'ringlog'>> & { ringlog?: unknown }) | null;
   if (typeof handle === 'object' && handle !== null && typeof handle.ringlog === 'number' && handle.ringlog !== LAYOUT_VERSION) {
-    throw versionError(handle.ringlog, LAYOUT_VERSION);
+    throw versionError(handle.ringlog, LAYOUT_VERSION, call);
   }
   if (
     typeof handle !== 'object' ||
@@ -58,7 +58,7 @@ export function assertHandle(value: unknown): asserts value is LogHandle {
     (handle.redact !== undefined && !isRedactConfig(handle.redact))
   ) {
     throw new TypeError(
-      `ringlog: connect(handle) expects the \`handle\` of a backend made by createLogBackend(), passed through workerData or postMessage; received ${show(value)}`,
+      `ringlog: ${call} expects the \`handle\` of a backend made by createLogBackend(), passed through workerData or postMessage; received ${show(value)}`,
     );
   }
 }

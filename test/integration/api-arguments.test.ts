@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createLogBackend, type LogBackend, type Logger } from '../../dist/src/index.js';
+import { connect, createLogBackend, destination, type LogBackend, type Logger } from '../../dist/src/index.js';
 import { tempDir } from '../support/log-files.js';
 
 type Kind = typeof TypeError | typeof RangeError;
@@ -106,6 +106,13 @@ describe('the other entry points', () => {
   it('connect(handle) with a handle from another version: an error that names both versions, with its own code', () => {
     const error = thrown(() => connect({ ...backend.handle, ringlog: 99 } as never));
     expectClear(error, Error, ['shared layout version 99', 'this ringlog reads version 2', 'another ringlog installation']);
+    expect((error as { code?: unknown }).code).toBe('ERR_RINGLOG_VERSION');
+  });
+
+  it('destination(handle) names itself in the same errors', () => {
+    expectClear(thrown(() => destination({ buffer: new SharedArrayBuffer(8) })), TypeError, ['ringlog: destination(handle) expects the `handle` of a backend made by createLogBackend()', 'received']);
+    const error = thrown(() => destination({ ...backend.handle, ringlog: 99 }));
+    expectClear(error, Error, ['ringlog: destination(handle) received the handle of a backend with shared layout version 99']);
     expect((error as { code?: unknown }).code).toBe('ERR_RINGLOG_VERSION');
   });
 
