@@ -9,6 +9,10 @@
  *   3. rename .tmp -> .gz: a .gz is either absent or complete;
  *   4. unlink the original.
  *
+ * The .tmp is made new (O_EXCL, after removing whatever had its name), so a symlink planted at
+ * its name is removed, never written through: the log directory may be writable by others, and
+ * the compressor must not overwrite a file of their choosing with gzip bytes.
+ *
  * A failure before step 3 removes the .tmp and leaves the original as it was. If the original
  * vanishes during the work (retention deleted it), its .gz goes too: whoever deleted the file
  * wanted it gone. The .tmp name is fixed, so a .tmp left by a crash is overwritten by the next
@@ -31,6 +35,10 @@ import { GZIP_LEVEL_DEFAULT, GZIP_LEVEL_MAX, GZIP_LEVEL_MIN } from '../core/limi
 /** What the compressor adds to a file's name; rotated-name parsing (consumer/rotate) reads it too. */
 export const GZ_SUFFIX = '.gz';
 const TMP_SUFFIX = '.tmp';
+/** The .tmp's opening: a new file, never through a symlink (see the header). */
+const CREATE_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+/** Opening the .tmp again to sync it: it must still be the file made, not a link put there since. */
+const REOPEN = fs.constants.O_RDWR | fs.constants.O_NOFOLLOW;
 /** Chunk of the synchronous path, and so the size of each gzip member it writes. */
 const SYNC_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -75,7 +83,8 @@ export async function compressFile(path: string, options?: CompressOptions): Pro
   try {
     stat = await source.stat();
     if (!stat.isFile()) throw notAFileError(path);
-    target = await fsp.open(tmpPath, 'w', stat.mode & 0o7777);
+    await fsp.unlink(tmpPath).catch(ignoreMissing);
+    target = await fsp.open(tmpPath, CREATE_NEW, stat.mode & 0o7777);
   } catch (error) {
     await source.close();
     throw error;
@@ -85,7 +94,7 @@ export async function compressFile(path: string, options?: CompressOptions): Pro
     // The streams own the handles and close them, also on failure. (A stream made with
     // autoClose: false keeps a reference on its FileHandle, and close() would wait forever.)
     await pipeline(source.createReadStream(), createGzip({ level }), target.createWriteStream());
-    const written = await fsp.open(tmpPath, 'r+');
+    const written = await fsp.open(tmpPath, REOPEN);
     try {
       await written.sync();
       await written.chmod(stat.mode & 0o7777);
@@ -119,7 +128,12 @@ export function compressFileSync(path: string, options?: CompressOptions): Compr
   try {
     const stat = fs.fstatSync(source);
     if (!stat.isFile()) throw notAFileError(path);
-    const target = fs.openSync(tmpPath, 'w', stat.mode & 0o7777);
+    try {
+      fs.unlinkSync(tmpPath);
+    } catch (error) {
+      ignoreMissing(error);
+    }
+    const target = fs.openSync(tmpPath, CREATE_NEW, stat.mode & 0o7777);
     try {
       const chunk = Buffer.allocUnsafe(Math.min(SYNC_CHUNK_BYTES, Math.max(stat.size, 1)));
       for (;;) {
@@ -160,4 +174,9 @@ export function compressFileSync(path: string, options?: CompressOptions): Compr
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+/** A .tmp that is not there is what a clean start looks like; any other failure is thrown. */
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 }

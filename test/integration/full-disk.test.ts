@@ -8,7 +8,7 @@
  * Mounting needs root (CAP_SYS_ADMIN) on Linux; where it is not allowed the tests are skipped
  * with a message saying why. The two apps run at once: each spends ~2.3 s in retries (sleeps).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FullDiskResult } from '../fixtures/full-disk-app.js';
 import { forEachRecord, logFiles } from '../support/log-files.js';
+import { mountTmpfs, unmountTmpfs } from '../support/tmpfs.js';
 
 const app = fileURLToPath(new URL('../../dist/test/fixtures/full-disk-app.js', import.meta.url));
 const DISK = '256k';
@@ -34,13 +35,6 @@ const runs = new Map<string, Promise<Run>>();
 /** Why the disk could not be mounted; undefined when it was. */
 let cannotMount: string | undefined;
 
-function mount(dir: string): string | undefined {
-  if (process.platform !== 'linux') return `tmpfs is Linux's (this is ${process.platform})`;
-  const run = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (run.status === 0) return undefined;
-  return run.error?.message ?? (run.stderr.trim() || `mount exited with ${String(run.status)}`);
-}
-
 function runApp(dir: string, end: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [app, dir, end, String(RECORDS)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,7 +51,7 @@ beforeAll(() => {
   for (const end of ENDS) {
     const dir = mkdtempSync(join(tmpdir(), `ringlog-full-${end}-`));
     dirs.set(end, dir);
-    cannotMount ??= mount(dir);
+    cannotMount ??= mountTmpfs(dir, DISK);
     if (cannotMount !== undefined) break;
     runs.set(end, runApp(dir, end));
   }
@@ -69,7 +63,7 @@ beforeAll(() => {
 afterAll(async () => {
   await Promise.allSettled(runs.values());
   for (const dir of dirs.values()) {
-    spawnSync('umount', [dir]);
+    unmountTmpfs(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 });

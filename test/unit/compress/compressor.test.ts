@@ -15,6 +15,7 @@ import { CompressQueue, type CompressOutcome } from '../../../src/compress/compr
 import { Compressor } from '../../../dist/src/compress/compressor.js';
 import { ErrorCode } from '../../../dist/src/core/errors.js';
 import { tempDir } from '../../support/log-files.js';
+import { mountTmpfs, unmountTmpfs } from '../../support/tmpfs.js';
 
 let dir = '';
 let cleanup = (): void => {};
@@ -41,8 +42,6 @@ function writeLog(name: string, content: Buffer | string, mode = 0o644): string 
   fs.chmodSync(path, mode);
   return path;
 }
-
-const hasDevFull = fs.existsSync('/dev/full');
 
 describe.each([
   { variant: 'compressFile (streaming)', compress: (path: string, level?: number) => compressFile(path, level === undefined ? {} : { level }) },
@@ -98,14 +97,44 @@ describe.each([
     expect(fs.readdirSync(dir)).toEqual(['app.log.1']);
   });
 
-  it.skipIf(!hasDevFull)('a full disk leaves the original as it was and no .gz or .tmp', async () => {
-    const content = logText(200_000);
-    const path = writeLog('app.log.1', content);
-    // Writes to /dev/full fail with ENOSPC: the temporary file lands there.
-    fs.symlinkSync('/dev/full', `${path}.gz.tmp`);
-    await expect(compress(path)).rejects.toMatchObject({ code: 'ENOSPC' });
-    expect(fs.readdirSync(dir)).toEqual(['app.log.1']);
-    expect(fs.readFileSync(path).equals(content)).toBe(true);
+  it('a full disk leaves the original as it was and no .gz or .tmp (a real 64 KiB tmpfs)', async (context) => {
+    const disk = join(dir, 'disk');
+    fs.mkdirSync(disk);
+    const cannotMount = mountTmpfs(disk, '64k');
+    if (cannotMount !== undefined) {
+      console.warn(`full-disk compression test SKIPPED: cannot mount a tmpfs here (${cannotMount})`);
+      context.skip();
+    }
+    try {
+      const content = logText(40_000);
+      const path = join(disk, 'app.log.1');
+      fs.writeFileSync(path, content);
+      // Fill what is left, so that the .gz.tmp cannot take a block.
+      const filler = join(disk, 'filler');
+      const fd = fs.openSync(filler, 'w');
+      try {
+        for (;;) fs.writeSync(fd, Buffer.alloc(4096, 0x78));
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      } finally {
+        fs.closeSync(fd);
+      }
+      await expect(compress(path)).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(fs.readdirSync(disk).sort()).toEqual(['app.log.1', 'filler']);
+      expect(fs.readFileSync(path).equals(content)).toBe(true);
+    } finally {
+      unmountTmpfs(disk);
+    }
+  });
+
+  it('removes a symlink planted at the .tmp name instead of writing through it', async () => {
+    const victim = writeLog('victim', 'not yours to overwrite\n');
+    const path = writeLog('app.log.1', 'fresh\n');
+    fs.symlinkSync(victim, `${path}.gz.tmp`);
+    await compress(path);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('not yours to overwrite\n');
+    expect(fs.readdirSync(dir).sort()).toEqual(['app.log.1.gz', 'victim']);
+    expect(gunzipSync(fs.readFileSync(`${path}.gz`)).toString()).toBe('fresh\n');
   });
 
   it('overwrites a .tmp left by a crash', async () => {
