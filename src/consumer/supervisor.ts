@@ -16,7 +16,7 @@ import type { SharedViews } from '../ring/layout.js';
 import { Lanes } from '../ring/lanes.js';
 import { Consumer } from './consumer.js';
 import type { Router } from './router.js';
-import { errorInfo, type ErrorInfo } from './sink/write-failure.js';
+import { errorInfo, type ErrorInfo } from '../core/episode.js';
 
 /** Waits before each restart after a crash: 10 ms, 100 ms, 1 s; then the thread gives up. */
 export const RESTART_DELAYS_MS: readonly number[] = Object.freeze([10, 100, 1000]);

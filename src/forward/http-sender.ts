@@ -19,7 +19,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dropEntries, entryAt, OUTBOX_CONTROL_BYTES, OutboxCounter, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
-import { Backoff, Episode, stderr, type SenderEvent } from './reconnect.js';
+import { Episode, type FailureEvent } from '../core/episode.js';
+import { Backoff, stderr } from './reconnect.js';
 
 /** Where an OTLP sink sends, resolved (config/otlp-options.ts). */
 export interface ResolvedOtlpTarget {
@@ -96,11 +97,11 @@ export class HttpSender {
   #toldRejected = false;
   #stopped = false;
 
-  constructor(target: ResolvedOtlpTarget, outbox: OutboxViews, report: (event: SenderEvent) => void) {
+  constructor(target: ResolvedOtlpTarget, outbox: OutboxViews, report: (event: FailureEvent) => void) {
     this.#target = target;
     this.#url = new URL(target.url);
     this.#outbox = outbox;
-    this.#episode = new Episode('otlp', target.url, report, () => Number(Atomics.load(outbox.counters, OutboxCounter.LOST)));
+    this.#episode = new Episode('otlp', target.url, report, { retrying: true, lost: () => Number(Atomics.load(outbox.counters, OutboxCounter.LOST)), errorPath: target.url });
   }
 
   start(): void {

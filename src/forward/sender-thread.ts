@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { viewShared } from '../ring/layout.js';
 import { viewOutbox } from './outbox.js';
-import type { SenderEvent } from './reconnect.js';
+import type { FailureEvent } from '../core/episode.js';
 import { Sender, type ResolvedForward } from './sender.js';
 import { StreamSender, type ResolvedSyslogTarget } from './stream-sender.js';
 import { HttpSender, type ResolvedOtlpTarget } from './http-sender.js';
@@ -25,7 +25,7 @@ export interface SenderData {
 }
 
 const { outbox, ring, forward, syslog, otlp } = workerData as SenderData;
-const report = (event: SenderEvent): void => parentPort?.postMessage(event);
+const report = (event: FailureEvent): void => parentPort?.postMessage(event);
 
 let stop: () => Promise<void>;
 if (syslog !== undefined || otlp !== undefined) {

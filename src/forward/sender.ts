@@ -21,7 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Stat } from '../ring/layout.js';
 import { entryAt, OUTBOX_CONTROL_BYTES, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
-import { Backoff, Episode, stderr, type SenderEvent } from './reconnect.js';
+import { Episode, type FailureEvent } from '../core/episode.js';
+import { Backoff, stderr } from './reconnect.js';
 import {
   BATCH_HEAD_BYTES,
   BatchFlag,
@@ -51,7 +52,6 @@ export interface ResolvedForward {
   readonly spillAfterMs: number;
 }
 
-export type { SenderEvent };
 
 /** How long an aggregator may owe acknowledgements once the drainer has closed (exit, close()). */
 const CLOSING_STALL_MS = 1000;
@@ -69,7 +69,7 @@ export interface SenderOptions {
   readonly forward: ResolvedForward;
   /** The ring's counters (Stat.FORWARDED ...); undefined for a replay of another process's file. */
   readonly stats: BigInt64Array | undefined;
-  readonly report: (event: SenderEvent) => void;
+  readonly report: (event: FailureEvent) => void;
 }
 
 /**
@@ -111,7 +111,7 @@ export class Sender {
     this.#forward = options.forward;
     this.#outbox = outbox;
     this.#stats = options.stats;
-    this.#episode = new Episode('forward', options.forward.address, options.report, () => this.#lost);
+    this.#episode = new Episode('forward', options.forward.address, options.report, { retrying: true, lost: () => this.#lost, errorPath: options.forward.address });
     this.#spill = spill;
     this.session = spill?.session ?? randomBytes(16).toString('hex');
     if (spill !== undefined) {
@@ -219,7 +219,7 @@ export class Sender {
     this.#spillSendAt = this.#spillAcked;
     this.#spillSent = false;
     if (this.#stopped) return;
-    if (!this.#episode.active) this.#failed(Object.assign(new Error(`ringlog: the connection to the aggregator at ${this.#forward.address} closed`), { code: 'ECONNRESET' }));
+    if (!this.#episode.failing) this.#failed(Object.assign(new Error(`ringlog: the connection to the aggregator at ${this.#forward.address} closed`), { code: 'ECONNRESET' }));
     this.#reconnect = setTimeout(() => this.#connect(), this.#backoff.take());
     this.#maybeSpill();
   }

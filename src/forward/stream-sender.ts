@@ -25,7 +25,8 @@ import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { connect, isIPv6, type Socket } from 'node:net';
 import { dropEntries, entryAt, OUTBOX_CONTROL_BYTES, OutboxCounter, OutboxSlot, watchOutbox, type OutboxViews } from './outbox.js';
-import { Backoff, Episode, stderr, type SenderEvent } from './reconnect.js';
+import { Episode, type FailureEvent } from '../core/episode.js';
+import { Backoff, stderr } from './reconnect.js';
 
 /** Where a syslog sink sends, resolved (config/syslog-options.ts). */
 export interface ResolvedSyslogTarget {
@@ -99,11 +100,11 @@ export class StreamSender {
   #recentLines = 0;
   #stopped = false;
 
-  constructor(target: ResolvedSyslogTarget, outbox: OutboxViews, report: (event: SenderEvent) => void) {
+  constructor(target: ResolvedSyslogTarget, outbox: OutboxViews, report: (event: FailureEvent) => void) {
     this.#target = target;
     this.#name = targetName(target);
     this.#outbox = outbox;
-    this.#episode = new Episode('syslog', this.#name, report, () => Number(Atomics.load(outbox.counters, OutboxCounter.LOST)));
+    this.#episode = new Episode('syslog', this.#name, report, { retrying: true, lost: () => Number(Atomics.load(outbox.counters, OutboxCounter.LOST)), errorPath: this.#name });
     this.#doubtBytes = target.transport === 'udp' ? 0 : doubtBytes(target.transport);
     this.#sendAt = Atomics.load(outbox.control, OutboxSlot.ACKED);
   }
@@ -217,7 +218,7 @@ export class StreamSender {
     this.#recentLines = 0;
     if (last !== undefined) this.#free(last.next);
     // The episode starts first, so that what the connection took is counted in it.
-    if (!this.#stopped && !this.#episode.active) {
+    if (!this.#stopped && !this.#episode.failing) {
       this.#episode.fail(Object.assign(new Error(`ringlog: the connection to the syslog collector at ${this.#name} closed`), { code: 'ECONNRESET' }));
     }
     this.#lose(inDoubt);

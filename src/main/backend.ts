@@ -21,7 +21,8 @@ import { renderProcessKeys } from '../consumer/format/json-format.js';
 import { openRouter, processContext } from '../consumer/open-router.js';
 import { HEALTHY_AFTER_MS, type ConsumerCrash } from '../consumer/supervisor.js';
 import type { ConsumerData } from '../consumer/thread.js';
-import { describeEvent, type ErrorInfo, type Operation, type SinkEvent, type SinkMonitor } from '../consumer/sink/write-failure.js';
+import type { ErrorInfo, FailureEvent, Operation } from '../core/episode.js';
+import { describeEvent, type SinkMonitor } from '../consumer/sink/write-failure.js';
 import { checkName } from '../core/checks.js';
 import { backendError, ErrorCode, type BackendErrorCode } from '../core/errors.js';
 import { resolveOptions, type BackendOptions, type ResolvedOptions } from '../config/options.js';
@@ -338,7 +339,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly #monitor: SinkMonitor = {
     report: (event) => {
       writeStderr(describeEvent(event));
-      this.#onSinkEvent(event);
+      this.#onFailureEvent(event);
     },
     sleep: (ms) => void Atomics.wait(sleepCell, 0, 0, ms),
     writing: (lines) => Atomics.store(this.#views.control, Slot.IN_FLIGHT, lines),
@@ -433,9 +434,9 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   }
 
   /** A sender thread's event: its stderr line is written here, then it is a sink event like a disk's. */
-  onForwardEvent(event: SinkEvent): void {
+  onForwardEvent(event: FailureEvent): void {
     writeStderr(describeEvent(event));
-    this.#onSinkEvent(event);
+    this.#onFailureEvent(event);
   }
 
   /** The receiver disconnected a peer that broke the protocol. */
@@ -506,11 +507,11 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   }
 
   #onMessage(message: unknown): void {
-    const event = message as SinkEvent | ConsumerCrash;
+    const event = message as FailureEvent | ConsumerCrash;
     switch (event?.type) {
       case 'failed':
       case 'recovered':
-        this.#onSinkEvent(event);
+        this.#onFailureEvent(event);
         return;
       case 'crashed':
         if (!event.restarting) this.#gaveUp = true;
@@ -524,7 +525,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     }
   }
 
-  #onSinkEvent(event: SinkEvent): void {
+  #onFailureEvent(event: FailureEvent): void {
     if (event.type === 'recovered') {
       const { operation, target, recordsLost, durationMs } = event;
       this.emit('recover', { operation, target, recordsLost, durationMs });

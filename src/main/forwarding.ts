@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { allocateOutbox } from '../forward/outbox.js';
 import type { PeerEvent } from '../forward/receiver.js';
 import type { ReceiverData } from '../forward/receiver-thread.js';
-import type { SenderEvent } from '../forward/reconnect.js';
+import type { FailureEvent } from '../core/episode.js';
 import type { SenderData } from '../forward/sender-thread.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { listenError } from '../core/errors.js';
@@ -20,7 +20,7 @@ const STOP_TIMEOUT_MS = 3000;
 const SENDER_RESTART_DELAY_MS = 1000;
 
 export interface ForwardingEvents {
-  sender(event: SenderEvent): void;
+  sender(event: FailureEvent): void;
   peer(event: PeerEvent): void;
 }
 
@@ -87,7 +87,7 @@ export class Forwarding {
     const [message] = (await once(worker, 'message')) as [unknown];
     if (message !== 'ready') throw new Error(`ringlog: the sender thread did not start (${String(message)})`);
     worker.unref();
-    worker.on('message', (event: SenderEvent) => {
+    worker.on('message', (event: FailureEvent) => {
       if (event?.type === 'failed' || event?.type === 'recovered') this.#events.sender(event);
     });
     worker.on('error', () => {});

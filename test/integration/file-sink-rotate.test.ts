@@ -14,7 +14,8 @@ import { Compressor, CompressorClient } from '../../dist/src/compress/compressor
 import { createFileSink, type CompressorPort, type FileSinkOptions, type FsPort } from '../../src/consumer/sink/file-sink.js';
 import { compileNamePattern, listRotatedFiles } from '../../src/consumer/rotate/rotated-names.js';
 import { parseInterval, periodStart, type OffsetFn } from '../../src/consumer/rotate/schedule.js';
-import type { SinkEvent, SinkMonitor } from '../../src/consumer/sink/write-failure.js';
+import type { SinkMonitor } from '../../src/consumer/sink/write-failure.js';
+import type { FailureEvent } from '../../src/core/episode.js';
 import { resolveRotate, type RotateOptions } from '../../src/config/rotate-options.js';
 import { tempDir } from '../support/log-files.js';
 import { noteAfter } from '../support/fs-watch.js';
@@ -393,7 +394,7 @@ describe('permissions and readers', () => {
 
 describe('a rotation that fails', () => {
   it('by time: reported once, lines go on into the live file, then rotated under the old period after a back-off', () => {
-    const events: SinkEvent[] = [];
+    const events: FailureEvent[] = [];
     const monitor: SinkMonitor = { report: (event) => events.push(event), sleep: () => {} };
     let refuse = true;
     const port: FsPort = {

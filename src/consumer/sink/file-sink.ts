@@ -58,7 +58,8 @@ import {
 } from '../rotate/schedule.js';
 import type { Bytes } from '../../record/descriptor.js';
 import type { Sink } from './sink.js';
-import { Episode, WriteRetry, type SinkMonitor, type WriteGuard } from './write-failure.js';
+import { Episode } from '../../core/episode.js';
+import { WriteRetry, type SinkMonitor, type WriteGuard } from './write-failure.js';
 
 /** The part of node:fs the file sink uses. */
 export interface FsPort extends WritePort, OpenPort, DirPort {
@@ -252,8 +253,9 @@ class FileSink implements Sink {
     const { monitor, path } = options;
     if (monitor !== undefined) {
       this.#retry = new WriteRetry(path, monitor);
-      this.#rotation = new Episode('rotate', path, monitor, false);
-      this.#syncing = new Episode('fsync', path, monitor, false);
+      const report = monitor.report.bind(monitor);
+      this.#rotation = new Episode('rotate', path, report, { retrying: false });
+      this.#syncing = new Episode('fsync', path, report, { retrying: false });
     }
     try {
       makeLogDir(options.fs, dirname(path), options.access.dirMode);
@@ -514,7 +516,7 @@ class FileSink implements Sink {
       if (this.#options.monitor === undefined) throw error;
     }
     const failed = this.#retainAndCompress(target);
-    if (failed === undefined) this.#rotation?.ok();
+    if (failed === undefined) this.#rotation?.recover();
     else if (this.#rotation === undefined) throw failed;
     else this.#rotation.fail(failed);
     return true;
@@ -612,7 +614,7 @@ class FileSink implements Sink {
     if (fd === undefined || this.#reopen || written === this.#syncedBytes) return;
     try {
       this.#options.fs.fsyncSync(fd);
-      this.#syncing?.ok();
+      this.#syncing?.recover();
     } catch (error) {
       if (this.#syncing === undefined) throw error;
       this.#syncing.fail(error);

@@ -23,43 +23,14 @@
  * the backend's 'error' and 'recover' events); this module only decides when.
  */
 
+import { Episode, type FailureEvent, type Operation } from '../../core/episode.js';
+
 /** Back-off between the attempts at one batch: doubling from 10 ms, capped at 1 s (~2.3 s in all). */
 export const RETRY_DELAYS_MS: readonly number[] = Object.freeze([10, 20, 40, 80, 160, 320, 640, 1000]);
 
-/** What can fail, for messages: `open` covers reopening the file; `rotate` the renames of a rotation. */
-export type Operation = 'open' | 'write' | 'rotate' | 'fsync' | 'forward' | 'syslog' | 'otlp';
-
-/** An fs error as plain data: it crosses postMessage intact (an Error would lose `code`). */
-export interface ErrorInfo {
-  readonly message: string;
-  readonly code: string | undefined;
-  readonly syscall: string | undefined;
-  readonly path: string | undefined;
-  readonly stack: string | undefined;
-}
-
-export type SinkEvent =
-  | {
-      readonly type: 'failed';
-      readonly operation: Operation;
-      /** The file path, or 'stdout (fd 1)'. */
-      readonly target: string;
-      readonly error: ErrorInfo;
-      /** True when the records wait for a retry (writes); false when nothing is retried (rotation, fsync). */
-      readonly retrying: boolean;
-    }
-  | {
-      readonly type: 'recovered';
-      readonly operation: Operation;
-      readonly target: string;
-      /** Records given up on during the episode. */
-      readonly recordsLost: number;
-      readonly durationMs: number;
-    };
-
 /** Where a sink's failures go, and how it sleeps between retries. Supplied by the drainer. */
 export interface SinkMonitor {
-  report(event: SinkEvent): void;
+  report(event: FailureEvent): void;
   /** Sleeps about `ms` (synchronously: the drainer has no event loop), showing signs of life. */
   sleep(ms: number): void;
   /** Called with the number of lines about to be written, and with 0 once the write returned. */
@@ -74,87 +45,19 @@ export interface WriteGuard {
   lost(lines: number): void;
 }
 
-export function errorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) {
-    const e = error as NodeJS.ErrnoException;
-    return {
-      message: e.message,
-      code: typeof e.code === 'string' ? e.code : undefined,
-      syscall: typeof e.syscall === 'string' ? e.syscall : undefined,
-      path: typeof e.path === 'string' ? e.path : undefined,
-      stack: e.stack,
-    };
-  }
-  return { message: String(error), code: undefined, syscall: undefined, path: undefined, stack: undefined };
-}
-
-/**
- * One kind of failure that is reported once when it starts and once when it ends (rotation and
- * fsync use it directly; writes through WriteRetry).
- */
-export class Episode {
-  readonly #operation: Operation;
-  readonly #target: string;
-  readonly #monitor: SinkMonitor;
-  readonly #retrying: boolean;
-  #since: number | undefined;
-  #lost = 0;
-
-  constructor(operation: Operation, target: string, monitor: SinkMonitor, retrying: boolean) {
-    this.#operation = operation;
-    this.#target = target;
-    this.#monitor = monitor;
-    this.#retrying = retrying;
-  }
-
-  get failing(): boolean {
-    return this.#since !== undefined;
-  }
-
-  /** Reports the failure if it starts an episode; later ones in the same episode are silent. */
-  fail(error: unknown, operation = this.#operation): void {
-    if (this.#since !== undefined) return;
-    this.#since = Date.now();
-    this.#lost = 0;
-    this.#monitor.report({
-      type: 'failed',
-      operation,
-      target: this.#target,
-      error: errorInfo(error),
-      retrying: this.#retrying,
-    });
-  }
-
-  lost(records: number): void {
-    this.#lost += records;
-  }
-
-  /** Ends the episode, if there is one, and reports the recovery. */
-  ok(): void {
-    const since = this.#since;
-    if (since === undefined) return;
-    this.#since = undefined;
-    this.#monitor.report({
-      type: 'recovered',
-      operation: this.#operation,
-      target: this.#target,
-      recordsLost: this.#lost,
-      durationMs: Date.now() - since,
-    });
-  }
-}
-
 /** The write policy described at the top of this file. */
 export class WriteRetry implements WriteGuard {
   readonly #episode: Episode;
   readonly #monitor: SinkMonitor;
   readonly #delays: readonly number[];
+  /** Lines given up on since this sink began: the episode reports how much it grew. */
+  #lost = 0;
   /** The episode's first batch used up its retries: one attempt per batch until one succeeds. */
   #exhausted = false;
   #deadline = Number.POSITIVE_INFINITY;
 
   constructor(target: string, monitor: SinkMonitor, delays: readonly number[] = RETRY_DELAYS_MS) {
-    this.#episode = new Episode('write', target, monitor, true);
+    this.#episode = new Episode('write', target, (event) => monitor.report(event), { retrying: true, lost: () => this.#lost });
     this.#monitor = monitor;
     this.#delays = delays;
   }
@@ -187,7 +90,7 @@ export class WriteRetry implements WriteGuard {
           continue;
         }
         this.#exhausted = false;
-        this.#episode.ok();
+        this.#episode.recover();
         return true;
       }
     } finally {
@@ -196,7 +99,7 @@ export class WriteRetry implements WriteGuard {
   }
 
   lost(lines: number): void {
-    if (lines > 0) this.#episode.lost(lines);
+    this.#lost += lines;
   }
 }
 
@@ -207,7 +110,7 @@ function operationOf(error: unknown): Operation {
 }
 
 /** The one stderr line for an event, as the drainer writes it. */
-export function describeEvent(event: SinkEvent): string {
+export function describeEvent(event: FailureEvent): string {
   if (event.operation === 'forward') {
     return event.type === 'failed'
       ? `ringlog: cannot forward to the aggregator at ${event.target} (${event.error.message}); retrying with back-off: lines wait in the outbox, then go to the spill file (stats().spilled), and past its cap are dropped and counted (stats().forwardDropped)`

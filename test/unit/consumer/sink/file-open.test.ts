@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeLogDir, openLogFile } from '../../../../src/consumer/sink/file-open.js';
 import { createFileSink } from '../../../../src/consumer/sink/file-sink.js';
-import type { SinkEvent } from '../../../../src/consumer/sink/write-failure.js';
+import type { FailureEvent } from '../../../../src/core/episode.js';
 import { tempDir } from '../../../support/log-files.js';
 
 let dir = '';
@@ -64,8 +64,8 @@ describe('openLogFile with noFollow', () => {
 describe('a file sink with noFollow, a symlink planted while it runs', () => {
   it('in place of the live file: the reopen is refused and reported as an open failure; the lines are counted, the target untouched', () => {
     const path = join(dir, 'app.log');
-    const events: SinkEvent[] = [];
-    const monitor = { report: (event: SinkEvent) => events.push(event), sleep: () => {} };
+    const events: FailureEvent[] = [];
+    const monitor = { report: (event: FailureEvent) => events.push(event), sleep: () => {} };
     const sink = createFileSink({ path, noFollow: true, mode: 0o640, watchMs: 0, monitor });
     sink.writeLine('{"n":1}\n');
     sink.flush();
@@ -81,8 +81,8 @@ describe('a file sink with noFollow, a symlink planted while it runs', () => {
 
   it('at the rotation\'s temporary name: the rotation fails and is reported, the target untouched, the lines go on into the live file', () => {
     const path = join(dir, 'app.log');
-    const events: SinkEvent[] = [];
-    const monitor = { report: (event: SinkEvent) => events.push(event), sleep: () => {} };
+    const events: FailureEvent[] = [];
+    const monitor = { report: (event: FailureEvent) => events.push(event), sleep: () => {} };
     const target = plantLink(`${path}.next`);
     const sink = createFileSink({ path, maxFileBytes: 10, maxFiles: 2, monitor });
     sink.writeLine('{"n":1}\n');

@@ -13,9 +13,9 @@ import {
   describeEvent,
   RETRY_DELAYS_MS,
   WriteRetry,
-  type SinkEvent,
   type SinkMonitor,
 } from '../../../../src/consumer/sink/write-failure.js';
+import type { FailureEvent } from '../../../../src/core/episode.js';
 
 let dir = '';
 let file = '';
@@ -31,7 +31,7 @@ afterEach(() => {
 });
 
 interface Recorder extends SinkMonitor {
-  readonly events: SinkEvent[];
+  readonly events: FailureEvent[];
   readonly sleeps: number[];
   readonly writing: (lines: number) => void;
   readonly inFlight: number[];
@@ -39,7 +39,7 @@ interface Recorder extends SinkMonitor {
 
 /** A monitor that records what it is told and sleeps not at all. */
 function recorder(): Recorder {
-  const events: SinkEvent[] = [];
+  const events: FailureEvent[] = [];
   const sleeps: number[] = [];
   const inFlight: number[] = [];
   return {
