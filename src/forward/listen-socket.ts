@@ -20,7 +20,8 @@ export async function listenSocket(path: string, onConnection: (socket: Socket) 
   if ((statSync(dir).mode & 0o002) !== 0) {
     throw listenError(path, `its directory ${dir} is world-writable: anyone could replace the socket; use a directory of its own, such as ${dir.replace(/\/$/, '')}/ringlog/`);
   }
-  const server = createServer({ pauseOnConnect: false }, onConnection);
+  // Paused: the receiver reads each connection into a buffer of its own (receiver.ts readingInto).
+  const server = createServer({ pauseOnConnect: true }, onConnection);
   try {
     await listen(server, path);
   } catch (error) {

@@ -139,6 +139,8 @@ export class FrameReader {
   #end = 0;
   /** Whether #buffer is this reader's own (it may append into it) or a chunk the socket gave. */
   #owned = false;
+  /** #buffer is a chunk its reader reuses for the next read (see push()'s `reused`). */
+  #reused = false;
   /**
    * Own buffers by their memory, and how many bodies returned from each are still in use (see
    * release()). A body's bytes are never written over while it is in use; a buffer with none
@@ -162,7 +164,12 @@ export class FrameReader {
     return this.#end - this.#start;
   }
 
-  push(chunk: Buffer): void {
+  /**
+   * `reused`: the socket reads into `chunk`'s memory again once the caller returns (an `onread`
+   * buffer): the bodies next() returns from it must be done with or copied by then, and
+   * settle() moves the bytes of a frame not yet whole out of it.
+   */
+  push(chunk: Buffer, reused = false): void {
     const pending = this.#end - this.#start;
     if (pending === 0) {
       this.#retire();
@@ -170,6 +177,7 @@ export class FrameReader {
       this.#start = 0;
       this.#end = chunk.length;
       this.#owned = false;
+      this.#reused = reused;
       return;
     }
     const needed = pending + chunk.length;
@@ -192,6 +200,29 @@ export class FrameReader {
     chunk.copy(this.#buffer, pending);
     this.#start = 0;
     this.#end = needed;
+    this.#reused = false;
+  }
+
+  /**
+   * Before the memory of a reused chunk is read into again: the start of a frame still in it
+   * moves into the reader's own memory (as push() would have copied it with the next chunk).
+   */
+  settle(): void {
+    if (!this.#reused) return;
+    this.#reused = false;
+    const pending = this.#end - this.#start;
+    if (pending === 0) {
+      this.#buffer = Buffer.alloc(0);
+      this.#start = 0;
+      this.#end = 0;
+      return;
+    }
+    const own = this.#room(pending);
+    this.#buffer.copy(own, 0, this.#start, this.#end);
+    this.#buffer = own;
+    this.#owned = true;
+    this.#start = 0;
+    this.#end = pending;
   }
 
   next(): { type: number; body: Buffer } | undefined {

@@ -14,7 +14,7 @@
  * restarts has forgotten: a replayed batch of a session it does not know is written and
  * counted as a possible duplicate (`maybeDuplicated`).
  */
-import type { Socket } from 'node:net';
+import { Socket as NetSocket, type Socket, type SocketConstructorOpts } from 'node:net';
 import { threadId } from 'node:worker_threads';
 import { bytesOver, Flag, HEADER_BYTES, type Bytes, writeHeader } from '../record/descriptor.js';
 import { copyBytes } from '../record/copy.js';
@@ -44,6 +44,8 @@ const WAIT_SLICE_MS = 50;
 /** Forwarded lines reach every root sink, whatever its level. */
 const FORWARDED_LEVEL = 255;
 const NEWLINE = 0x0a;
+/** The read buffer of a connection: a socket read takes at most this much. */
+const READ_BYTES = 256 * 1024;
 
 /** Something a peer did that got it disconnected, for the backend's 'error' (ERR_RINGLOG_PEER). */
 export interface PeerEvent {
@@ -52,8 +54,10 @@ export interface PeerEvent {
 }
 
 interface Connection {
-  readonly socket: Socket;
+  socket: Socket;
   readonly reader: FrameReader;
+  /** What the socket reads into, again and again (readingInto). */
+  readonly readBuffer: Buffer;
   session: string | undefined;
   pid: number;
   /** The session was new to this aggregator when it said HELLO. */
@@ -62,16 +66,27 @@ interface Connection {
   closed: boolean;
 }
 
-interface Job {
-  readonly connection: Connection;
-  readonly seq: number;
-  readonly flags: number;
-  readonly lineCount: number;
-  readonly lines: Buffer;
+class Job {
   /** `lines` for copyBytes. */
-  readonly bytes: Bytes;
+  bytes: Bytes;
   /** How far into `lines` the ring has it. */
-  offset: number;
+  offset = 0;
+
+  constructor(
+    readonly connection: Connection,
+    readonly seq: number,
+    readonly flags: number,
+    readonly lineCount: number,
+    public lines: Buffer,
+  ) {
+    this.bytes = bytesOver(lines);
+  }
+
+  /** Moves the lines into memory of their own: the memory they were in is about to be reused. */
+  keep(): void {
+    this.lines = Buffer.from(this.lines);
+    this.bytes = bytesOver(this.lines);
+  }
 }
 
 interface PendingAck {
@@ -110,14 +125,26 @@ export class Receiver {
     this.#report = report;
   }
 
-  accept(socket: Socket): void {
+  /** `accepted`: a connection of a server made with pauseOnConnect, not read from yet. */
+  accept(accepted: Socket): void {
     if (this.#stopped) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
-    const connection: Connection = { socket, reader: new FrameReader(HANDSHAKE_MAX_BYTES), session: undefined, pid: 0, unknown: false, queued: 0, closed: false };
+    const readBuffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    const connection: Connection = {
+      socket: undefined as unknown as Socket,
+      reader: new FrameReader(HANDSHAKE_MAX_BYTES),
+      readBuffer,
+      session: undefined,
+      pid: 0,
+      unknown: false,
+      queued: 0,
+      closed: false,
+    };
+    const socket = readingInto(accepted, readBuffer, (bytes) => this.#onData(connection, readBuffer.subarray(0, bytes)));
+    connection.socket = socket;
     this.#connections.add(connection);
-    socket.on('data', (chunk: Buffer) => this.#onData(connection, chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
       connection.closed = true;
@@ -142,10 +169,12 @@ export class Receiver {
     }
   }
 
+  /** `chunk`: a view of the connection's read buffer, which the next read writes over. */
   #onData(connection: Connection, chunk: Buffer): void {
     try {
-      connection.reader.push(chunk);
+      connection.reader.push(chunk, true);
       for (let f = connection.reader.next(); f !== undefined; f = connection.reader.next()) this.#onFrame(connection, f.type, f.body);
+      connection.reader.settle();
     } catch (error) {
       const why = error instanceof ProtocolError ? error.message : `an error (${error instanceof Error ? error.message : String(error)})`;
       const who = connection.session === undefined ? 'a peer' : `the sender of pid ${connection.pid}`;
@@ -156,6 +185,10 @@ export class Receiver {
     }
     if (connection.queued >= QUEUED_PER_CONNECTION) connection.socket.pause();
     this.#write();
+    // Batches the ring had no room for yet: out of the read buffer before the next read.
+    for (const job of this.#jobs) {
+      if (job.connection === connection && job.lines.buffer === connection.readBuffer.buffer) job.keep();
+    }
   }
 
   #onFrame(connection: Connection, type: number, body: Buffer): void {
@@ -179,8 +212,9 @@ export class Receiver {
     const lineCount = body.readUInt32LE(9);
     const lines = body.subarray(BATCH_HEAD_BYTES);
     if (lines[lines.length - 1] !== NEWLINE) throw new ProtocolError('a BATCH that does not end a line');
-    // Not copied: the reader writes over a body only after release(), once it is in the ring.
-    this.#jobs.push({ connection, seq, flags, lineCount, lines, bytes: bytesOver(lines), offset: 0 });
+    // Not copied: most batches go into the ring before the read buffer is read into again, and
+    // #onData copies those that wait (the reader's own memory is written over only after release()).
+    this.#jobs.push(new Job(connection, seq, flags, lineCount, lines));
     connection.queued++;
   }
 
@@ -324,4 +358,31 @@ function countLines(bytes: Buffer, from: number, to: number): number {
   let count = 0;
   for (let at = bytes.indexOf(NEWLINE, from); at !== -1 && at < to; at = bytes.indexOf(NEWLINE, at + 1)) count++;
   return count;
+}
+
+/**
+ * The accepted connection as a Socket that reads into `buffer`, over and over, and hands
+ * `onRead` how many bytes came (`onread`, nodejs/node#25436). Node's default gives every read a
+ * fresh 64 KiB Buffer, zero-filled and then shrunk to the bytes read: receiving 110 MB that way
+ * took ~280 ms of CPU, and ~30 ms into one reused buffer (/tmp harness, 180 KiB writes over a
+ * Unix socket). That was the largest part of the aggregator's CPU per record. A server cannot
+ * give its connections `onread`, so the accepted handle (still paused: pauseOnConnect) moves
+ * into a Socket made with it, as Node's cluster hands a connection to a worker.
+ */
+function readingInto(accepted: Socket, buffer: Buffer, onRead: (bytes: number) => void): Socket {
+  const holder = accepted as unknown as { _handle: unknown };
+  const handle = holder._handle;
+  if (handle === null || handle === undefined) return accepted;
+  holder._handle = null;
+  return new NetSocket({
+    handle,
+    readable: true,
+    writable: true,
+    onread: {
+      buffer,
+      callback: (bytes: number) => {
+        onRead(bytes);
+      },
+    },
+  } as SocketConstructorOpts);
 }

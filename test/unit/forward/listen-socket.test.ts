@@ -22,7 +22,8 @@ describe('listenSocket', () => {
     return made.dir;
   };
   const listen = async (path: string): Promise<Server> => {
-    const server = await listenSocket(path, (socket) => socket.on('error', () => {}).end('hi'));
+    // Connections come paused (the receiver reads them its own way): resumed, to see the end.
+    const server = await listenSocket(path, (socket) => socket.on('error', () => {}).resume().end('hi'));
     servers.push(server);
     return server;
   };

@@ -34,7 +34,8 @@ describe('Receiver', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringlog-receiver-'));
     const views = viewShared(allocateShared(4096));
     const receiver = new Receiver(views, 512, () => {});
-    const server: Server = createServer((socket) => receiver.accept(socket));
+    // Paused on connect, as listenSocket makes them: the receiver reads into a buffer of its own.
+    const server: Server = createServer({ pauseOnConnect: true }, (socket) => receiver.accept(socket));
     const path = join(dir, 'agg.sock');
     await new Promise<void>((resolve) => server.listen(path, resolve));
     const client: Socket = createConnection(path);
