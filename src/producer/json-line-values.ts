@@ -216,7 +216,9 @@ export class JsonValueWriter {
   object(object: object, depth: number, node: RedactNode | undefined): void {
     const record = object as Record<string, unknown>;
     const open = this.at;
-    for (const key of Object.keys(record)) {
+    // Own keys in Object.keys order, without its array (see json-line.ts #fields).
+    for (const key in record) {
+      if (!hasOwn.call(record, key)) continue;
       const value = record[key];
       if (value !== undefined) this.field(key, value, depth + 1, node);
     }
@@ -307,6 +309,12 @@ export function isErrorKind(value: unknown): value is Error {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto !== Object.prototype && proto !== null && value instanceof Error;
 }
+
+/**
+ * `Object.prototype.hasOwnProperty`, called on objects that may have no prototype. Inside a
+ * for-in over the same object, V8 turns the call into a map check.
+ */
+export const hasOwn = Object.prototype.hasOwnProperty;
 
 /** A plain object: what the encoder writes as an OBJECT of its own keys, and nothing else does. */
 export function isPlain(value: object): boolean {
