@@ -34,10 +34,20 @@ import { fileSinkOptions, MESSAGE } from '../variants/variant.js';
 import { measureOnce } from './throughput.js';
 
 /**
- * The goal (issue 10: the aggregator only copies bytes, so it must not become the new ceiling):
- * B's records/s at least this share of A's, the median of the per-round ratios.
+ * The goal (issue 10: "the aggregator only copies bytes, so it must not become the new
+ * ceiling"): the records/s the aggregator could take on one core, at the CPU per record it
+ * spent in B (receiver, consumer, main and V8's threads together, as if all on one core), at
+ * least this many times what one process of 4 workers logs in A: the aggregator could absorb
+ * the whole output of the single-process arrangement and still have room. The median of the
+ * per-round ratios.
+ *
+ * B's records/s over A's is reported beside it without a goal. On this 2-core machine every
+ * forwarding process pays its own consumer and sender threads and the kernel's socket copies
+ * on the same two cores as its producer, so B's records/s measures the forwarding processes'
+ * CPU, not the aggregator: an earlier goal of 0.8x on that ratio judged the processes' own
+ * work, which the aggregator cannot take away (see the README, "Many processes").
  */
-export const PROCESSES_TARGET = 0.8;
+export const PROCESSES_TARGET = 1;
 /** Producers in both arrangements: 4 worker threads of one process, or 4 processes of 1 worker thread. */
 export const PRODUCERS = 4;
 /** After the last forwarding process closed, how long the aggregator may take to count every line received. */
@@ -130,6 +140,12 @@ export interface ArrangementSummary {
   readonly cpuOverThreads: number;
   readonly aggregatorCpuNsPerRecord: number;
   readonly aggregatorCores: number;
+  /**
+   * B: (1 s / the aggregator's CPU per record) / A's records/s of the same round, median of
+   * the per-round ratios: how many times the single-process arrangement's output one core of
+   * aggregator could take (NaN for A).
+   */
+  readonly aggregatorHeadroom: number;
   readonly maxRssBytes: number;
   /** Sums over the rounds. */
   readonly integrity: Omit<Integrity, 'lines'>;
@@ -316,6 +332,10 @@ function summarize(all: readonly Measurement[]): Record<Arrangement, Arrangement
       ),
       aggregatorCpuNsPerRecord: median(values('aggregatorCpuNsPerRecord')),
       aggregatorCores: median(values('aggregatorCores')),
+      aggregatorHeadroom: medianRatio(
+        runs.map((m) => 1e9 / (m.aggregatorCpuNsPerRecord ?? NaN)),
+        threads.map((m) => m.recordsPerSec),
+      ),
       maxRssBytes: median(runs.map((m) => m.maxRssBytes)),
       integrity: sumIntegrity(runs.map((m) => m.integrity)),
     };
@@ -330,6 +350,8 @@ cpu ns/rec        CPU time of every process of the run (each one's process.cpuUs
 cpu x 1 process   the row's cpu ns/rec / 1 process x 4 workers' (median of the per-round ratios; > 1: costlier)
 aggr. ns/rec      the aggregator process's own CPU time / records (its receiver, consumer and main threads)
 aggr. cores       the aggregator's CPU time / the run's elapsed time: cores it kept busy on average (1.00: one core all along)
+aggr. headroom    (1 s / aggr. ns/rec) / 1 process x 4 workers' records/s: how many times the single process's output one core of
+                  aggregator could take (median of the per-round ratios; >= 1: the aggregator is not the ceiling)
 maxRSS            getrusage high-water mark, MiB; B: summed over the 5 processes
 intact/logged     distinct (pid, worker, i) records parsed whole from the file, over all rounds; lost, dup, torn, order likewise`;
 
@@ -346,6 +368,7 @@ function print(config: Config, result: Result): void {
       times(s.cpuOverThreads),
       b ? fixed(s.aggregatorCpuNsPerRecord, 0) : '',
       b ? fixed(s.aggregatorCores, 2) : '',
+      b ? times(s.aggregatorHeadroom) : '',
       mib(s.maxRssBytes),
       `${int(s.integrity.intact)}/${int(s.integrity.expected)}`,
       int(s.integrity.lost),
@@ -356,7 +379,7 @@ function print(config: Config, result: Result): void {
   });
   console.log(
     table(
-      ['arrangement', 'records/s', 'x 1 process', 'cpu ns/rec', 'cpu x 1 process', 'aggr. ns/rec', 'aggr. cores', 'maxRSS', 'intact/logged', 'lost', 'dup', 'torn', 'order'],
+      ['arrangement', 'records/s', 'x 1 process', 'cpu ns/rec', 'cpu x 1 process', 'aggr. ns/rec', 'aggr. cores', 'aggr. headroom', 'maxRSS', 'intact/logged', 'lost', 'dup', 'torn', 'order'],
       rows,
     ),
   );
