@@ -47,7 +47,7 @@ interface Results {
       integrity: Integrity;
       forwarders?: { pid: number; cpuNs: number; stats: { forwarded: number; spilled: number } }[];
     }[];
-    summary: Record<string, { recordsPerSecOverThreads: number; cpuOverThreads: number }>;
+    summary: Record<string, { recordsPerSecOverThreads: number; cpuOverThreads: number; aggregatorHeadroom: number | null }>;
   };
   drain: {
     measurements: { case: string; records: number; linesPerSec: number; nsPerLine: number }[];
@@ -110,7 +110,7 @@ describe('bench --quick', () => {
       'N=4: ringlog records/s >= 4.0x pino-transports',
       'N=4: ringlog records/s >= 6.0x queue-per-record',
       'N=4: ringlog-text records/s >= 0.7x ringlog',
-      'processes: 4 processes forwarding to an aggregator, records/s >= 0.8x 1 process x 4 workers',
+      'processes: one core of aggregator takes >= 1.0x what 1 process x 4 workers logs',
       "startup: a worker's import + connect() + first info() <= 0.4x pino's",
     ]) {
       expect(stdout).toMatch(new RegExp(`^${goal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S.* (PASS|MISS)$`, 'm'));
@@ -142,6 +142,10 @@ describe('bench --quick', () => {
       expect(m.integrity.intact).toBe(4 * results.processes.records);
       expect(m.integrity).toMatchObject({ expected: 4 * results.processes.records, lost: 0, duplicate: 0, torn: 0, outOfOrder: 0 });
     }
+    // The goal's measure: one core of aggregator over what the single process logged.
+    expect(results.processes.summary.processes!.aggregatorHeadroom).toBeGreaterThan(0);
+    // NaN for A, which has no aggregator: null in the JSON.
+    expect(results.processes.summary.threads!.aggregatorHeadroom).toBeNull();
     for (const m of results.processes.measurements.filter((m) => m.arrangement === 'processes')) {
       expect(m.aggregatorCpuNsPerRecord).toBeGreaterThan(0);
       expect(m.forwarders).toHaveLength(4);
