@@ -57,7 +57,7 @@ export interface PeerEvent {
 }
 
 interface Connection {
-  socket: Socket;
+  readonly socket: Socket;
   readonly reader: FrameReader;
   /** What the socket reads into, again and again (readingInto). */
   readonly readBuffer: Buffer;
@@ -135,8 +135,11 @@ export class Receiver {
       return;
     }
     const readBuffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    // Called for reads, which come after this returns.
+    const onRead = (bytes: number): void => this.#onData(connection, readBuffer.subarray(0, bytes));
+    const socket = readingInto(accepted, readBuffer, onRead);
     const connection: Connection = {
-      socket: undefined as unknown as Socket,
+      socket,
       reader: new FrameReader(HANDSHAKE_MAX_BYTES),
       readBuffer,
       session: undefined,
@@ -145,8 +148,6 @@ export class Receiver {
       queued: 0,
       closed: false,
     };
-    const socket = readingInto(accepted, readBuffer, (bytes) => this.#onData(connection, readBuffer.subarray(0, bytes)));
-    connection.socket = socket;
     this.#connections.add(connection);
     socket.on('error', () => {});
     socket.on('close', () => {
