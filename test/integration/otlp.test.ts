@@ -6,8 +6,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, createLogBackend, type BackendOptions, type LogBackend, type SinkConfig } from '../../dist/src/index.js';
+import { describe, expect, it } from 'vitest';
+import { connect, createLogBackend, type SinkConfig } from '../../dist/src/index.js';
+import { perTest } from '../support/per-test.js';
 
 interface AnyValue {
   stringValue?: string;
@@ -102,21 +103,12 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { defer, backend } = perTest();
 
 async function receiver(): Promise<Receiver> {
   const r = await startReceiver();
-  cleanups.push(() => r.close());
+  defer(() => r.close());
   return r;
-}
-
-async function backend(options: BackendOptions): Promise<LogBackend> {
-  const b = await createLogBackend(options);
-  cleanups.push(async () => void (await b.close()));
-  return b;
 }
 
 const attributesOf = (record: LogRecord): Record<string, AnyValue> => Object.fromEntries((record.attributes ?? []).map((kv) => [kv.key, kv.value]));
@@ -223,7 +215,7 @@ describe('OTLP sink', () => {
     });
     const received: ExportLogsServiceRequest[] = [];
     await new Promise<void>((resolve) => again.listen(Number(new URL(url).port), '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => again.close(() => resolve())));
+    defer(() => new Promise((resolve) => again.close(() => resolve())));
     await waitFor(() => received.flatMap((body) => body.resourceLogs[0]!.scopeLogs.flatMap((s) => s.logRecords)).length >= 100);
     const stats = await b.close();
     expect(stats).toMatchObject({ otlpSent: 100, otlpLost: 0 });

@@ -6,8 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, createLogBackend, type LogBackend } from '../../dist/src/index.js';
+import { describe, expect, it } from 'vitest';
+import { connect } from '../../dist/src/index.js';
+import { perTest } from '../support/per-test.js';
 import type { RoutingCall } from '../fixtures/routing-worker.js';
 import { runRoutingWorkers } from '../support/routing-workers.js';
 import { checkIncreasing, logAcrossRestart, SYSLOG_HOSTNAME } from '../support/syslog-run.js';
@@ -22,24 +23,15 @@ const missing = typeof engines === 'string' ? engines : undefined;
 if (missing !== undefined && !ci) console.warn(`syslog-engines.test.ts: skipped: ${missing}`);
 if (!hasLogger && !ci) console.warn('syslog-engines.test.ts: the logger cross-check is skipped: no util-linux logger with --octet-count');
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { defer, backend } = perTest();
 
 async function engine(name: EngineName, framing: 'octet-counting' | 'lf' = 'octet-counting'): Promise<Engine> {
   if (typeof engines === 'string') throw new Error(`the syslog engines are required in CI: ${engines}`);
   const { dir, remove } = tempDir();
-  cleanups.push(remove);
+  defer(remove);
   const e = await startEngine(engines, name, dir, framing);
-  cleanups.push(() => e.stop());
+  defer(() => e.stop());
   return e;
-}
-
-async function backend(options: Parameters<typeof createLogBackend>[0]): Promise<LogBackend> {
-  const b = await createLogBackend(options);
-  cleanups.push(async () => void (await b.close()));
-  return b;
 }
 
 const CALLS: RoutingCall[] = [
@@ -150,10 +142,10 @@ describe.skipIf(missing !== undefined && !ci)('rsyslog on a Unix stream socket',
   it('takes the messages of transport unix', async () => {
     if (typeof engines === 'string') throw new Error(`the syslog engines are required in CI: ${engines}`);
     const { dir, remove } = tempDir();
-    cleanups.push(remove);
+    defer(remove);
     const path = join(dir, 'log.sock');
     const e = await startEngine(engines, 'rsyslog', dir, 'octet-counting', path);
-    cleanups.push(() => e.stop());
+    defer(() => e.stop());
     const b = await backend({ sinks: [{ type: 'syslog', transport: 'unix', path, appName: 'ux' }] });
     const log = connect(b.handle, { name: 'unix' });
     for (let i = 0; i < 1000; i++) log.info({ i }, 'over a Unix socket');
@@ -168,10 +160,10 @@ describe.skipIf(missing !== undefined && !ci)('rsyslog imfile tailing the rotati
   it('gets every record at two rotations a second', async () => {
     if (typeof engines === 'string') throw new Error(`the syslog engines are required in CI: ${engines}`);
     const { dir, remove } = tempDir();
-    cleanups.push(remove);
+    defer(remove);
     const file = join(dir, 'app.log');
     const tail = await startTail(engines, dir, file);
-    cleanups.push(() => tail.stop());
+    defer(() => tail.stop());
     const b = await backend({ file: { path: file, rotate: { maxSize: '128KiB', maxFiles: 100 } } });
     const log = connect(b.handle, { name: 'tailed' });
     const total = 8000;
@@ -197,7 +189,7 @@ describe.skipIf(!hasLogger && !ci)('logger --rfc5424 --octet-count, the referenc
 
   it('is parsed by the test collector as ringlog is, field by field', async () => {
     const c = await startCollector('tcp');
-    cleanups.push(() => c.stop());
+    defer(() => c.stop());
     send(c.port, '-p', 'local0.warning', '-t', 'ref-app', '--id=4242', '--msgid', 'db.pool', 'hello from logger');
     const b = await backend({ sinks: [{ type: 'syslog', port: c.port, facility: 'local0', appName: 'ref-app' }] });
     connect(b.handle, { name: 'db.pool' }).warn('hello from ringlog');

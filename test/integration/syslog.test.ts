@@ -4,29 +4,21 @@
  * rsyslog and syslog-ng are in syslog-engines.test.ts.
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connect, createLogBackend, destination, type BackendOptions, type LogBackend, type SinkConfig } from '../../dist/src/index.js';
+import { describe, expect, it } from 'vitest';
+import { connect, createLogBackend, destination, type SinkConfig } from '../../dist/src/index.js';
+import { perTest } from '../support/per-test.js';
 import type { RoutingCall } from '../fixtures/routing-worker.js';
 import { runRoutingWorkers } from '../support/routing-workers.js';
 import { checkIncreasing, logAcrossRestart, SYSLOG_HOSTNAME } from '../support/syslog-run.js';
 import { parseSyslog, startCollector, type Collector, type SyslogMessage } from '../support/syslog-collector.js';
 import { tempDir } from '../support/log-files.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { defer, backend } = perTest();
 
 async function collector(...args: Parameters<typeof startCollector>): Promise<Collector> {
   const c = await startCollector(...args);
-  cleanups.push(() => c.stop());
+  defer(() => c.stop());
   return c;
-}
-
-async function backend(options: BackendOptions): Promise<LogBackend> {
-  const b = await createLogBackend(options);
-  cleanups.push(async () => void (await b.close()));
-  return b;
 }
 
 interface Body {
@@ -153,7 +145,7 @@ describe('syslog sink', () => {
 
   it.each(['lf', 'octet-counting'] as const)('%s framing over a Unix socket', async (framing) => {
     const { dir, remove } = tempDir();
-    cleanups.push(remove);
+    defer(remove);
     const path = join(dir, 'syslog.sock');
     const c = await collector('unix', { framing, path });
     const b = await backend({
