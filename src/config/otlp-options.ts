@@ -7,7 +7,7 @@ import { checkInteger, isPlainObject } from '../core/checks.js';
 import { fail, show } from '../core/errors.js';
 import { OUTBOX_SIZE_DEFAULT, TIMER_MAX_MS } from '../core/limits.js';
 import { anyValue } from '../consumer/format/otlp-format.js';
-import { jsonString } from '../consumer/format/json-values.js';
+import { jsonString } from '../line/json-values.js';
 import type { ResolvedOtlpTarget } from '../forward/http-sender.js';
 import { parseOutboxSize } from './forward-options.js';
 

@@ -23,7 +23,7 @@ import type { LogRecord } from '../record/log-record.js';
 import type { FormatterError } from '../core/errors.js';
 import { loadFormatterModule, withFallback, type RecordFormatter } from './format/formatter-module.js';
 import { JsonLineRenderer } from './render/json-bytes.js';
-import { createJsonFormatter, type JsonFormatContext } from './format/json-format.js';
+import { createJsonFormatter, type JsonFormatContext } from '../line/json-format.js';
 import { TextLineRenderer } from './render/text-bytes.js';
 import { createSyslogFormatter, type ResolvedSyslogFormat } from './format/syslog-format.js';
 import { formatOtlp, frameOtlp } from './format/otlp-format.js';

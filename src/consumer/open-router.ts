@@ -8,7 +8,7 @@ import type { ResolvedRotate } from './sink/file-sink.js';
 import type { ResolvedFormat } from './formats.js';
 import { createFileSink, type CompressorPort, type FsPort } from './sink/file-sink.js';
 import { createLineFormats, type FormatFailure, type LoadedModules } from './formats.js';
-import type { JsonFormatContext } from './format/json-format.js';
+import type { JsonFormatContext } from '../line/json-format.js';
 import { Router } from './router.js';
 import type { Sink } from './sink/sink.js';
 import { createStdoutSink } from './sink/stdout-sink.js';

@@ -6,7 +6,7 @@
  * logged, as pino does).
  *
  * Shared because two writers must agree on it to the byte: the consumer's formatter
- * (consumer/json-format.ts), which is the specification, and the producer's lines
+ * (line/json-format.ts), which is the specification, and the producer's lines
  * (producer/json-line.ts), which must be what the formatter would have written.
  */
 

@@ -17,7 +17,7 @@ import { isConfigSource, resolveConfigFile } from '../config/config-file.js';
 import { Compressor } from '../compress/compressor.js';
 import { drainOnExit, shutDown } from '../consumer/consumer.js';
 import { countFormatFailures, loadFormatterModules, type LoadedModules } from '../consumer/formats.js';
-import { renderProcessKeys } from '../consumer/format/json-format.js';
+import { renderProcessKeys } from '../line/json-format.js';
 import { openRouter, processContext } from '../consumer/open-router.js';
 import { HEALTHY_AFTER_MS, type ConsumerCrash } from '../consumer/supervisor.js';
 import type { ConsumerData } from '../consumer/thread.js';

@@ -61,7 +61,7 @@ const RULES: Record<Folder, readonly Allowed[]> = {
   forward: ['core', 'ring', 'record'],
   // config may read what the consumer declares; the consumer never imports config.
   config: [
-    'core', 'record', 'producer',
+    'core', 'record', 'line', 'producer',
     'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'consumer', 'compress',
     { folder: 'forward', only: ['type'] },
   ],

@@ -21,8 +21,8 @@
  *   kvlist under its key. `thread.id` says which thread logged it.
  */
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../record/log-record.js';
-import { messageOf } from './json-format.js';
-import { jsonNumber, jsonString } from './json-values.js';
+import { messageOf } from '../../line/json-format.js';
+import { jsonNumber, jsonString } from '../../line/json-values.js';
 
 const SEVERITIES: readonly (readonly [number, number, string])[] = [
   [60, 21, 'FATAL'],

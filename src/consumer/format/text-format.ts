@@ -43,8 +43,8 @@
  * a walk over its parts, the record's keys once, and one regex test per value for escaping.
  */
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../record/log-record.js';
-import { messageOf, type JsonFormatContext } from './json-format.js';
-import { appendJsonValue } from './json-values.js';
+import { messageOf, type JsonFormatContext } from '../../line/json-format.js';
+import { appendJsonValue } from '../../line/json-values.js';
 import { createDateFormatter } from './strftime.js';
 import { escapeText, jsonSafe } from './text-escape.js';
 import { checkTemplate, type FieldSpec } from './text-template.js';

@@ -7,7 +7,7 @@
  */
 import { LEVELS, LEVEL_NAMES, type LevelName } from '../../core/levels.js';
 import { ErrorValue, type Value } from '../../record/log-record.js';
-import { appendJsonValue } from './json-values.js';
+import { appendJsonValue } from '../../line/json-values.js';
 import { escapeText, jsonSafe } from './text-escape.js';
 import type { FieldSpec } from './text-template.js';
 

@@ -27,7 +27,7 @@
  */
 import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../record/descriptor.js';
 import { ContextCache, CONTEXT_INTS, RENDERED_MAX_BYTES, type ContextEntry } from './context-cache.js';
-import { renderProcessKeys, type JsonFormatContext } from '../format/json-format.js';
+import { renderProcessKeys, type JsonFormatContext } from '../../line/json-format.js';
 import { JSON_ESCAPING } from './line-bytes.js';
 import { BAIL, EXPANSION, NOT_RENDERED, ValueRenderer } from './value-bytes.js';
 

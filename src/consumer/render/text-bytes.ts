@@ -26,7 +26,7 @@ import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../record/
 import type { Value } from '../../record/log-record.js';
 import { ContextCache, CONTEXT_ENTRIES, CONTEXT_INTS, RENDERED_MAX_BYTES } from './context-cache.js';
 import { decodeValues } from '../../record/decoder.js';
-import type { JsonFormatContext } from '../format/json-format.js';
+import type { JsonFormatContext } from '../../line/json-format.js';
 import { SAFE_JSON_ESCAPING } from './line-bytes.js';
 import { putMillis } from './text-asctime.js';
 import type { ResolvedTextFormat } from '../format/text-format.js';

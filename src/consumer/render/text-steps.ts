@@ -13,7 +13,7 @@
  * With them, the bound on a line's bytes, and how many steps make a line's start (those whose
  * bytes depend on the context, level, second and thread alone: text-line-start.ts).
  */
-import type { JsonFormatContext } from '../format/json-format.js';
+import type { JsonFormatContext } from '../../line/json-format.js';
 import { createDateFormatter } from '../format/strftime.js';
 import { Asctime } from './text-asctime.js';
 import { escapeText } from '../format/text-escape.js';

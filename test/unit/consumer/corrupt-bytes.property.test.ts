@@ -32,7 +32,7 @@ import { loadFormatterModules } from '../../../src/consumer/formats.js';
 import { openRouter } from '../../../src/consumer/open-router.js';
 import type { BackendOptions } from '../../../src/index.js';
 import { resolveTextFormat } from '../../../src/config/text-format-options.js';
-import { createJsonFormatter } from '../../../src/consumer/format/json-format.js';
+import { createJsonFormatter } from '../../../src/line/json-format.js';
 import { createTextFormatter } from '../../../src/consumer/format/text-format.js';
 import { JsonLineRenderer, NOT_RENDERED } from '../../../src/consumer/render/json-bytes.js';
 import { TextLineRenderer } from '../../../src/consumer/render/text-bytes.js';

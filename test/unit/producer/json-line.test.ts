@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/record/decoder.js';
-import { createJsonFormatter, renderProcessKeys } from '../../../src/consumer/format/json-format.js';
+import { createJsonFormatter, renderProcessKeys } from '../../../src/line/json-format.js';
 import { connect, createLogBackend } from '../../../dist/src/index.js';
 import { JsonLineEncoder, LINE_REFUSED } from '../../../src/producer/json-line.js';
 import { Flag, HEADER_BYTES, RecordOffset } from '../../../src/record/descriptor.js';

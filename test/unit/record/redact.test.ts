@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createJsonFormatter } from '../../../src/consumer/format/json-format.js';
+import { createJsonFormatter } from '../../../src/line/json-format.js';
 import { decodeRecord } from '../../../src/record/decoder.js';
 import {
   ANY,

@@ -6,7 +6,7 @@ import {
   resolveFormatterSpecifier,
   withFallback,
 } from '../../../../src/consumer/format/formatter-module.js';
-import { createJsonFormatter } from '../../../../src/consumer/format/json-format.js';
+import { createJsonFormatter } from '../../../../src/line/json-format.js';
 import { ErrorCode, FormatterError } from '../../../../src/core/errors.js';
 import type { LogRecord } from '../../../../src/record/log-record.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createJsonFormatter } from '../../../../src/consumer/format/json-format.js';
-import { appendJsonValue } from '../../../../src/consumer/format/json-values.js';
+import { createJsonFormatter } from '../../../../src/line/json-format.js';
+import { appendJsonValue } from '../../../../src/line/json-values.js';
 import { BASIC_FORMAT, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../../../../src/config/text-format-options.js';
 import { CONTINUATION, createTextFormatter, MAX_ERROR_DEPTH } from '../../../../src/consumer/format/text-format.js';
 import { ErrorCode } from '../../../../src/core/errors.js';

@@ -1,8 +1,8 @@
 import { format } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMessage } from '../../../../src/consumer/format/printf.js';
-import { ErrorValue, type ObjectValue, type Value } from '../../../../src/record/log-record.js';
+import { formatMessage } from '../../../src/line/printf.js';
+import { ErrorValue, type ObjectValue, type Value } from '../../../src/record/log-record.js';
 
 function obj(entries: Record<string, Value>): ObjectValue {
   return Object.assign(Object.create(null) as ObjectValue, entries);

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createJsonFormatter } from '../../../../src/consumer/format/json-format.js';
-import { appendJsonValue } from '../../../../src/consumer/format/json-values.js';
-import { formatMessage } from '../../../../src/consumer/format/printf.js';
-import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../../../src/record/log-record.js';
+import { createJsonFormatter } from '../../../src/line/json-format.js';
+import { appendJsonValue } from '../../../src/line/json-values.js';
+import { formatMessage } from '../../../src/line/printf.js';
+import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../../src/record/log-record.js';
 
 /** A decoded object: null prototype, as the codec makes them. */
 function obj(entries: Record<string, Value> | readonly (readonly [string, Value])[]): ObjectValue {

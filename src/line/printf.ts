@@ -26,7 +26,7 @@
  * Without a template, the arguments are joined with spaces (as `util.format(1, 'a')` → '1 a');
  * without either, there is no message (undefined).
  */
-import { ErrorValue, type Value } from '../../record/log-record.js';
+import { ErrorValue, type Value } from '../record/log-record.js';
 import { appendJsonValue } from './json-values.js';
 
 const PERCENT = 37; // '%'

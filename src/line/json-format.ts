@@ -20,8 +20,8 @@
  *   its fields with those names are skipped.
  * Keys whose value is undefined are omitted (as JSON.stringify does) and so never collide.
  */
-import { isOurs } from '../../line/json-keys.js';
-import { ErrorValue, type LogRecord } from '../../record/log-record.js';
+import { isOurs } from './json-keys.js';
+import { ErrorValue, type LogRecord } from '../record/log-record.js';
 import { appendJsonValue, jsonNumber, jsonString } from './json-values.js';
 import { formatMessage } from './printf.js';
 

@@ -8,7 +8,7 @@
  * which JSON.stringify leaves raw but JavaScript and some editors treat as line breaks, are
  * escaped as well.
  */
-import { ErrorValue, type ObjectValue, type Value } from '../../record/log-record.js';
+import { ErrorValue, type ObjectValue, type Value } from '../record/log-record.js';
 
 /**
  * Appends the JSON for `value` to `out`. Also the renderer of printf's `%j %o %O`.
