@@ -16,9 +16,9 @@ import { openRouter } from '../../src/consumer/open-router.js';
 import type { SinkMonitor } from '../../src/consumer/sink/write-failure.js';
 import { describeEvent } from '../../src/consumer/sink/write-failure.js';
 import type { BackendOptions, LogHandle } from '../../src/index.js';
-import { handleFor } from '../../src/main/backend.js';
+import { handleFor, laneKindFor } from '../../src/main/backend.js';
 import { resolveOptions } from '../../src/config/options.js';
-import { Lanes } from '../../src/ring/lanes.js';
+import { lanesOf } from '../../src/ring/lanes.js';
 import { allocateShared, Slot, Stat, viewShared } from '../../src/ring/layout.js';
 
 export interface DrainCounts {
@@ -66,10 +66,10 @@ function stderr(line: string): void {
 export async function openDrainRig(options: BackendOptions): Promise<DrainRig> {
   const resolved = resolveOptions(options);
   const modules = await loadFormatterModules(resolved.formats);
-  const buffer = allocateShared(resolved.bufferBytes, resolved.lanes);
+  const buffer = allocateShared(resolved.bufferBytes, resolved.lanes, laneKindFor(resolved));
   const views = viewShared(buffer);
   const { control, stats } = views;
-  const lanes = new Lanes(views);
+  const lanes = lanesOf(views);
   // As the consumer thread's monitor (thread.ts): failures on stderr, IN_FLIGHT around writes.
   const monitor: SinkMonitor = {
     report: (event) => stderr(describeEvent(event)),

@@ -11,9 +11,10 @@
  * gives up on (a failing disk) count in `writeFailed` instead.
  */
 import { bytesOver, type Bytes } from '../record/descriptor.js';
-import { Lanes } from '../ring/lanes.js';
+import { Lanes, type Lane } from '../ring/lanes.js';
 import { LaneSlot, Slot, Stat, State, type SharedViews } from '../ring/layout.js';
-import type { Ring } from '../ring/ring.js';
+import { LineLane } from '../ring/line-lane.js';
+import { Ring } from '../ring/ring.js';
 import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
 import { IdleBackoff, SLEEP } from './idle.js';
 import { LaneMerge } from './lane-merge.js';
@@ -37,8 +38,10 @@ const MAX_BATCH_BYTES = 1024 * 1024;
 const UNBLOCK_AFTER_MS = 1000;
 
 export class Consumer {
-  readonly #lanes: Lanes;
+  readonly #lanes: Lanes<Lane>;
+  /** The lanes as rings of records, or as line lanes: one of the two is empty. */
   readonly #rings: readonly Ring[];
+  readonly #lineLanes: readonly LineLane[];
   readonly #control: Int32Array;
   readonly #stats: BigInt64Array;
   readonly #bytes: Bytes;
@@ -69,8 +72,17 @@ export class Consumer {
   #lastLook = 0;
 
   constructor(views: SharedViews, router: Router, closeRetryMs = Number.POSITIVE_INFINITY) {
-    this.#lanes = new Lanes(views);
-    this.#rings = this.#lanes.rings;
+    if (views.lineLanes) {
+      const lanes = new Lanes(views, (lane) => new LineLane(views, lane));
+      this.#lanes = lanes;
+      this.#lineLanes = lanes.rings;
+      this.#rings = [];
+    } else {
+      const lanes = new Lanes(views, (lane) => new Ring(views, lane));
+      this.#lanes = lanes;
+      this.#rings = lanes.rings;
+      this.#lineLanes = [];
+    }
     this.#control = views.control;
     this.#stats = views.stats;
     this.#bytes = bytesOver(views.data);
@@ -124,7 +136,7 @@ export class Consumer {
       if (drained > 0) {
         // The lane that filled fastest decides: it is the first to make its producers wait.
         const more = this.#more || this.#lanes.producersWaiting();
-        const nap = this.#idle.drained(this.#fullest, this.#rings[0]!.capacity, sinceLook, more);
+        const nap = this.#idle.drained(this.#fullest, this.#lanes.capacity, sinceLook, more);
         if (nap > 0) this.#lanes.nap(nap);
       } else {
         const nap = this.#idle.next();
@@ -180,6 +192,7 @@ export class Consumer {
    * waiters. The caller holds DRAIN_LOCK. Returns the ring bytes consumed.
    */
   drainBatch(): number {
+    if (this.#lineLanes.length > 0) return this.#drainLines();
     const rings = this.#rings;
     const consumed = this.#consumed;
     const limit = this.#laneBatchBytes;
@@ -229,6 +242,33 @@ export class Consumer {
   }
 
   /**
+   * drainBatch() for line lanes: every lane's lines up to where its snapshot saw them, in runs
+   * of whole lines that the one sink takes as they are (Router.writeLines()). Long runs are
+   * written from the lane itself (FdWriter.appendLines()), so a lane's space goes back to its
+   * producers once its runs are written, not before as with records. Each run is written and
+   * counted before the next is taken (#visitRun): a thread that dies in a write then leaves
+   * every line either written and counted, in flight (counted as failed), or still in its lane.
+   */
+  #drainLines(): number {
+    const lanes = this.#lineLanes;
+    let total = 0;
+    let fullest = 0;
+    for (let lane = 0; lane < lanes.length; lane++) {
+      const line = lanes[lane]!;
+      if (!line.hasCommitted() || !line.snapshot()) continue;
+      const bytes = line.read(this.#visitRun);
+      if (bytes === 0) continue;
+      line.release();
+      line.markWritten(line.consumed());
+      total += bytes;
+      if (bytes > fullest) fullest = bytes;
+    }
+    this.#fullest = fullest;
+    this.#more = false;
+    return total;
+  }
+
+  /**
    * Seals the ring so that no later claim succeeds, drains every claim made before, and closes
    * the sinks. Sealing first means producers still logging cannot keep this going forever; a
    * claim that stays uncommitted is skipped after UNBLOCK_AFTER_MS, so this always ends.
@@ -255,6 +295,7 @@ export class Consumer {
    * not moved for UNBLOCK_AFTER_MS, the claim at HEAD is skipped and counted as abandoned.
    */
   #skipDeadClaims(): void {
+    for (const lane of this.#lineLanes) lane.unblock();
     const now = Date.now();
     this.#rings.forEach((ring, lane) => {
       const head = ring.head();
@@ -284,6 +325,12 @@ export class Consumer {
     this.#pendingRecords += this.#router.write(this.#bytes, index, length);
   };
 
+  readonly #visitRun = (index: number, length: number, lines: number): void => {
+    this.#pendingRecords += this.#router.writeLines(this.#bytes, index, length, lines);
+    this.#router.flush();
+    this.#publishStats();
+  };
+
 
   #publishStats(): void {
     const stats = this.#stats;
@@ -306,7 +353,7 @@ export class Consumer {
 }
 
 /** Marks the backend closed and wakes whoever waits on it (close(), flush()). */
-function markClosed(lanes: Lanes, control: Int32Array): void {
+function markClosed(lanes: Lanes<Lane>, control: Int32Array): void {
   Atomics.store(control, Slot.STATE, State.CLOSED);
   Atomics.notify(control, Slot.STATE);
   for (const ring of lanes.rings) Atomics.notify(ring.cursors, LaneSlot.WRITTEN);
@@ -317,7 +364,7 @@ function markClosed(lanes: Lanes, control: Int32Array): void {
  * producers drop and count instead of waiting on a ring that never empties, and mark it closed.
  * Whatever is still in the ring is not written.
  */
-export function shutDown(lanes: Lanes, control: Int32Array): void {
+export function shutDown(lanes: Lanes<Lane>, control: Int32Array): void {
   lanes.seal();
   markClosed(lanes, control);
 }

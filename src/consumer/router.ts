@@ -168,6 +168,17 @@ export class Router {
     return lines > 1 ? written * lines : written;
   }
 
+  /**
+   * A run of `lines` finished lines from a line lane (ring/line-lane.ts), to the sink as it is:
+   * the backend makes line lanes only for one sink that takes every line (JSON, no routing by
+   * name). Returns lines times sinks.
+   */
+  writeLines(bytes: Bytes, start: number, length: number, lines: number): number {
+    const outputs = this.#root.outputs;
+    for (let i = 0; i < outputs.length; i++) outputs[i]!.sink.writeLines(bytes, start, length, lines);
+    return lines * outputs.length;
+  }
+
   /** As write(), for a record made in the consumer (the drop notice). */
   writeRecord(record: LogRecord): number {
     const route = this.#uniform ?? this.#routeFor(record.name);

@@ -13,7 +13,7 @@
  */
 import type { ConsumerOptions } from './open-router.js';
 import type { SharedViews } from '../ring/layout.js';
-import { Lanes } from '../ring/lanes.js';
+import { lanesOf } from '../ring/lanes.js';
 import { Consumer } from './consumer.js';
 import type { Router } from './router.js';
 import { errorInfo, type ErrorInfo } from '../core/episode.js';
@@ -60,7 +60,7 @@ export function supervise(views: SharedViews, options: ConsumerOptions, first: R
         // Producers must not wait for a consumer that will not come back: sealed, the ring
         // refuses new records (counted as droppedClosed) and keeps the committed ones for the
         // main thread, which drains them once it sees this thread end.
-        new Lanes(views).seal();
+        lanesOf(views).seal();
         throw error;
       }
       hooks.sleep(delay);

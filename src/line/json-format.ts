@@ -36,8 +36,11 @@ export function renderProcessKeys(context: JsonFormatContext): string {
 }
 
 export function createJsonFormatter(context: JsonFormatContext): (record: LogRecord) => string {
-  const processKeys = renderProcessKeys(context);
+  return jsonFormatterWith(renderProcessKeys(context));
+}
 
+/** The formatter of lines whose process keys are `processKeys` (renderProcessKeys()'s). */
+export function jsonFormatterWith(processKeys: string): (record: LogRecord) => string {
   return function formatJson(record: LogRecord): string {
     const { name, bindings, fields } = record;
     const msg = messageOf(record);

@@ -29,8 +29,8 @@ import { resolveOptions, type BackendOptions, type ResolvedOptions } from '../co
 import type { LogHandle } from '../producer/handle.js';
 import { connect, type Logger } from '../producer/logger.js';
 import { Producer } from '../producer/producer.js';
-import { allocateShared, LAYOUT_VERSION, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
-import { Lanes } from '../ring/lanes.js';
+import { allocateShared, LaneKind, LAYOUT_VERSION, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
+import { lanesOf, type Lane, type Lanes } from '../ring/lanes.js';
 import { namesRoute } from '../core/routes.js';
 import { drainOnSignals } from './signals.js';
 import { allocateOutboxes, Forwarding } from './forwarding.js';
@@ -173,7 +173,7 @@ export async function createLogBackend(options?: BackendOptions | string | URL):
   // Custom formatters are loaded here too, for the drains the main thread does itself (exit,
   // signals), and first, so that one that does not load rejects with its own error as thrown.
   const modules = await loadFormatterModules(resolved.formats);
-  const buffer = allocateShared(resolved.bufferBytes, resolved.lanes);
+  const buffer = allocateShared(resolved.bufferBytes, resolved.lanes, laneKindFor(resolved));
   const outboxes = allocateOutboxes(resolved);
   let backend: Backend | undefined;
   const compressor = startCompressor(resolved, (error) => {
@@ -303,6 +303,25 @@ export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): 
 }
 
 /**
+ * What the lanes carry (ring/layout.ts LaneKind). Line lanes (ring/line-lane.ts) when a line is
+ * all the sink wants of a record: producers write JSON lines (writesJsonLines), into one sink
+ * that takes them as they are (a file, stdout or stderr: not a forward sink, whose outbox entries
+ * hold lines apart), and no aggregator receives records from other processes into the lanes
+ * (`listen`). One sink, so that every line is written, or counted as lost, once: with two, a
+ * consumer that dies between their writes would leave the second's copy uncounted. Otherwise
+ * record lanes (ring/ring.ts).
+ */
+export function laneKindFor(options: ResolvedOptions): number {
+  const [sink, ...others] = options.sinks;
+  const lines =
+    writesJsonLines(options) &&
+    options.listen === undefined &&
+    others.length === 0 &&
+    (sink?.kind === 'file' || sink?.kind === 'stdout' || sink?.kind === 'stderr');
+  return lines ? LaneKind.LINES : LaneKind.RECORDS;
+}
+
+/**
  * Whether producers write the lines (handle.lines): every sink writes pino's JSON line, and
  * names route nothing, so one line serves every sink a record reaches.
  */
@@ -318,7 +337,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
   readonly #buffer: SharedArrayBuffer;
   readonly #views: SharedViews;
   /** For stats().bufferUsed. */
-  readonly #lanes: Lanes;
+  readonly #lanes: Lanes<Lane>;
   readonly #compressor: Compressor | undefined;
   readonly #outboxes: readonly (SharedArrayBuffer | undefined)[];
   readonly #forwarding: Forwarding | undefined;
@@ -362,7 +381,7 @@ class Backend extends EventEmitter<BackendEvents> implements LogBackend {
     this.#compressor = compressor;
     this.#buffer = buffer;
     this.#views = viewShared(buffer);
-    this.#lanes = new Lanes(this.#views);
+    this.#lanes = lanesOf(this.#views);
     this.bufferSize = options.bufferBytes;
     this.handle = handleFor(options, buffer);
     this.#done = new Promise((resolve) => {

@@ -93,6 +93,11 @@ export class JsonLineEncoder {
     copyBytes(this.#out.bytes, 0, target, offset, bytes);
   }
 
+  /** Copies the line of the record encoded last, `bytes` long (without the header), to `offset` of `target`. */
+  writeLine(target: Bytes, offset: number, bytes: number): void {
+    copyBytes(this.#out.bytes, HEADER_BYTES, target, offset, bytes);
+  }
+
   /**
    * Renders a logger's name and bindings, or returns undefined when its records cannot be
    * lines (a binding named msg, a value this module refuses).

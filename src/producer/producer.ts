@@ -7,11 +7,15 @@
 import { threadId } from 'node:worker_threads';
 import { levelValue } from '../core/levels.js';
 import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, type Bytes, writeHeader } from '../record/descriptor.js';
-import { Lanes, takeLane } from '../ring/lanes.js';
-import { LaneSlot, Slot, State, viewShared, type SharedViews } from '../ring/layout.js';
+import { decodeRecord } from '../record/decoder.js';
+import type { LogRecord } from '../record/log-record.js';
+import { jsonFormatterWith } from '../line/json-format.js';
+import { lanesOf, takeLane, type Lane, type Lanes } from '../ring/lanes.js';
+import { LaneSlot, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
+import { LineLane } from '../ring/line-lane.js';
 import { StallWatch } from '../ring/liveness.js';
 import { effectiveLevel, singleSinkTable, sinkFloor, type RouteTable } from '../core/routes.js';
-import { FRAME_HEADER_BYTES, NO_SPACE, Ring } from '../ring/ring.js';
+import { FRAME_HEADER_BYTES, maxPayloadBytesOf, NO_SPACE, Ring } from '../ring/ring.js';
 import { Encoder } from '../record/encoder.js';
 import { compileRedaction, type Redaction } from '../record/redact.js';
 import type { LogHandle } from './handle.js';
@@ -38,11 +42,27 @@ export interface NameLevels {
 }
 
 export class Producer {
-  readonly #ring: Ring;
+  /** Record lanes: the ring this thread claims frames in. Undefined with line lanes. */
+  readonly #ring: Ring | undefined;
+  /**
+   * Line lanes (ring/line-lane.ts): the lane this thread appends finished lines to, every record
+   * as its JSON line. Undefined with record lanes.
+   */
+  readonly #lineLane: LineLane | undefined;
+  /** Whichever of the two this thread writes in. */
+  readonly #lane: Ring | LineLane;
+  /** The largest record, record header included, that an encoding may take: maxRecordSize less the frame header. */
+  readonly #maxPayloadBytes: number;
+  /**
+   * Line lanes: the general JSON formatter (line/json-format.ts, the line's specification), for
+   * the calls json-line.ts leaves to the encoder: their record is encoded, decoded and rendered
+   * here, so that a thread's lines stay in its one lane, in order.
+   */
+  readonly #formatJson: ((record: LogRecord) => string) | undefined;
   readonly #control: Int32Array;
   readonly #views: SharedViews;
   /** Every lane, for flush(); made at the first flush. */
-  #lanes: Lanes | undefined;
+  #lanes: Lanes<Lane> | undefined;
   readonly #bytes: Bytes;
   /** handle.redact compiled, applied by every encoder of this thread (record/redact.ts). */
   readonly #redaction: Redaction | undefined;
@@ -82,14 +102,24 @@ export class Producer {
     const views = viewShared(handle.buffer);
     this.#views = views;
     // One lane for the thread's life: its records stay in order in it.
-    this.#ring = new Ring(views, takeLane(views), handle.maxRecordSize);
+    const lane = takeLane(views);
+    if (views.lineLanes && handle.lines !== undefined) {
+      this.#lineLane = new LineLane(views, lane, threadId + 1);
+      this.#lane = this.#lineLane;
+      this.#maxPayloadBytes = maxPayloadBytesOf(views.lanes[lane]!.capacity, handle.maxRecordSize);
+      this.#formatJson = jsonFormatterWith(handle.lines);
+    } else {
+      this.#ring = new Ring(views, lane, handle.maxRecordSize);
+      this.#lane = this.#ring;
+      this.#maxPayloadBytes = this.#ring.maxPayloadBytes;
+    }
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
     this.#redaction = handle.redact === undefined ? undefined : compileRedaction(handle.redact);
     this.#encoder = new Encoder(this.#redaction);
     this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId, this.#redaction);
     this.#dropWhenFull = handle.onFull === 'drop';
-    this.#stall = new StallWatch(this.#control, this.#ring.cursors);
+    this.#stall = new StallWatch(this.#control, this.#lane.cursors);
     this.#emptyContext = this.encodeContext(undefined, undefined);
     this.#routes = handle.routes ?? singleSinkTable(levelValue(handle.level));
   }
@@ -112,7 +142,7 @@ export class Producer {
     ];
     const encoder = new Encoder(this.#redaction);
     for (const values of attempts) {
-      encoder.begin(this.#ring.maxPayloadBytes - HEADER_BYTES);
+      encoder.begin(this.#maxPayloadBytes - HEADER_BYTES);
       for (const value of values) encoder.add(value);
       if (!encoder.oversized) break;
     }
@@ -156,7 +186,7 @@ export class Producer {
     const encoder = nested ? new Encoder(this.#redaction) : this.#encoder;
     this.#walking = true;
     try {
-      encoder.begin(this.#ring.maxPayloadBytes, HEADER_BYTES, context);
+      encoder.begin(this.#maxPayloadBytes, HEADER_BYTES, context);
       encoder.add(msg);
       for (let i = 0; i < argCount; i++) encoder.add(args[argStart + i]);
       if (fields !== undefined) encoder.add(fields);
@@ -186,17 +216,22 @@ export class Producer {
   writeLine(level: number, line: string): void {
     const time = Date.now();
     const payloadBytes = HEADER_BYTES + Buffer.byteLength(line, 'utf8');
-    if (payloadBytes > this.#ring.maxPayloadBytes) {
+    // A line written as it is counts against maxRecordSize as the record it would be.
+    if (payloadBytes > this.#maxPayloadBytes) {
       // The notice is made in #encoder, which a log call in progress may be filling (pino
       // called from one of its getters): such a nested write gets an encoder of its own.
       return this.#emitOversized(this.#walking ? new Encoder() : this.#encoder, level, time, payloadBytes);
+    }
+    if (this.#lineLane !== undefined) {
+      this.#appendLine(line, payloadBytes - HEADER_BYTES);
+      return;
     }
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return;
     const bytes = this.#bytes;
     writeHeader(bytes.view, index, time, threadId, level, Flag.LINE, 0);
     bytes.buffer.write(line, index + HEADER_BYTES, payloadBytes - HEADER_BYTES, 'utf8');
-    this.#ring.commit(index, payloadBytes);
+    this.#ring!.commit(index, payloadBytes);
   }
 
   /**
@@ -205,7 +240,7 @@ export class Producer {
    */
   async flush(): Promise<void> {
     const control = this.#control;
-    const rings = (this.#lanes ??= new Lanes(this.#views)).rings;
+    const rings = (this.#lanes ??= lanesOf(this.#views)).rings;
     const targets = rings.map((ring) => ring.end());
     // A pending waitAsync does not keep the event loop alive; a timer does, so that
     // `await flush()` at the end of a program is not cut short by the loop running dry.
@@ -219,7 +254,7 @@ export class Producer {
           lane++;
           continue;
         }
-        this.#ring.wakeConsumer();
+        this.#lane.wakeConsumer();
         const wait = Atomics.waitAsync(cursors, LaneSlot.WRITTEN, written, FLUSH_WAIT_SLICE_MS);
         if (wait.async) await wait.value;
       }
@@ -244,7 +279,7 @@ export class Producer {
     this.#deferring = true;
     let payloadBytes: number;
     try {
-      payloadBytes = lines.encode(this.#ring.maxPayloadBytes, level, time, line, msg, fields, args, argStart, argCount);
+      payloadBytes = lines.encode(this.#maxPayloadBytes, level, time, line, msg, fields, args, argStart, argCount);
     } finally {
       this.#walking = false;
       this.#deferring = false;
@@ -256,21 +291,66 @@ export class Producer {
       if (payloadBytes === LINE_REFUSED) this.#replayed = deferred.length;
     }
     if (payloadBytes === LINE_REFUSED) return false;
+    const lineLane = this.#lineLane;
+    if (lineLane !== undefined) {
+      const lineBytes = payloadBytes - HEADER_BYTES;
+      const index = this.#begin(lineLane, lineBytes);
+      if (index === NO_SPACE) return true;
+      lines.writeLine(this.#bytes, index, lineBytes);
+      lineLane.commit(1);
+      return true;
+    }
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return true;
     lines.write(this.#bytes, index, payloadBytes);
-    this.#ring.commit(index, payloadBytes);
+    this.#ring!.commit(index, payloadBytes);
     return true;
   }
 
-  /** Writes the header into the encoding, claims a frame for all of it, copies it in, commits. */
+  /**
+   * Writes the header into the encoding, claims a frame for all of it, copies it in, commits.
+   * With line lanes, the record's JSON line goes in instead (#publishAsLine()).
+   */
   #publish(encoder: Encoder, time: number, level: number, flags: number, argCount: number): boolean {
     writeHeader(encoder.view, 0, time, threadId, level, flags, argCount);
+    if (this.#lineLane !== undefined) return this.#publishAsLine(encoder, level, time);
     const payloadBytes = encoder.byteLength;
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return false;
     encoder.write(this.#bytes, index);
-    this.#ring.commit(index, payloadBytes);
+    this.#ring!.commit(index, payloadBytes);
+    return true;
+  }
+
+  /**
+   * Line lanes: the encoded record as the general formatter writes it, what the consumer did for
+   * it with record lanes. A record that does not decode or render (a bug: the encoder just made
+   * it) is counted as failed, as the consumer counts it.
+   */
+  #publishAsLine(encoder: Encoder, level: number, time: number): boolean {
+    let line: string;
+    try {
+      line = this.#formatJson!(decodeRecord(encoder.bytes, 0, encoder.byteLength));
+    } catch {
+      Atomics.add(this.#views.stats, Stat.RECORDS_FAILED, 1n);
+      return false;
+    }
+    const lineBytes = Buffer.byteLength(line, 'utf8');
+    if (lineBytes > this.#lineLane!.maxLineBytes) {
+      // Its JSON is longer than its encoding: the notice stands for it, as for any record too large.
+      this.#emitOversized(encoder, level, time, lineBytes + HEADER_BYTES);
+      return false;
+    }
+    return this.#appendLine(line, lineBytes);
+  }
+
+  /** Line lanes: appends `line`, `lineBytes` long in UTF-8, encoded straight into the lane. */
+  #appendLine(line: string, lineBytes: number): boolean {
+    const lane = this.#lineLane!;
+    const index = this.#begin(lane, lineBytes);
+    if (index === NO_SPACE) return false;
+    this.#bytes.buffer.write(line, index, lineBytes, 'utf8');
+    lane.commit(1);
     return true;
   }
 
@@ -279,22 +359,32 @@ export class Producer {
    * as oversized once the notice is in (if the notice itself is dropped, it counts as that).
    */
   #emitOversized(encoder: Encoder, level: number, time: number, bytes: number): void {
-    const limit = this.#ring.maxPayloadBytes;
+    const limit = this.#maxPayloadBytes;
     encoder.begin(limit, HEADER_BYTES, this.#emptyContext);
     encoder.add(`[ringlog] record of at least ${bytes + FRAME_HEADER_BYTES} bytes dropped: records are limited to ${limit + FRAME_HEADER_BYTES} bytes (maxRecordSize)`);
     if (this.#publish(encoder, time, level, 0, 0)) Atomics.add(this.#control, Slot.OVERSIZED, 1);
   }
 
   #claim(payloadBytes: number): number {
-    const index = this.#ring.claim(payloadBytes, threadId);
-    return index !== NO_SPACE ? index : this.#claimWhenFull(payloadBytes);
+    const ring = this.#ring!;
+    const index = ring.claim(payloadBytes, threadId);
+    return index !== NO_SPACE ? index : this.#whenFull(() => ring.claimOrWait(payloadBytes, threadId, FULL_WAIT_SLICE_MS));
   }
 
-  /** The ring is full, or sealed because the backend closed: wait, or drop and count. */
-  #claimWhenFull(payloadBytes: number): number {
+  /** Line lanes: takes the lane for `lineBytes` (as #claim() claims a frame); NO_SPACE when the line is dropped. */
+  #begin(lane: LineLane, lineBytes: number): number {
+    const index = lane.begin(lineBytes);
+    return index >= 0 ? index : this.#whenFull(() => lane.beginOrWait(lineBytes, FULL_WAIT_SLICE_MS));
+  }
+
+  /**
+   * The lane is full, or sealed because the backend closed: wait (`waitOnce` is one slice of
+   * waiting for room, returning an index or a negative number), or drop and count.
+   */
+  #whenFull(waitOnce: () => number): number {
     const control = this.#control;
     for (;;) {
-      if (this.#ring.isSealed() || Atomics.load(control, Slot.STATE) === State.CLOSED) {
+      if (this.#lane.isSealed() || Atomics.load(control, Slot.STATE) === State.CLOSED) {
         Atomics.add(control, Slot.DROPPED_CLOSED, 1);
         return NO_SPACE;
       }
@@ -302,8 +392,8 @@ export class Producer {
         Atomics.add(control, Slot.DROPPED_FULL, 1);
         return NO_SPACE;
       }
-      const index = this.#ring.claimOrWait(payloadBytes, threadId, FULL_WAIT_SLICE_MS);
-      if (index !== NO_SPACE) return index;
+      const index = waitOnce();
+      if (index >= 0) return index;
     }
   }
 }

@@ -82,6 +82,11 @@ export class Encoder {
     return this.#view;
   }
 
+  /** The encoding in place, for a caller that reads it there (a producer decoding it for its line). */
+  get bytes(): Bytes {
+    return this.#bytes;
+  }
+
   /** Bytes encoded: the exact size when not oversized, a lower bound when oversized. */
   get byteLength(): number {
     return this.#at;

@@ -1,14 +1,41 @@
 /**
- * The lanes of one buffer, together: what the consumer and the backend do to every ring at once
+ * The lanes of one buffer, together: what the consumer and the backend do to every lane at once
  * (seal, drain, sleep until any lane has a record), and which lane a producer joins.
  *
- * A producer thread claims in one lane for its whole life, so its records keep their order; a
- * lane shared by several threads (more threads than lanes) is as safe as one ring, since each
- * lane is a full many-producer ring. The consumer reads every lane in each batch and merges them
- * by record time (consumer/lane-merge.ts).
+ * A producer thread writes in one lane for its whole life, so its records keep their order; a
+ * lane shared by several threads (more threads than lanes) is as safe as one: record lanes are
+ * full many-producer rings (ring.ts), line lanes are taken by one thread at a time
+ * (line-lane.ts). The consumer reads every lane in each batch; record lanes it merges by record
+ * time (consumer/lane-merge.ts), line lanes it writes one after the other.
  */
 import { Slot, type SharedViews } from './layout.js';
+import { LineLane } from './line-lane.js';
 import { Ring } from './ring.js';
+
+/** What every lane is, whatever it carries: the cursors the backend, flush() and the consumer's loop read. */
+export interface Lane {
+  readonly cursors: Int32Array;
+  head(): number;
+  /** Where the last claim or line ended: every record committed before now lies below it. */
+  end(): number;
+  written(): number;
+  markWritten(position: number): void;
+  /** Where the consumer's reading stands: what it has taken, written or not. */
+  consumed(): number;
+  /** Everything consumed counts as written (or given up on). */
+  settle(): void;
+  seal(): void;
+  hasCommitted(): boolean;
+  used(): number;
+  committedRecords(): number;
+  producersWaiting(): boolean;
+  wakeConsumer(): void;
+}
+
+/** The lanes of `views` as the consumer's side sees them, of the kind the buffer holds. */
+export function lanesOf(views: SharedViews): Lanes<Lane> {
+  return views.lineLanes ? new Lanes(views, (lane) => new LineLane(views, lane)) : new Lanes(views, (lane) => new Ring(views, lane));
+}
 
 /**
  * The lane for a thread joining now: threads take lanes in turn, so the first `lanes` threads
@@ -18,23 +45,26 @@ export function takeLane(views: SharedViews): number {
   return Atomics.add(views.control, Slot.NEXT_LANE, 1) % views.lanes.length;
 }
 
-export class Lanes {
-  readonly rings: readonly Ring[];
+export class Lanes<L extends Lane> {
+  readonly rings: readonly L[];
+  /** One lane's size in bytes. */
+  readonly capacity: number;
   readonly #control: Int32Array;
 
-  constructor(views: SharedViews) {
-    this.rings = views.lanes.map((_, lane) => new Ring(views, lane));
+  constructor(views: SharedViews, make: (lane: number) => L) {
+    this.rings = views.lanes.map((_, lane) => make(lane));
+    this.capacity = views.lanes[0]!.capacity;
     this.#control = views.control;
   }
 
-  /** Refuses every later claim in every lane (Ring.seal()). */
+  /** Refuses every later claim in every lane (Ring.seal(), LineLane.seal()). */
   seal(): void {
     for (const ring of this.rings) ring.seal();
   }
 
   /** True when every claim made so far has been consumed. */
   drained(): boolean {
-    return this.rings.every((ring) => ring.head() === ring.end());
+    return this.rings.every((ring) => ring.consumed() === ring.end());
   }
 
   /** Bytes claimed and not yet released, all lanes together. */
@@ -51,14 +81,14 @@ export class Lanes {
     return records;
   }
 
-  /** True when some lane gave space back for a batch whose write has not returned. */
+  /** True when some lane's consumer took a batch whose write has not returned. */
   unwritten(): boolean {
-    return this.rings.some((ring) => ring.head() !== ring.written());
+    return this.rings.some((ring) => ring.consumed() !== ring.written());
   }
 
   /** Marks what every lane consumed as written (or given up on): flush() waiters go on. */
   markAllWritten(): void {
-    for (const ring of this.rings) ring.markWritten(ring.head());
+    for (const ring of this.rings) ring.settle();
   }
 
   producersWaiting(): boolean {

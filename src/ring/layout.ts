@@ -10,13 +10,18 @@ import { LANES_MAX } from '../core/limits.js';
  *      | (free)  | (free)  | SLEEP   | LANES   | STATE   | counters| consumer     |  the control block
  *      |         |         |         |         | LOCK    | (int32) | stats (i64)  |
  *      +---------+---------+---------+---------+---------+---------+--------------+
- *      then, per lane:  | TAIL | HEAD | WAITERS WRITTEN |   (128 bytes each)
+ *      then, per lane:  | TAIL (LOCK ...) | HEAD | WAITERS WRITTEN |   (128 bytes each)
  *      then the data region, `capacity` bytes: lane 0's data, lane 1's, ...
  * ```
- * A lane is one ring (ring.ts) of `capacity / lanes` bytes with cursors of its own; every
- * producer thread claims in one lane only (lanes.ts). Lanes exist because producers on other
- * cores claiming in one ring fight over its TAIL line and its frames: at 4 producers on 2
- * cores, claim + commit took 250-580 ns per record in one ring and ~50 with a ring each.
+ * A lane is `capacity / lanes` bytes with cursors of its own; every producer thread writes in
+ * one lane only (lanes.ts). Lanes exist because producers on other cores claiming in one ring
+ * fight over its TAIL line and its frames: at 4 producers on 2 cores, claim + commit took
+ * 250-580 ns per record in one ring and ~50 with a ring each.
+ *
+ * The lanes of a buffer are all of one kind, chosen when it is made (LANE_KIND): record lanes
+ * (ring.ts: frames of encoded records, which the consumer renders and routes) or line lanes
+ * (line-lane.ts: finished lines back to back, which the consumer writes as they are). The
+ * LINE_LANE slots exist in line lanes only.
  *
  * Each hot cursor has a 128-byte line of its own: two cursors on one cache line make every CAS
  * on one invalidate the other's line (false sharing costs ~4x per atomic op), and 128 rather
@@ -24,12 +29,14 @@ import { LANES_MAX } from '../core/limits.js';
  *
  * | slot              | written by                         | read by                          |
  * |-------------------|------------------------------------|----------------------------------|
- * | lane TAIL         | the lane's producers (CAS)         | those producers, flush()         |
+ * | lane TAIL         | the lane's producers (CAS, or lock)| those producers, flush(), consumer|
+ * | line lane LOCK ...| the lane's producers, consumer     | the same (line-lane.ts)          |
  * | lane HEAD         | consumer (after zeroing)           | producers (space check, futex)   |
  * | lane WAITING      | producers blocked on a full lane   | consumer after moving HEAD       |
  * | lane WRITTEN      | consumer, after the sink's write   | flush() waiters (futex)          |
  * | CONSUMER_SLEEPING | consumer (1), a producer (1 -> 0)  | producers after each commit      |
- * | LANES, NEXT_LANE  | allocateShared(); each new producer| every thread that joins          |
+ * | LANES, LANE_KIND  | allocateShared()                   | every thread that joins          |
+ * | NEXT_LANE         | each new producer                  | each new producer                |
  * | STATE             | backend (close, exit)              | everyone                         |
  * | DRAIN_LOCK        | the thread that drains (CAS)       | consumer thread, exiting thread  |
  * | CONSUMER_BEAT     | the consumer, every loop and retry | producers blocked on a full ring |
@@ -47,7 +54,7 @@ import { LANES_MAX } from '../core/limits.js';
  * installation than the main thread would otherwise write records the consumer misreads. Bump
  * it when any of the three changes in a way the other side cannot read.
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 export const CONTROL_BYTES = 1024;
 const LINE_BYTES = 128;
@@ -62,6 +69,8 @@ export const Slot = Object.freeze({
   LANES: 3 * LINE_SLOTS,
   /** Bumped by each producer that joins: its lane is the count modulo LANES (lanes.ts). */
   NEXT_LANE: 3 * LINE_SLOTS + 1,
+  /** What the lanes carry (LaneKind), set once by allocateShared(). */
+  LANE_KIND: 3 * LINE_SLOTS + 2,
   STATE: 4 * LINE_SLOTS,
   DRAIN_LOCK: 4 * LINE_SLOTS + 1,
   /**
@@ -94,6 +103,42 @@ export const LaneSlot = Object.freeze({
   PRODUCERS_WAITING: 2 * LINE_SLOTS,
   /** HEAD as of the end of the last write: everything before it has reached the OS. */
   WRITTEN: 2 * LINE_SLOTS + 1,
+});
+
+/**
+ * A line lane's slots besides TAIL, HEAD, PRODUCERS_WAITING and WRITTEN (line-lane.ts). Those
+ * its producers write sit on TAIL's line, which they write anyway; HEAD_LINES on HEAD's.
+ */
+export const LineLaneSlot = Object.freeze({
+  /** 0, or the tag of the thread that holds the lane (a producer appending, the consumer reading). */
+  LOCK: 1,
+  /** Bumped at every taking of LOCK: a holder that keeps LOCK for long without it moving is dead. */
+  TURN: 2,
+  /** Lines appended so far (wraps; differences with `| 0`). */
+  LINES: 3,
+  /** Where the data of the lap that ended last stops: the lane's end, or before it when a line did not fit there. */
+  WRAP_FROM: 4,
+  /** LINES at WRAP_FROM. */
+  WRAP_LINES: 5,
+  /** 1 once the lane is sealed: appends are refused (the backend closed). */
+  SEALED: 6,
+  /** LINES up to READ: the lane holds LINES - HEAD_LINES lines the consumer has not taken. */
+  HEAD_LINES: LINE_SLOTS + 1,
+  /**
+   * How far the consumer has taken lines, published before it writes them; HEAD follows once
+   * they are written (they are written from the lane). A consumer that dies in between leaves
+   * READ ahead of HEAD: the next one goes on from READ, so a line is never written twice, and
+   * the lines of the write it died in are counted as failed (Slot.IN_FLIGHT), as with records.
+   */
+  READ: LINE_SLOTS + 2,
+});
+
+/** What a buffer's lanes carry (Slot.LANE_KIND). */
+export const LaneKind = Object.freeze({
+  /** Frames of encoded records (ring.ts). */
+  RECORDS: 0,
+  /** Finished lines, back to back (line-lane.ts). */
+  LINES: 1,
 });
 
 /** BigInt64 slot indexes (counters that pass 2^32 in a long run), written by the drainer. */
@@ -154,19 +199,23 @@ export interface SharedViews {
   /** The whole data region's size (the `bufferSize` option), all lanes together. */
   readonly capacity: number;
   readonly lanes: readonly LaneViews[];
+  /** True when the lanes are line lanes (LaneKind.LINES), false for record lanes. */
+  readonly lineLanes: boolean;
 }
 
 /**
  * Allocates the buffer and touches every page of it now. The OS maps a fresh buffer's pages on
  * first write, about a microsecond each, and a log call should not pay that on the ring's first
  * lap: the memory is committed at startup (4.5 ms for 8 MiB, 35 ms for 64 MiB here), as the
- * buffer size promises. `capacity` (a power of two) is split into `lanes` equal rings.
+ * buffer size promises. `capacity` (a power of two) is split into `lanes` equal lanes, of
+ * `kind` (LaneKind).
  */
-export function allocateShared(capacity: number, lanes = 1): SharedArrayBuffer {
+export function allocateShared(capacity: number, lanes = 1, kind: number = LaneKind.RECORDS): SharedArrayBuffer {
   const buffer = new SharedArrayBuffer(CONTROL_BYTES + lanes * LANE_CONTROL_BYTES + capacity);
   const control = new Int32Array(buffer);
   control.fill(0);
   control[Slot.LANES] = lanes;
+  control[Slot.LANE_KIND] = kind;
   return buffer;
 }
 
@@ -186,6 +235,10 @@ export function viewShared(buffer: SharedArrayBuffer): SharedViews {
     throw new RangeError(`ringlog: shared buffer of ${buffer.byteLength} bytes is not a ringlog buffer`);
   }
   const laneCapacity = capacity / lanes;
+  const kind = Atomics.load(new Int32Array(buffer, 0, CONTROL_BYTES / 4), Slot.LANE_KIND);
+  if (kind !== LaneKind.RECORDS && kind !== LaneKind.LINES) {
+    throw new RangeError(`ringlog: shared buffer of ${buffer.byteLength} bytes is not a ringlog buffer`);
+  }
   return {
     buffer,
     control: new Int32Array(buffer, 0, CONTROL_BYTES / 4),
@@ -198,5 +251,6 @@ export function viewShared(buffer: SharedArrayBuffer): SharedViews {
       base: lane * laneCapacity,
       capacity: laneCapacity,
     })),
+    lineLanes: kind === LaneKind.LINES,
   };
 }

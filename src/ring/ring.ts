@@ -59,6 +59,11 @@ export function maxRecordBytesOf(capacity: number): number {
   return capacity / 8;
 }
 
+/** The largest payload of a lane of `capacity` bytes when records are limited to `maxRecordBytes` (frame header included). */
+export function maxPayloadBytesOf(capacity: number, maxRecordBytes = Number.POSITIVE_INFINITY): number {
+  return Math.min(maxRecordBytes, maxRecordBytesOf(capacity)) - FRAME_HEADER_BYTES;
+}
+
 export function frameBytes(payloadBytes: number): number {
   return (FRAME_HEADER_BYTES + payloadBytes + ALIGN_MASK) & ~ALIGN_MASK;
 }
@@ -107,7 +112,7 @@ export class Ring {
   constructor(views: SharedViews, lane = 0, maxRecordBytes = Number.POSITIVE_INFINITY) {
     const { cursors, base, capacity } = views.lanes[lane]!;
     this.capacity = capacity;
-    this.maxPayloadBytes = Math.min(maxRecordBytes, maxRecordBytesOf(capacity)) - FRAME_HEADER_BYTES;
+    this.maxPayloadBytes = maxPayloadBytesOf(capacity, maxRecordBytes);
     this.cursors = cursors;
     this.#control = views.control;
     this.#data32 = views.data32.subarray(base >> 2, (base + capacity) >> 2);
@@ -247,6 +252,16 @@ export class Ring {
 
   head(): number {
     return Atomics.load(this.cursors, LaneSlot.HEAD);
+  }
+
+  /** Where the consumer's reading stands: HEAD (a batch gives its space back before its write). */
+  consumed(): number {
+    return this.head();
+  }
+
+  /** Everything consumed counts as written (or given up on): WRITTEN moves to HEAD. */
+  settle(): void {
+    this.markWritten(this.head());
   }
 
   /** HEAD as of the end of the last write: every record before it has reached the OS. */

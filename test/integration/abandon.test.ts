@@ -1,12 +1,14 @@
 /**
  * A worker terminated in the middle of a record leaves a claim nobody will commit. The consumer
  * must skip it (after its unblock timeout), count it, and let everyone else's records through.
+ * Both kinds of lanes: line lanes (the default file's JSON lines), where the claim is the lane's
+ * lock, and record lanes (a second file at another level makes the backend keep records).
  */
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogBackend, type LogBackend } from '../../dist/src/index.js';
+import { createLogBackend, type BackendOptions, type LogBackend } from '../../dist/src/index.js';
 import type { StressWorkerData } from '../fixtures/stress-worker.js';
 import { readRecords, tempDir } from '../support/log-files.js';
 
@@ -26,7 +28,15 @@ async function survivorFlowsPastOneDeadClaim(backend: LogBackend, dir: string): 
   expect(stats).toMatchObject({ abandoned: 1, recordsWritten: 20_000, recordsDropped: 1 });
 }
 
-describe('a producer terminated mid-record', () => {
+/** Options of a backend writing `dir`/app.log in lanes of `kind`, besides `rest`. */
+function logTo(kind: string, dir: string, rest: BackendOptions): BackendOptions {
+  const file = { type: 'file', path: join(dir, 'app.log') } as const;
+  // A second sink at another level: the consumer must route by level, so records stay records.
+  const sinks = kind === 'records' ? [file, { type: 'file', path: join(dir, 'errors.log'), level: 'error' } as const] : [file];
+  return { ...rest, sinks };
+}
+
+describe.each([['lines'], ['records']])('a producer terminated mid-record (%s lanes)', (kind) => {
   let cleanup = (): void => {};
   afterEach(() => cleanup());
 
@@ -36,7 +46,7 @@ describe('a producer terminated mid-record', () => {
   ])('a dead claim where %s is skipped once the ring stalls, and counted', async (_case, headerWritten) => {
     const { dir, remove } = tempDir();
     cleanup = remove;
-    const backend = await createLogBackend({ bufferSize: '64KiB', file: join(dir, 'app.log') });
+    const backend = await createLogBackend(logTo(kind, dir, { bufferSize: '64KiB' }));
     const dead = new Worker(fixture('dead-claim-worker'), { workerData: { log: backend.handle, headerWritten } });
     await once(dead, 'message');
     await dead.terminate();
@@ -47,7 +57,7 @@ describe('a producer terminated mid-record', () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
     // Two lanes of 64 KiB: the dead worker takes the first, the survivor the second.
-    const backend = await createLogBackend({ bufferSize: '128KiB', lanes: 2, file: join(dir, 'app.log') });
+    const backend = await createLogBackend(logTo(kind, dir, { bufferSize: '128KiB', lanes: 2 }));
     const dead = new Worker(fixture('dead-claim-worker'), { workerData: { log: backend.handle, headerWritten: true } });
     await once(dead, 'message');
     await dead.terminate();
@@ -65,7 +75,7 @@ describe('a producer terminated mid-record', () => {
   it('a worker that dies by an uncaught exception holding a claim: skipped and counted, the others flow, close() resolves', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
-    const backend = await createLogBackend({ bufferSize: '64KiB', file: join(dir, 'app.log') });
+    const backend = await createLogBackend(logTo(kind, dir, { bufferSize: '64KiB' }));
     const dead = new Worker(fixture('dead-claim-worker'), { workerData: { log: backend.handle, headerWritten: true, die: 'throw' } });
     const [error] = (await once(dead, 'error')) as [Error];
     expect(error.message).toBe('dies holding a claim');
@@ -75,7 +85,7 @@ describe('a producer terminated mid-record', () => {
   it('a worker terminated while logging in a loop holds up no one', async () => {
     const { dir, remove } = tempDir();
     cleanup = remove;
-    const backend = await createLogBackend({ bufferSize: '64KiB', file: join(dir, 'app.log') });
+    const backend = await createLogBackend(logTo(kind, dir, { bufferSize: '64KiB' }));
     let abandoned = 0;
     for (let round = 0; round < 3; round++) {
       const victim = new Worker(fixture('loop-worker'), { workerData: { log: backend.handle } });

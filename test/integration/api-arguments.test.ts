@@ -105,7 +105,7 @@ describe('the other entry points', () => {
 
   it('connect(handle) with a handle from another version: an error that names both versions, with its own code', () => {
     const error = thrown(() => connect({ ...backend.handle, ringlog: 99 } as never));
-    expectClear(error, Error, ['shared layout version 99', 'this ringlog reads version 2', 'another ringlog installation']);
+    expectClear(error, Error, ['shared layout version 99', 'this ringlog reads version 3', 'another ringlog installation']);
     expect((error as { code?: unknown }).code).toBe('ERR_RINGLOG_VERSION');
   });
 

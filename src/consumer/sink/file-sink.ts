@@ -57,7 +57,7 @@ import {
   type Period,
 } from '../rotate/schedule.js';
 import type { Bytes } from '../../record/descriptor.js';
-import type { Sink } from './sink.js';
+import { eachLine, type Sink } from './sink.js';
 import { Episode } from '../../core/episode.js';
 import { WriteRetry, type SinkMonitor, type WriteGuard } from './write-failure.js';
 
@@ -295,6 +295,53 @@ class FileSink implements Sink {
 
   writeBytes(bytes: Bytes, length: number, start = 0): void {
     this.#appended(this.#writer.appendBytes(bytes, length, start));
+  }
+
+  /**
+   * A run of whole lines: taken whole when no rotation can fall inside it, which is nearly
+   * always; otherwise the lines that still fit the live file are taken whole, and the line that
+   * would overfill it goes as a line of its own (#appended() rotates before it), and so on. The
+   * lines not yet handed to the writer are owed to it meanwhile (FdWriter.owe()).
+   */
+  writeLines(bytes: Bytes, start: number, length: number, lines: number): void {
+    const { rotation, clock } = this.#options;
+    const writer = this.#writer;
+    const end = start + length;
+    try {
+      while (start < end) {
+        let room = end - start;
+        if (rotation.interval !== undefined && clock() >= (this.#period as Period).rotateAt) room = 0;
+        else if (this.#period !== undefined && this.#fileBytes === 0) room = 0;
+        else if (rotation.maxFileBytes !== undefined && this.#fileBytes + room > rotation.maxFileBytes) {
+          room = Math.max(0, rotation.maxFileBytes - this.#fileBytes);
+        }
+        if (room >= end - start) {
+          writer.owe(0);
+          writer.appendLines(bytes, start, end - start, lines);
+          this.#fileBytes += end - start;
+          return;
+        }
+        // The whole lines within `room`, then the next line alone.
+        const last = room === 0 ? -1 : bytes.buffer.lastIndexOf(NEWLINE, start + room - 1);
+        if (last >= start) {
+          const taken = last + 1 - start;
+          const count = countLines(bytes, start, taken);
+          lines -= count;
+          writer.owe(lines);
+          writer.appendLines(bytes, start, taken, count);
+          this.#fileBytes += taken;
+          start += taken;
+        }
+        const newline = bytes.buffer.indexOf(NEWLINE, start);
+        const lineEnd = newline === -1 || newline >= end ? end : newline + 1;
+        lines--;
+        writer.owe(lines);
+        this.writeBytes(bytes, lineEnd - start, start);
+        start = lineEnd;
+      }
+    } finally {
+      writer.owe(0);
+    }
   }
 
   reserveLine(maxBytes: number): number {
@@ -690,3 +737,12 @@ function probeFifoReader(fs: FsPort, path: string, noFollow: boolean): number | 
     });
   }
 }
+
+/** The lines in a run of whole lines (one per newline). */
+function countLines(bytes: Bytes, start: number, length: number): number {
+  let lines = 0;
+  eachLine(bytes, start, length, () => lines++);
+  return lines;
+}
+
+const NEWLINE = 0x0a;

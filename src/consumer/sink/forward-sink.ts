@@ -12,7 +12,7 @@ import { bytesOver, type Bytes } from '../../record/descriptor.js';
 import { copyBytes } from '../../record/copy.js';
 import { sinkClosedError } from '../../core/errors.js';
 import { distance, ENTRY_HEADER_BYTES, entrySpan, markClosing, OutboxSlot, viewOutbox, WRAP, type OutboxViews } from '../../forward/outbox.js';
-import type { Sink } from './sink.js';
+import { eachLine, type Sink } from './sink.js';
 import type { SinkMonitor } from './write-failure.js';
 
 /** One wait for room, before looking at the deadline again and beating. */
@@ -104,6 +104,11 @@ class ForwardSink implements Sink {
     }
     copyBytes(bytes, start, this.#bytes, at, length);
     this.#took(length);
+  }
+
+  /** Line by line: an outbox entry holds whole lines, and a run may be larger than one. */
+  writeLines(bytes: Bytes, start: number, length: number): void {
+    eachLine(bytes, start, length, (at, lineBytes) => this.writeBytes(bytes, lineBytes, at));
   }
 
   /**

@@ -13,6 +13,12 @@ export interface Sink {
   /** As writeLine, for a line already encoded: `bytes[start .. start + length)`, ending with '\n'. */
   writeBytes(bytes: Bytes, length: number, start?: number): void;
   /**
+   * `lines` whole lines back to back, `bytes[start .. start + length)`: a run of a line lane
+   * (ring/line-lane.ts), taken as it is where the sink can, line by line where it must (a
+   * rotation falls inside it, an outbox whose entries hold lines).
+   */
+  writeLines(bytes: Bytes, start: number, length: number, lines: number): void;
+  /**
    * For a line rendered in place, so that it is written once, where it is sent from: makes room
    * for `maxBytes` after the buffered bytes (writing them out first if need be) and returns
    * where the line starts in `lineBuffer`. Then `commitLine()` takes it; without that call the
@@ -49,3 +55,19 @@ export interface Sink {
   discard(): void;
 }
 
+
+const NEWLINE = 0x0a;
+
+/**
+ * Visits each line of a run of whole lines, `bytes[start .. start + length)`, as (start, length),
+ * found with the native search: for the sinks that take a run line by line.
+ */
+export function eachLine(bytes: Bytes, start: number, length: number, visit: (start: number, length: number) => void): void {
+  const end = start + length;
+  for (let at = start; at < end; ) {
+    const newline = bytes.buffer.indexOf(NEWLINE, at);
+    const next = newline === -1 || newline >= end ? end : newline + 1;
+    visit(at, next - at);
+    at = next;
+  }
+}

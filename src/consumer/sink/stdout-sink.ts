@@ -80,6 +80,10 @@ class StdoutSink implements Sink {
     this.#writer.appendBytes(bytes, length, start);
   }
 
+  writeLines(bytes: Bytes, start: number, length: number, lines: number): void {
+    this.#writer.appendLines(bytes, start, length, lines);
+  }
+
   reserveLine(maxBytes: number): number {
     return this.#writer.reserveLine(maxBytes);
   }

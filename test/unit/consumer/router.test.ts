@@ -44,6 +44,14 @@ function captureSink(closeThrows = false): Capture {
       how.push('bytes');
       pending++;
     },
+    writeLines(bytes: Bytes, start, length, count) {
+      const run = bytes.buffer.toString('utf8', start, start + length);
+      for (const line of run.split(/(?<=\n)/)) {
+        lines.push(line);
+        how.push('bytes');
+      }
+      pending += count;
+    },
     reserveLine(maxBytes) {
       if (lineBuffer.u8.length < maxBytes + 1) lineBuffer = bytesOver(Buffer.alloc(maxBytes + 1));
       // Not at 0: a renderer that writes where it was told, and only there, is what is tested.

@@ -1,0 +1,371 @@
+/**
+ * A line lane: finished lines back to back, in one lane of the shared buffer, so that the
+ * consumer writes a batch as the bytes it finds (one copy per batch, no work per line). The
+ * backend makes line lanes instead of record lanes (ring.ts) when every line a producer can
+ * write is the line every sink wants: pino's JSON lines, one level for all sinks, no routing by
+ * name (backend.ts says when). docs/ring.md has the long form.
+ *
+ * Why not frames: a frame's header sits between two records, so a batch of records is never
+ * one run of bytes; the consumer visited each frame, copied each line out and zeroed the space
+ * again, ~100 of the ~135 ns a record it cost. Here a lap of the lane is the file's bytes.
+ *
+ * The protocol. A producer takes the lane's LOCK (a CAS), writes its line at TAIL, counts it in
+ * LINES, publishes TAIL (Atomics.store) and releases LOCK. A line is never split: one that does
+ * not fit before the lane's end starts the next lap, and WRAP_FROM / WRAP_LINES say where the
+ * lap's data stopped and how many lines it held. The consumer reads TAIL, LINES and the wrap
+ * slots under the same LOCK (so they agree: a line is counted exactly when its bytes are in),
+ * takes everything between HEAD and TAIL in one or two runs, and moves HEAD. Nothing is zeroed:
+ * the consumer never reads past TAIL, so stale bytes there mean nothing.
+ *
+ * Why a lock and not a CAS on TAIL: lines have no headers, so a line claimed and not yet
+ * written could not be told from one written. A lane usually has one producer (threads take
+ * lanes in turn), whose lock is uncontended: CAS + store + store, as a frame's claim + commit
+ * was. A thread that shares a lane waits while another copies one line (~50 ns), spinning first.
+ *
+ * A holder that dies (a worker terminated mid-call) never published its line: whoever waits for
+ * LOCK takes it over once it has not moved for LOCK_DEAD_AFTER_MS (same holder, same TURN), and
+ * the bytes it wrote past TAIL are written over. A holder that was only stalled that long writes
+ * into a line that is no longer its own: the case traded away, as a frame's unblock() does.
+ *
+ * Cursors are 32-bit positions that wrap, as in ring.ts.
+ */
+import { LaneSlot, LineLaneSlot, Slot, type SharedViews } from './layout.js';
+import { NO_SPACE } from './ring.js';
+
+/** What `begin()` returns when the lane is sealed (the backend closed): the line is not written. */
+export const SEALED = -2;
+export { NO_SPACE };
+
+/** The tag the consumer holds LOCK with (producers hold it with threadId + 1). */
+const CONSUMER_TAG = -1;
+/** How long LOCK may stay with one holder and one TURN before a waiter takes it over. */
+export const LOCK_DEAD_AFTER_MS = 1000;
+/**
+ * Loads of LOCK a waiter makes before it sleeps: a holder copies one line, tens of nanoseconds,
+ * so nearly every wait ends while spinning; one that does not is a holder descheduled.
+ */
+const SPINS = 2000;
+/** How long one sleep of a waiter for LOCK lasts (nobody notifies: holders would pay for it). */
+const LOCK_NAP_MS = 1;
+
+/** One run of a batch: `length` bytes from `index` of the data region, holding `lines` whole lines. */
+export type RunVisitor = (index: number, length: number, lines: number) => void;
+
+export class LineLane {
+  readonly capacity: number;
+  /**
+   * The longest line a producer may append: a quarter of the lane, so that a line and the skip
+   * to the lap's end before it always fit an empty lane. maxRecordSize bounds a call's record as
+   * encoded (producer.ts), as with record lanes; its JSON line may be longer (escapes), and up to
+   * this it goes in.
+   */
+  readonly maxLineBytes: number;
+  readonly cursors: Int32Array;
+  readonly #control: Int32Array;
+  readonly #base: number;
+  readonly #mask: number;
+  /** This thread's tag in LOCK. */
+  readonly #tag: number;
+  /** Producer side: HEAD as last read; it only grows, so an old value only makes room look smaller. */
+  #head = 0;
+  /** Producer side: where begin() put the line being written, and TAIL after it. */
+  #end = 0;
+  #wraps = false;
+  /** Consumer side: the snapshot taken under LOCK. */
+  #tail = 0;
+  #lines = 0;
+  #wrapFrom = 0;
+  #wrapLines = 0;
+  /** Consumer side: LINES at HEAD. */
+  #headLines = 0;
+  /** Consumer side: the holder of LOCK last seen by unblock(), its TURN, and since when. */
+  #seenHolder = 0;
+  #seenTurn = 0;
+  #seenSince = 0;
+
+  /** Lane `lane` of `views`; `tag`: this thread's (threadId + 1 for a producer; the consumer's is its own). */
+  constructor(views: SharedViews, lane: number, tag = CONSUMER_TAG) {
+    const { cursors, base, capacity } = views.lanes[lane]!;
+    this.capacity = capacity;
+    this.maxLineBytes = capacity / 4;
+    this.cursors = cursors;
+    this.#control = views.control;
+    this.#base = base;
+    this.#mask = capacity - 1;
+    this.#tag = tag;
+    this.#head = Atomics.load(cursors, LaneSlot.HEAD);
+    this.#headLines = Atomics.load(cursors, LineLaneSlot.HEAD_LINES);
+  }
+
+  // ---- producer side -------------------------------------------------------------------------
+
+  /**
+   * Takes the lane for a line of `length` bytes (at most maxLineBytes): returns where in the
+   * data region to write it, then `commit()` publishes it. NO_SPACE when the lane has no room
+   * now, SEALED when it is sealed; the lane is then not taken. Nothing between begin() and
+   * commit() may throw: the lane is held.
+   */
+  begin(length: number): number {
+    this.#lock();
+    const cursors = this.cursors;
+    if (cursors[LineLaneSlot.SEALED] !== 0) {
+      this.#unlock();
+      return SEALED;
+    }
+    const capacity = this.capacity;
+    // Plain reads: the slots the lock guards were last written by a holder before it released it.
+    let tail = cursors[LaneSlot.TAIL]!;
+    const at = tail & this.#mask;
+    const skip = length > capacity - at ? capacity - at : 0;
+    if (((tail - this.#head) >>> 0) + skip + length > capacity) {
+      this.#head = Atomics.load(cursors, LaneSlot.HEAD);
+      if (((tail - this.#head) >>> 0) + skip + length > capacity) {
+        this.#unlock();
+        return NO_SPACE;
+      }
+    }
+    if (skip !== 0) {
+      cursors[LineLaneSlot.WRAP_FROM] = tail;
+      cursors[LineLaneSlot.WRAP_LINES] = cursors[LineLaneSlot.LINES]!;
+      tail = (tail + skip) | 0;
+    }
+    this.#end = (tail + length) | 0;
+    this.#wraps = (tail & this.#mask) + length === capacity;
+    return this.#base + (tail & this.#mask);
+  }
+
+  /** Publishes the line begin() placed, `lines` lines long (1, or more for a batch of them), and releases the lane. */
+  commit(lines: number): void {
+    const cursors = this.cursors;
+    const count = (cursors[LineLaneSlot.LINES]! + lines) | 0;
+    cursors[LineLaneSlot.LINES] = count;
+    if (this.#wraps) {
+      // The line ends the lap exactly: the next one starts the next lap without a skip.
+      cursors[LineLaneSlot.WRAP_FROM] = this.#end;
+      cursors[LineLaneSlot.WRAP_LINES] = count;
+    }
+    // publish: the consumer may read the line from here on.
+    Atomics.store(cursors, LaneSlot.TAIL, this.#end);
+    this.#unlock();
+    this.wakeConsumer();
+  }
+
+  /** As Ring.wakeConsumer(): one producer pays for the wake-up, and only when the consumer sleeps. */
+  wakeConsumer(): void {
+    const control = this.#control;
+    if (
+      Atomics.load(control, Slot.CONSUMER_SLEEPING) === 1 &&
+      Atomics.compareExchange(control, Slot.CONSUMER_SLEEPING, 1, 0) === 1
+    ) {
+      Atomics.notify(control, Slot.CONSUMER_SLEEPING);
+    }
+  }
+
+  /**
+   * One round of waiting for room for `length` bytes, as Ring.claimOrWait(): announce the wait,
+   * try once more, then sleep until HEAD moves or `timeoutMs` passes. Returns begin()'s answer.
+   */
+  beginOrWait(length: number, timeoutMs: number): number {
+    const cursors = this.cursors;
+    Atomics.add(cursors, LaneSlot.PRODUCERS_WAITING, 1);
+    try {
+      const head = Atomics.load(cursors, LaneSlot.HEAD);
+      const index = this.begin(length);
+      if (index !== NO_SPACE) return index;
+      Atomics.wait(cursors, LaneSlot.HEAD, head, timeoutMs);
+      return this.begin(length);
+    } finally {
+      Atomics.sub(cursors, LaneSlot.PRODUCERS_WAITING, 1);
+    }
+  }
+
+  isSealed(): boolean {
+    return Atomics.load(this.cursors, LineLaneSlot.SEALED) !== 0;
+  }
+
+  /** Refuses every later line; lines appended before stay and are read as usual. Idempotent. */
+  seal(): void {
+    this.#lock();
+    this.cursors[LineLaneSlot.SEALED] = 1;
+    this.#unlock();
+    // Producers sleeping on a full lane wake up, fail to begin and see why.
+    Atomics.notify(this.cursors, LaneSlot.HEAD);
+  }
+
+  #lock(): void {
+    const cursors = this.cursors;
+    if (Atomics.compareExchange(cursors, LineLaneSlot.LOCK, 0, this.#tag) !== 0) this.#lockContended();
+    cursors[LineLaneSlot.TURN] = (cursors[LineLaneSlot.TURN]! + 1) | 0;
+  }
+
+  #lockContended(): void {
+    const cursors = this.cursors;
+    for (let spins = 0; ; spins++) {
+      const holder = Atomics.load(cursors, LineLaneSlot.LOCK);
+      if (holder === 0) {
+        if (Atomics.compareExchange(cursors, LineLaneSlot.LOCK, 0, this.#tag) === 0) return;
+        continue;
+      }
+      if (spins < SPINS) continue;
+      if (this.#takeOverDead(holder)) return;
+      Atomics.wait(cursors, LineLaneSlot.LOCK, holder, LOCK_NAP_MS);
+    }
+  }
+
+  /**
+   * True when LOCK's holder has kept it, in the same TURN, for LOCK_DEAD_AFTER_MS, and this
+   * thread took it over (counted as an abandoned claim).
+   */
+  #takeOverDead(holder: number): boolean {
+    const turn = Atomics.load(this.cursors, LineLaneSlot.TURN);
+    const now = Date.now();
+    if (holder !== this.#seenHolder || turn !== this.#seenTurn || this.#seenSince === 0) {
+      this.#seenHolder = holder;
+      this.#seenTurn = turn;
+      this.#seenSince = now;
+      return false;
+    }
+    if (now - this.#seenSince < LOCK_DEAD_AFTER_MS) return false;
+    this.#seenSince = 0;
+    if (Atomics.compareExchange(this.cursors, LineLaneSlot.LOCK, holder, this.#tag) !== holder) return false;
+    Atomics.add(this.#control, Slot.ABANDONED, 1);
+    return true;
+  }
+
+  #unlock(): void {
+    Atomics.store(this.cursors, LineLaneSlot.LOCK, 0);
+  }
+
+  // ---- consumer side -------------------------------------------------------------------------
+
+  /**
+   * Reads TAIL, LINES and the wrap slots as of one instant, under LOCK. False when a producer
+   * held the lane through the spins (the batch leaves it for the next one); a holder dead for
+   * LOCK_DEAD_AFTER_MS is taken over, and the snapshot then taken.
+   */
+  snapshot(): boolean {
+    const cursors = this.cursors;
+    for (let spins = 0; Atomics.compareExchange(cursors, LineLaneSlot.LOCK, 0, this.#tag) !== 0; spins++) {
+      if (spins < SPINS) continue;
+      const holder = Atomics.load(cursors, LineLaneSlot.LOCK);
+      if (holder === 0 || !this.#takeOverDead(holder)) return false;
+      break;
+    }
+    cursors[LineLaneSlot.TURN] = (cursors[LineLaneSlot.TURN]! + 1) | 0;
+    this.#tail = cursors[LaneSlot.TAIL]!;
+    this.#lines = cursors[LineLaneSlot.LINES]!;
+    this.#wrapFrom = cursors[LineLaneSlot.WRAP_FROM]!;
+    this.#wrapLines = cursors[LineLaneSlot.WRAP_LINES]!;
+    this.#unlock();
+    return true;
+  }
+
+  /**
+   * Visits what the last snapshot holds past HEAD, in one run or two (the lap's end, then the
+   * next lap's start), each of whole lines; returns the bytes read, which `release()` gives
+   * back once the runs are written (the sinks may write them from the lane itself). A run's
+   * lines are the consumer's from its visit on: READ and HEAD_LINES move past it just before
+   * (see LineLaneSlot.READ), so that lines in a write that never returns are counted once, as
+   * in flight, not also as waiting here, and a second run is still the lane's while the first
+   * is written.
+   */
+  read(visit: RunVisitor): number {
+    const head = Atomics.load(this.cursors, LineLaneSlot.READ);
+    const tail = this.#tail;
+    const pending = (tail - head) | 0;
+    if (pending <= 0) return 0;
+    const lapEnd = ((head & ~this.#mask) + this.capacity) | 0;
+    const start = this.#base + (head & this.#mask);
+    if (((tail - lapEnd) | 0) <= 0) {
+      this.#take(start, pending, tail, this.#lines, visit);
+      return pending;
+    }
+    const first = (this.#wrapFrom - head) | 0;
+    if (first > 0) this.#take(start, first, this.#wrapFrom, this.#wrapLines, visit);
+    this.#take(this.#base, (tail - lapEnd) | 0, tail, this.#lines, visit);
+    return pending;
+  }
+
+  /** One run, ending at position `end` with LINES at `lines`: READ and HEAD_LINES move past it, then it is visited. */
+  #take(index: number, length: number, end: number, lines: number, visit: RunVisitor): void {
+    const cursors = this.cursors;
+    const count = (lines - this.#headLines) | 0;
+    this.#headLines = lines;
+    Atomics.store(cursors, LineLaneSlot.HEAD_LINES, lines);
+    Atomics.store(cursors, LineLaneSlot.READ, end);
+    visit(index, length, count);
+  }
+
+  /** Gives back what was read, once written: HEAD moves to READ, and producers waiting for room wake. */
+  release(): void {
+    const cursors = this.cursors;
+    const read = Atomics.load(cursors, LineLaneSlot.READ);
+    if (read === Atomics.load(cursors, LaneSlot.HEAD)) return;
+    // publish: producers may write over the bytes read from here on.
+    Atomics.store(cursors, LaneSlot.HEAD, read);
+    if (Atomics.load(cursors, LaneSlot.PRODUCERS_WAITING) > 0) Atomics.notify(cursors, LaneSlot.HEAD);
+  }
+
+  /** Where the consumer's reading stands: READ (its lines may still be in a write). */
+  consumed(): number {
+    return Atomics.load(this.cursors, LineLaneSlot.READ);
+  }
+
+  /** Everything read counts as written (or given up on): HEAD and WRITTEN move to READ. */
+  settle(): void {
+    this.release();
+    this.markWritten(this.consumed());
+  }
+
+  /**
+   * Called by the consumer when it found nothing: a holder that kept LOCK for
+   * LOCK_DEAD_AFTER_MS is taken over and LOCK released (its line was never published).
+   * Returns true when one was.
+   */
+  unblock(): boolean {
+    const holder = Atomics.load(this.cursors, LineLaneSlot.LOCK);
+    if (holder === 0 || !this.#takeOverDead(holder)) return false;
+    this.#unlock();
+    return true;
+  }
+
+  // ---- both (the Lane interface of lanes.ts) -------------------------------------------------
+
+  head(): number {
+    return Atomics.load(this.cursors, LaneSlot.HEAD);
+  }
+
+  /** TAIL: every line appended before now lies below it. */
+  end(): number {
+    return Atomics.load(this.cursors, LaneSlot.TAIL);
+  }
+
+  written(): number {
+    return Atomics.load(this.cursors, LaneSlot.WRITTEN);
+  }
+
+  markWritten(position: number): void {
+    const cursors = this.cursors;
+    Atomics.store(cursors, LaneSlot.WRITTEN, position);
+    Atomics.notify(cursors, LaneSlot.WRITTEN);
+  }
+
+  /** Bytes appended and not yet released. */
+  used(): number {
+    return (this.end() - this.head()) >>> 0;
+  }
+
+  /** True when lines wait past READ. */
+  hasCommitted(): boolean {
+    return this.end() !== this.consumed();
+  }
+
+  /** Lines appended and not yet read, as of now (LINES read without the lock: exact once appends stop). */
+  committedRecords(): number {
+    return (Atomics.load(this.cursors, LineLaneSlot.LINES) - Atomics.load(this.cursors, LineLaneSlot.HEAD_LINES)) | 0;
+  }
+
+  producersWaiting(): boolean {
+    return Atomics.load(this.cursors, LaneSlot.PRODUCERS_WAITING) > 0;
+  }
+}
