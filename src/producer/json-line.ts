@@ -43,7 +43,7 @@
  * json-line-string.ts's.
  */
 import { Flag, HEADER_BYTES, type Bytes, writeHeader } from '../record/descriptor.js';
-import { copyBytes } from '../record/copy.js';
+import { copyBytes, copyText } from '../record/copy.js';
 import { isOurs } from '../line/json-keys.js';
 import { childOf, type Redaction } from '../record/redact.js';
 import { PrintfWriter } from './json-line-printf.js';
@@ -95,7 +95,7 @@ export class JsonLineEncoder {
 
   /** Copies the line of the record encoded last, `bytes` long (without the header), to `offset` of `target`. */
   writeLine(target: Bytes, offset: number, bytes: number): void {
-    copyBytes(this.#out.bytes, HEADER_BYTES, target, offset, bytes);
+    copyText(this.#out.bytes, HEADER_BYTES, target, offset, bytes);
   }
 
   /**

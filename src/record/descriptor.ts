@@ -93,6 +93,8 @@ export interface Bytes {
   readonly buffer: Buffer;
   /** The same bytes as whole int32s, when they start 4-byte aligned (copy.ts copies by them). */
   readonly words: Int32Array | undefined;
+  /** The same bytes as whole float64s, when they start 8-byte aligned (copy.ts copies text by them). */
+  readonly doubles: Float64Array | undefined;
 }
 
 export function bytesOver(u8: Uint8Array): Bytes {
@@ -101,5 +103,6 @@ export function bytesOver(u8: Uint8Array): Bytes {
     view: new DataView(u8.buffer, u8.byteOffset, u8.byteLength),
     buffer: Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength),
     words: (u8.byteOffset & 3) === 0 ? new Int32Array(u8.buffer, u8.byteOffset, u8.byteLength >> 2) : undefined,
+    doubles: (u8.byteOffset & 7) === 0 ? new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength >> 3) : undefined,
   };
 }

@@ -21,7 +21,7 @@
  */
 
 import { bytesOver, type Bytes } from '../../record/descriptor.js';
-import { copyBytes } from '../../record/copy.js';
+import { copyText } from '../../record/copy.js';
 import { sinkClosedError } from '../../core/errors.js';
 import type { WriteGuard } from './write-failure.js';
 
@@ -213,7 +213,7 @@ export class FdWriter {
     if (this.#closed) throw sinkClosedError('writeBytes');
     // Room first: it may write the buffer out, or swap it for a larger one.
     const at = this.#reserve(length);
-    copyBytes(bytes, start, this.lineBuffer, at, length);
+    copyText(bytes, start, this.lineBuffer, at, length);
     return this.commitLine(length);
   }
 
@@ -230,7 +230,7 @@ export class FdWriter {
     if (this.#closed) throw sinkClosedError('writeLines');
     if (length < WRITE_IN_PLACE_FROM) {
       const at = this.#reserve(length);
-      copyBytes(bytes, start, this.lineBuffer, at, length);
+      copyText(bytes, start, this.lineBuffer, at, length);
       this.#used += length;
       this.#lines += lines;
       return length;
@@ -239,7 +239,7 @@ export class FdWriter {
     if (this.#used > 0) {
       // What a give-up kept (the rest of a torn line) goes first, from the writer's own buffer.
       const at = this.#reserve(length);
-      copyBytes(bytes, start, this.lineBuffer, at, length);
+      copyText(bytes, start, this.lineBuffer, at, length);
       this.#used += length;
       this.#lines += lines;
       return length;

@@ -13,7 +13,7 @@ import { decodeRecord } from '../../../src/record/decoder.js';
 import { createJsonFormatter, renderProcessKeys } from '../../../src/line/json-format.js';
 import { connect, createLogBackend } from '../../../dist/src/index.js';
 import { JsonLineEncoder, LINE_REFUSED } from '../../../src/producer/json-line.js';
-import { Flag, HEADER_BYTES, RecordOffset } from '../../../src/record/descriptor.js';
+import { bytesOver, Flag, HEADER_BYTES, RecordOffset } from '../../../src/record/descriptor.js';
 import { ANY, compileRedaction, type PathSegment, type Redaction } from '../../../src/record/redact.js';
 import { tempDir } from '../../support/log-files.js';
 import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type Json, type RecordInput } from '../../support/records.js';
@@ -35,7 +35,11 @@ function produced(input: RecordInput, encoder = new JsonLineEncoder(renderProces
   const bytes = encoder.encode(LIMIT, input.level, input.time, line, input.msg, input.fields, input.args, 0, input.args.length);
   if (bytes === LINE_REFUSED) return LINE_REFUSED;
   const out = new Uint8Array(bytes + 8);
-  encoder.write({ u8: out, view: new DataView(out.buffer), buffer: Buffer.from(out.buffer), words: new Int32Array(out.buffer, 0, out.length >> 2) }, 0, bytes);
+  encoder.write(bytesOver(out), 0, bytes);
+  // The line alone, as a line lane takes it (writeLine), at an odd offset: the same bytes.
+  const lane = new Uint8Array(bytes + 8);
+  encoder.writeLine(bytesOver(lane), 3, bytes - HEADER_BYTES);
+  expect(Buffer.from(lane.subarray(3, 3 + bytes - HEADER_BYTES)).equals(Buffer.from(out.subarray(HEADER_BYTES, bytes)))).toBe(true);
   const view = new DataView(out.buffer);
   expect(view.getFloat64(RecordOffset.TIME, true)).toBe(input.time);
   expect(view.getUint32(RecordOffset.THREAD_ID, true)).toBe(input.threadId);
