@@ -18,6 +18,7 @@ import { Ring } from '../ring/ring.js';
 import { dropNotice, takeUnreportedDrops } from './drop-notice.js';
 import { IdleBackoff, SLEEP } from './idle.js';
 import { LaneMerge } from './lane-merge.js';
+import { LineMerge } from './line-merge.js';
 import type { Router } from './router.js';
 
 /**
@@ -42,6 +43,8 @@ export class Consumer {
   /** The lanes as rings of records, or as line lanes: one of the two is empty. */
   readonly #rings: readonly Ring[];
   readonly #lineLanes: readonly LineLane[];
+  /** Line lanes: their merge by time. */
+  readonly #lineMerge: LineMerge | undefined;
   readonly #control: Int32Array;
   readonly #stats: BigInt64Array;
   readonly #bytes: Bytes;
@@ -76,6 +79,7 @@ export class Consumer {
       const lanes = new Lanes(views, (lane) => new LineLane(views, lane));
       this.#lanes = lanes;
       this.#lineLanes = lanes.rings;
+      this.#lineMerge = new LineMerge(lanes.rings);
       this.#rings = [];
     } else {
       const lanes = new Lanes(views, (lane) => new Ring(views, lane));
@@ -242,27 +246,28 @@ export class Consumer {
   }
 
   /**
-   * drainBatch() for line lanes: every lane's lines up to where its snapshot saw them, in runs
-   * of whole lines that the one sink takes as they are (Router.writeLines()). Long runs are
-   * written from the lane itself (FdWriter.appendLines()), so a lane's space goes back to its
-   * producers once its runs are written, not before as with records. Each run is written and
-   * counted before the next is taken (#visitRun): a thread that dies in a write then leaves
-   * every line either written and counted, in flight (counted as failed), or still in its lane.
+   * drainBatch() for line lanes: every lane's lines up to where its snapshot saw them, merged by
+   * time (line-merge.ts), in runs of whole lines that the one sink takes as they are
+   * (Router.writeLines()). Long runs are written from the lane itself (FdWriter.appendLines()),
+   * so a lane's space goes back to its producers once the batch is written, not before as with
+   * records. A run written at once is counted at once (#visitRun); the rest, buffered, is
+   * written and counted at the end. So a thread that dies in a write leaves every line written
+   * and counted, in flight (counted as failed), or still in its lane.
    */
   #drainLines(): number {
-    const lanes = this.#lineLanes;
-    let total = 0;
+    const total = this.#lineMerge!.drain(this.#visitRun);
+    if (total === 0) return 0;
+    this.#router.flush();
+    this.#publishStats();
+    const taken = this.#lineMerge!.taken;
     let fullest = 0;
-    for (let lane = 0; lane < lanes.length; lane++) {
-      const line = lanes[lane]!;
-      if (!line.hasCommitted() || !line.snapshot()) continue;
-      const bytes = line.read(this.#visitRun);
-      if (bytes === 0) continue;
+    this.#lineLanes.forEach((line, lane) => {
+      const bytes = taken[lane]!;
+      if (bytes === 0) return;
       line.release();
       line.markWritten(line.consumed());
-      total += bytes;
       if (bytes > fullest) fullest = bytes;
-    }
+    });
     this.#fullest = fullest;
     this.#more = false;
     return total;
@@ -326,9 +331,10 @@ export class Consumer {
   };
 
   readonly #visitRun = (index: number, length: number, lines: number): void => {
-    this.#pendingRecords += this.#router.writeLines(this.#bytes, index, length, lines);
-    this.#router.flush();
-    this.#publishStats();
+    const router = this.#router;
+    this.#pendingRecords += router.writeLines(this.#bytes, index, length, lines);
+    // Nothing buffered: the run was written from the lane (and what was buffered before it).
+    if (router.pendingLines === 0) this.#publishStats();
   };
 
 

@@ -223,7 +223,7 @@ export class Producer {
       return this.#emitOversized(this.#walking ? new Encoder() : this.#encoder, level, time, payloadBytes);
     }
     if (this.#lineLane !== undefined) {
-      this.#appendLine(line, payloadBytes - HEADER_BYTES);
+      this.#appendLine(line, payloadBytes - HEADER_BYTES, time);
       return;
     }
     const index = this.#claim(payloadBytes);
@@ -297,7 +297,7 @@ export class Producer {
       const index = this.#begin(lineLane, lineBytes);
       if (index === NO_SPACE) return true;
       lines.writeLine(this.#bytes, index, lineBytes);
-      lineLane.commit(1);
+      lineLane.commit(1, time);
       return true;
     }
     const index = this.#claim(payloadBytes);
@@ -341,16 +341,16 @@ export class Producer {
       this.#emitOversized(encoder, level, time, lineBytes + HEADER_BYTES);
       return false;
     }
-    return this.#appendLine(line, lineBytes);
+    return this.#appendLine(line, lineBytes, time);
   }
 
-  /** Line lanes: appends `line`, `lineBytes` long in UTF-8, encoded straight into the lane. */
-  #appendLine(line: string, lineBytes: number): boolean {
+  /** Line lanes: appends `line`, `lineBytes` long in UTF-8, encoded straight into the lane; `time` is its record's. */
+  #appendLine(line: string, lineBytes: number, time: number): boolean {
     const lane = this.#lineLane!;
     const index = this.#begin(lane, lineBytes);
     if (index === NO_SPACE) return false;
     this.#bytes.buffer.write(line, index, lineBytes, 'utf8');
-    lane.commit(1);
+    lane.commit(1, time);
     return true;
   }
 

@@ -11,6 +11,7 @@ import { LANES_MAX } from '../core/limits.js';
  *      |         |         |         |         | LOCK    | (int32) | stats (i64)  |
  *      +---------+---------+---------+---------+---------+---------+--------------+
  *      then, per lane:  | TAIL (LOCK ...) | HEAD | WAITERS WRITTEN |   (128 bytes each)
+ *                       and a line lane's marks (LINE_MARKS x 16 bytes)
  *      then the data region, `capacity` bytes: lane 0's data, lane 1's, ...
  * ```
  * A lane is `capacity / lanes` bytes with cursors of its own; every producer thread writes in
@@ -61,6 +62,18 @@ const LINE_BYTES = 128;
 const LINE_SLOTS = LINE_BYTES / Int32Array.BYTES_PER_ELEMENT;
 /** A lane's cursors: three lines. */
 export const LANE_CONTROL_BYTES = 3 * LINE_BYTES;
+/**
+ * A line lane's marks (line-lane.ts): where the time of its lines changes, so that the consumer
+ * can merge lanes by time without reading a line. A mark is [int32 position][int32 LINES][float64
+ * time]; the producers write one when a line's millisecond differs from the last mark's.
+ */
+export const LINE_MARKS = 256;
+export const MARK_BYTES = 16;
+
+/** The bytes after the control block per lane: its cursors, and a line lane's marks after them. */
+function laneControlBytes(kind: number): number {
+  return LANE_CONTROL_BYTES + (kind === LaneKind.LINES ? LINE_MARKS * MARK_BYTES : 0);
+}
 
 /** Int32 slot indexes into the control block. */
 export const Slot = Object.freeze({
@@ -122,6 +135,8 @@ export const LineLaneSlot = Object.freeze({
   WRAP_LINES: 5,
   /** 1 once the lane is sealed: appends are refused (the backend closed). */
   SEALED: 6,
+  /** Marks written so far (wraps): the next one goes at MARKS_TAIL % LINE_MARKS. */
+  MARKS_TAIL: 7,
   /** LINES up to READ: the lane holds LINES - HEAD_LINES lines the consumer has not taken. */
   HEAD_LINES: LINE_SLOTS + 1,
   /**
@@ -131,6 +146,8 @@ export const LineLaneSlot = Object.freeze({
    * the lines of the write it died in are counted as failed (Slot.IN_FLIGHT), as with records.
    */
   READ: LINE_SLOTS + 2,
+  /** Marks the consumer has gone past (with READ): producers write a mark only while fewer than LINE_MARKS - 1 wait. */
+  MARKS_READ: LINE_SLOTS + 3,
 });
 
 /** What a buffer's lanes carry (Slot.LANE_KIND). */
@@ -182,6 +199,8 @@ export const State = Object.freeze({
 /** One lane of the buffer: its cursors, and where its ring lies in the data region. */
 export interface LaneViews {
   readonly cursors: Int32Array;
+  /** A line lane's marks (LINE_MARKS of MARK_BYTES each): their byte offset in the buffer; 0 for record lanes. */
+  readonly marks: number;
   /** Byte offset of the lane's ring in the data region. */
   readonly base: number;
   /** The lane's ring size in bytes: `capacity / lanes`. */
@@ -211,7 +230,7 @@ export interface SharedViews {
  * `kind` (LaneKind).
  */
 export function allocateShared(capacity: number, lanes = 1, kind: number = LaneKind.RECORDS): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer(CONTROL_BYTES + lanes * LANE_CONTROL_BYTES + capacity);
+  const buffer = new SharedArrayBuffer(CONTROL_BYTES + lanes * laneControlBytes(kind) + capacity);
   const control = new Int32Array(buffer);
   control.fill(0);
   control[Slot.LANES] = lanes;
@@ -228,17 +247,16 @@ const MIN_RING_BYTES = 64;
 const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
 export function viewShared(buffer: SharedArrayBuffer): SharedViews {
-  const lanes = buffer.byteLength >= CONTROL_BYTES ? Atomics.load(new Int32Array(buffer, 0, CONTROL_BYTES / 4), Slot.LANES) : 0;
-  const dataOffset = CONTROL_BYTES + lanes * LANE_CONTROL_BYTES;
+  const control = buffer.byteLength >= CONTROL_BYTES ? new Int32Array(buffer, 0, CONTROL_BYTES / 4) : undefined;
+  const lanes = control === undefined ? 0 : Atomics.load(control, Slot.LANES);
+  const kind = control === undefined ? -1 : Atomics.load(control, Slot.LANE_KIND);
+  const controlBytes = laneControlBytes(kind);
+  const dataOffset = CONTROL_BYTES + lanes * controlBytes;
   const capacity = buffer.byteLength - dataOffset;
-  if (!(isPowerOfTwo(lanes) && lanes <= LANES_MAX && isPowerOfTwo(capacity) && capacity / lanes >= MIN_RING_BYTES)) {
+  if (!((kind === LaneKind.RECORDS || kind === LaneKind.LINES) && isPowerOfTwo(lanes) && lanes <= LANES_MAX && isPowerOfTwo(capacity) && capacity / lanes >= MIN_RING_BYTES)) {
     throw new RangeError(`ringlog: shared buffer of ${buffer.byteLength} bytes is not a ringlog buffer`);
   }
   const laneCapacity = capacity / lanes;
-  const kind = Atomics.load(new Int32Array(buffer, 0, CONTROL_BYTES / 4), Slot.LANE_KIND);
-  if (kind !== LaneKind.RECORDS && kind !== LaneKind.LINES) {
-    throw new RangeError(`ringlog: shared buffer of ${buffer.byteLength} bytes is not a ringlog buffer`);
-  }
   return {
     buffer,
     control: new Int32Array(buffer, 0, CONTROL_BYTES / 4),
@@ -247,7 +265,8 @@ export function viewShared(buffer: SharedArrayBuffer): SharedViews {
     data32: new Int32Array(buffer, dataOffset, capacity / 4),
     capacity,
     lanes: Array.from({ length: lanes }, (_, lane) => ({
-      cursors: new Int32Array(buffer, CONTROL_BYTES + lane * LANE_CONTROL_BYTES, LANE_CONTROL_BYTES / 4),
+      cursors: new Int32Array(buffer, CONTROL_BYTES + lane * controlBytes, LANE_CONTROL_BYTES / 4),
+      marks: kind === LaneKind.LINES ? CONTROL_BYTES + lane * controlBytes + LANE_CONTROL_BYTES : 0,
       base: lane * laneCapacity,
       capacity: laneCapacity,
     })),

@@ -29,7 +29,7 @@
  *
  * Cursors are 32-bit positions that wrap, as in ring.ts.
  */
-import { LaneSlot, LineLaneSlot, Slot, type SharedViews } from './layout.js';
+import { LaneSlot, LINE_MARKS, LineLaneSlot, MARK_BYTES, Slot, type SharedViews } from './layout.js';
 import { NO_SPACE } from './ring.js';
 
 /** What `begin()` returns when the lane is sealed (the backend closed): the line is not written. */
@@ -51,6 +51,24 @@ const LOCK_NAP_MS = 1;
 /** One run of a batch: `length` bytes from `index` of the data region, holding `lines` whole lines. */
 export type RunVisitor = (index: number, length: number, lines: number) => void;
 
+/**
+ * Where the lines a snapshot holds change time (segments()): entry i is a segment's start, its
+ * LINES there, its millisecond, and the marks consumed once the lines before it are; the entry
+ * after the last segment is the snapshot's end. Arrays of LINE_MARKS + 2 entries.
+ */
+export interface Segments {
+  readonly starts: Int32Array;
+  readonly lines: Int32Array;
+  readonly times: Float64Array;
+  readonly marks: Int32Array;
+}
+
+/** Room for the segments of one snapshot of one lane. */
+export function segmentsOfOneLane(): Segments {
+  const size = LINE_MARKS + 2;
+  return { starts: new Int32Array(size), lines: new Int32Array(size), times: new Float64Array(size), marks: new Int32Array(size) };
+}
+
 export class LineLane {
   readonly capacity: number;
   /**
@@ -64,11 +82,15 @@ export class LineLane {
   readonly #control: Int32Array;
   readonly #base: number;
   readonly #mask: number;
+  /** The lane's marks: [position, LINES] as int32s at 4k, 4k + 1; the time as a float64 at 2k + 1. */
+  readonly #markWords: Int32Array;
+  readonly #markTimes: Float64Array;
   /** This thread's tag in LOCK. */
   readonly #tag: number;
   /** Producer side: HEAD as last read; it only grows, so an old value only makes room look smaller. */
   #head = 0;
   /** Producer side: where begin() put the line being written, and TAIL after it. */
+  #start = 0;
   #end = 0;
   #wraps = false;
   /** Consumer side: the snapshot taken under LOCK. */
@@ -76,6 +98,7 @@ export class LineLane {
   #lines = 0;
   #wrapFrom = 0;
   #wrapLines = 0;
+  #marksTail = 0;
   /** Consumer side: LINES at HEAD. */
   #headLines = 0;
   /** Consumer side: the holder of LOCK last seen by unblock(), its TURN, and since when. */
@@ -93,6 +116,9 @@ export class LineLane {
     this.#base = base;
     this.#mask = capacity - 1;
     this.#tag = tag;
+    const marks = views.lanes[lane]!.marks;
+    this.#markWords = new Int32Array(views.buffer, marks, (LINE_MARKS * MARK_BYTES) / 4);
+    this.#markTimes = new Float64Array(views.buffer, marks, (LINE_MARKS * MARK_BYTES) / 8);
     this.#head = Atomics.load(cursors, LaneSlot.HEAD);
     this.#headLines = Atomics.load(cursors, LineLaneSlot.HEAD_LINES);
   }
@@ -129,14 +155,19 @@ export class LineLane {
       cursors[LineLaneSlot.WRAP_LINES] = cursors[LineLaneSlot.LINES]!;
       tail = (tail + skip) | 0;
     }
+    this.#start = tail;
     this.#end = (tail + length) | 0;
     this.#wraps = (tail & this.#mask) + length === capacity;
     return this.#base + (tail & this.#mask);
   }
 
-  /** Publishes the line begin() placed, `lines` lines long (1, or more for a batch of them), and releases the lane. */
-  commit(lines: number): void {
+  /**
+   * Publishes the line begin() placed, `lines` lines long (1, or more for a batch of them),
+   * stamped at `time` (its record's millisecond), and releases the lane.
+   */
+  commit(lines: number, time: number): void {
     const cursors = this.cursors;
+    this.#mark(time);
     const count = (cursors[LineLaneSlot.LINES]! + lines) | 0;
     cursors[LineLaneSlot.LINES] = count;
     if (this.#wraps) {
@@ -148,6 +179,25 @@ export class LineLane {
     Atomics.store(cursors, LaneSlot.TAIL, this.#end);
     this.#unlock();
     this.wakeConsumer();
+  }
+
+  /**
+   * A mark at the line being committed when its time differs from the last mark's (a float
+   * compare for most lines). With LINE_MARKS - 1 marks unread the line joins the last mark's
+   * run: the consumer is far behind, and its lines keep their lane's order, only their place
+   * among other lanes' is then approximate.
+   */
+  #mark(time: number): void {
+    const cursors = this.cursors;
+    const tail = cursors[LineLaneSlot.MARKS_TAIL]!;
+    const times = this.#markTimes;
+    if (tail !== 0 && times[(((tail - 1) & (LINE_MARKS - 1)) << 1) + 1] === time) return;
+    if (((tail - cursors[LineLaneSlot.MARKS_READ]!) | 0) >= LINE_MARKS - 1) return;
+    const at = tail & (LINE_MARKS - 1);
+    this.#markWords[at << 2] = this.#start;
+    this.#markWords[(at << 2) + 1] = cursors[LineLaneSlot.LINES]!;
+    times[(at << 1) + 1] = time;
+    cursors[LineLaneSlot.MARKS_TAIL] = (tail + 1) | 0;
   }
 
   /** As Ring.wakeConsumer(): one producer pays for the wake-up, and only when the consumer sleeps. */
@@ -256,8 +306,75 @@ export class LineLane {
     this.#lines = cursors[LineLaneSlot.LINES]!;
     this.#wrapFrom = cursors[LineLaneSlot.WRAP_FROM]!;
     this.#wrapLines = cursors[LineLaneSlot.WRAP_LINES]!;
+    this.#marksTail = cursors[LineLaneSlot.MARKS_TAIL]!;
     this.#unlock();
     return true;
+  }
+
+  /**
+   * The segments of what the last snapshot holds past READ, into `out` (see Segments); returns
+   * how many. The first starts at READ, with the time of the last mark read before it (-Infinity
+   * when there is none: lines with no mark to go by go first).
+   */
+  segments(out: Segments): number {
+    const cursors = this.cursors;
+    const read = Atomics.load(cursors, LineLaneSlot.READ);
+    let marks = Atomics.load(cursors, LineLaneSlot.MARKS_READ);
+    const tail = this.#tail;
+    if (read === tail) return 0;
+    const words = this.#markWords;
+    const times = this.#markTimes;
+    const { starts, lines, times: segmentTimes, marks: segmentMarks } = out;
+    starts[0] = read;
+    lines[0] = this.#headLines;
+    segmentTimes[0] = marks === 0 ? Number.NEGATIVE_INFINITY : times[(((marks - 1) & (LINE_MARKS - 1)) << 1) + 1]!;
+    segmentMarks[0] = marks;
+    let count = 1;
+    for (; marks !== this.#marksTail; marks = (marks + 1) | 0) {
+      const at = marks & (LINE_MARKS - 1);
+      const position = words[at << 2]!;
+      const time = times[(at << 1) + 1]!;
+      if (position === starts[count - 1]) {
+        // A mark where the segment starts (READ): it gives that segment its time.
+        segmentTimes[count - 1] = time;
+        segmentMarks[count - 1] = (marks + 1) | 0;
+        continue;
+      }
+      starts[count] = position;
+      lines[count] = words[(at << 2) + 1]!;
+      segmentTimes[count] = time;
+      segmentMarks[count] = (marks + 1) | 0;
+      count++;
+    }
+    starts[count] = tail;
+    lines[count] = this.#lines;
+    segmentMarks[count] = this.#marksTail;
+    return count;
+  }
+
+  /**
+   * Takes the lines from READ up to `end` (a segment's start, or the snapshot's end), `endLines`
+   * being LINES there and `marks` the marks read once past it, and visits them in one run or two
+   * (the lap's end, then the next lap's start). Returns the bytes taken.
+   */
+  take(end: number, endLines: number, marks: number, visit: RunVisitor): number {
+    const head = Atomics.load(this.cursors, LineLaneSlot.READ);
+    const pending = (end - head) | 0;
+    if (pending <= 0) return 0;
+    Atomics.store(this.cursors, LineLaneSlot.MARKS_READ, marks);
+    const lapEnd = ((head & ~this.#mask) + this.capacity) | 0;
+    const start = this.#base + (head & this.#mask);
+    if (((end - lapEnd) | 0) < 0) {
+      this.#take(start, pending, end, endLines, visit);
+      return pending;
+    }
+    // At or past the lap's end: the lap's data stops at WRAP_FROM (the bytes after it were
+    // skipped), and what follows starts the next lap. (`end` is at the lap's end exactly when a
+    // line starts the next lap there, which wrote the wrap slots, or when one ended there.)
+    const first = (this.#wrapFrom - head) | 0;
+    if (first > 0) this.#take(start, first, this.#wrapFrom, this.#wrapLines, visit);
+    this.#take(this.#base, (end - lapEnd) | 0, end, endLines, visit);
+    return pending;
   }
 
   /**
@@ -270,20 +387,7 @@ export class LineLane {
    * is written.
    */
   read(visit: RunVisitor): number {
-    const head = Atomics.load(this.cursors, LineLaneSlot.READ);
-    const tail = this.#tail;
-    const pending = (tail - head) | 0;
-    if (pending <= 0) return 0;
-    const lapEnd = ((head & ~this.#mask) + this.capacity) | 0;
-    const start = this.#base + (head & this.#mask);
-    if (((tail - lapEnd) | 0) <= 0) {
-      this.#take(start, pending, tail, this.#lines, visit);
-      return pending;
-    }
-    const first = (this.#wrapFrom - head) | 0;
-    if (first > 0) this.#take(start, first, this.#wrapFrom, this.#wrapLines, visit);
-    this.#take(this.#base, (tail - lapEnd) | 0, tail, this.#lines, visit);
-    return pending;
+    return this.take(this.#tail, this.#lines, this.#marksTail, visit);
   }
 
   /** One run, ending at position `end` with LINES at `lines`: READ and HEAD_LINES move past it, then it is visited. */
@@ -293,7 +397,7 @@ export class LineLane {
     this.#headLines = lines;
     Atomics.store(cursors, LineLaneSlot.HEAD_LINES, lines);
     Atomics.store(cursors, LineLaneSlot.READ, end);
-    visit(index, length, count);
+    if (length > 0) visit(index, length, count);
   }
 
   /** Gives back what was read, once written: HEAD moves to READ, and producers waiting for room wake. */

@@ -235,9 +235,9 @@ export class FdWriter {
       this.#lines += lines;
       return length;
     }
-    if (this.#used > 0) this.flush();
     if (this.#used > 0) {
-      // What a give-up kept (the rest of a torn line) goes first, from the writer's own buffer.
+      // Lines buffered already go out with it, in one write: so that every write the consumer
+      // makes is followed by its count (consumer.ts) before the next one starts.
       const at = this.#reserve(length);
       copyText(bytes, start, this.lineBuffer, at, length);
       this.#used += length;

@@ -19,13 +19,13 @@ function rig(capacity: number, start = 0): Rig {
   return { views, producer: new LineLane(views, 0, 1), consumer: new LineLane(views, 0) };
 }
 
-/** Appends `text` (its lines counted by its newlines) through the producer; the index, NO_SPACE or SEALED. */
-function append(r: Rig, text: string, producer = r.producer): number {
+/** Appends `text` (its lines counted by its newlines) at `time` through the producer; the index, NO_SPACE or SEALED. */
+function append(r: Rig, text: string, producer = r.producer, time = 0): number {
   const bytes = Buffer.from(text);
   const index = producer.begin(bytes.length);
   if (index < 0) return index;
   r.views.data.set(bytes, index);
-  producer.commit(text.split('\n').length - 1);
+  producer.commit(text.split('\n').length - 1, time);
   return index;
 }
 
@@ -72,7 +72,7 @@ describe('append, read, release', () => {
     expect(index).toBeGreaterThanOrEqual(0);
     expect(r.consumer.snapshot()).toBe(false);
     r.views.data.set(Buffer.from('xyz\n'), index);
-    r.producer.commit(1);
+    r.producer.commit(1, 0);
     expect(drain(r)).toEqual([{ text: 'xyz\n', lines: 1 }]);
   });
 
@@ -94,7 +94,7 @@ describe('append, read, release', () => {
     drain(r);
     const index = r.producer.beginOrWait(8, 5);
     expect(index).toBe(0);
-    r.producer.commit(0);
+    r.producer.commit(0, 0);
   });
 });
 
@@ -196,10 +196,10 @@ describe('a holder that died', () => {
     other.begin(1);
     expect(r.consumer.unblock()).toBe(false);
     r.views.data[0] = 0x0a;
-    other.commit(1);
+    other.commit(1, 0);
     other.begin(1);
     expect(r.consumer.unblock()).toBe(false);
-    other.commit(0);
+    other.commit(0, 0);
   });
 });
 
@@ -270,7 +270,7 @@ describe('threads sharing a lane', () => {
         let index;
         while ((index = lane.beginOrWait(line.length, 5)) < 0);
         views.data.set(line, index);
-        lane.commit(1);
+        lane.commit(1, Date.now());
       }
     `;
     const workers = [0, 1, 2, 3].map((id) => new Worker(source, { eval: true, workerData: { buffer: views.buffer, id } }));
