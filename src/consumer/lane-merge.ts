@@ -20,6 +20,7 @@
 import { RecordOffset } from '../record/descriptor.js';
 import type { SharedViews } from '../ring/layout.js';
 import { DAMAGED, type FrameVisitor } from '../ring/ring.js';
+import { findOldest, type Oldest } from './oldest.js';
 
 /** Numbers per frame in #frames: payload index, size, bytes consumed once past it. */
 const PER_FRAME = 3;
@@ -37,6 +38,9 @@ export class LaneMerge {
   readonly #held: number[];
   /** The lane `collect` gathers for. */
   #lane = 0;
+  readonly #oldest: Oldest = { lane: -1, time: 0, bound: 0 };
+  readonly #nextTime = (lane: number): number | undefined =>
+    this.#next[lane] === this.#counts[lane] ? undefined : this.#timeOf(this.#frames[lane]!, this.#next[lane]!);
 
   constructor(views: SharedViews) {
     const lanes = views.lanes.length;
@@ -94,22 +98,12 @@ export class LaneMerge {
     // At least one frame goes in every batch, whatever the cutoff: a lane whose clock stepped
     // back may have its last time (the cutoff) below every lane's next.
     let progressed = false;
+    const oldest = this.#oldest;
     for (;;) {
-      let best = -1;
-      let bestTime = 0;
-      let bound = cutoff;
-      for (let lane = 0; lane < lanes; lane++) {
-        if (next[lane] === counts[lane]) continue;
-        const time = this.#timeOf(frames[lane]!, next[lane]!);
-        if (best === -1 || time < bestTime) {
-          if (best !== -1 && bestTime < bound) bound = bestTime;
-          best = lane;
-          bestTime = time;
-        } else if (time < bound) {
-          bound = time;
-        }
-      }
-      if (best === -1 || (bestTime > cutoff && progressed)) break;
+      findOldest(lanes, this.#nextTime, cutoff, oldest);
+      const best = oldest.lane;
+      const bound = oldest.bound;
+      if (best === -1 || (oldest.time > cutoff && progressed)) break;
       progressed = true;
       const run = frames[best]!;
       const count = counts[best]!;

@@ -12,6 +12,7 @@
  * nothing is held back for the next batch.
  */
 import { segmentsOfOneLane, type LineLane, type RunVisitor, type Segments } from '../ring/line-lane.js';
+import { findOldest, type Oldest } from './oldest.js';
 
 export class LineMerge {
   readonly #lanes: readonly LineLane[];
@@ -21,6 +22,9 @@ export class LineMerge {
   readonly #next: number[];
   /** Per lane, the bytes the last drain() took from it. */
   readonly taken: number[];
+  readonly #oldest: Oldest = { lane: -1, time: 0, bound: 0 };
+  readonly #nextTime = (lane: number): number | undefined =>
+    this.#next[lane]! < this.#counts[lane]! ? this.#segments[lane]!.times[this.#next[lane]!] : undefined;
 
   constructor(lanes: readonly LineLane[]) {
     this.#lanes = lanes;
@@ -43,21 +47,11 @@ export class LineMerge {
       counts[lane] = line.hasCommitted() && line.snapshot() ? line.segments(segments[lane]!) : 0;
     }
     let total = 0;
+    const oldest = this.#oldest;
     for (;;) {
-      let best = -1;
-      let bestTime = 0;
-      let bound = Number.POSITIVE_INFINITY;
-      for (let lane = 0; lane < lanes.length; lane++) {
-        if (next[lane]! >= counts[lane]!) continue;
-        const time = segments[lane]!.times[next[lane]!]!;
-        if (best === -1 || time < bestTime) {
-          if (best !== -1 && bestTime < bound) bound = bestTime;
-          best = lane;
-          bestTime = time;
-        } else if (time < bound) {
-          bound = time;
-        }
-      }
+      findOldest(lanes.length, this.#nextTime, Number.POSITIVE_INFINITY, oldest);
+      const best = oldest.lane;
+      const bound = oldest.bound;
       if (best === -1) return total;
       const run = segments[best]!;
       const count = counts[best]!;

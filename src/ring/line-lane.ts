@@ -29,6 +29,7 @@
  *
  * Cursors are 32-bit positions that wrap, as in ring.ts.
  */
+import { LaneCursors } from './lane-cursors.js';
 import { LaneSlot, LINE_MARKS, LineLaneSlot, MARK_BYTES, Slot, type SharedViews } from './layout.js';
 import { NO_SPACE } from './ring.js';
 
@@ -69,8 +70,7 @@ export function segmentsOfOneLane(): Segments {
   return { starts: new Int32Array(size), lines: new Int32Array(size), times: new Float64Array(size), marks: new Int32Array(size) };
 }
 
-export class LineLane {
-  readonly capacity: number;
+export class LineLane extends LaneCursors {
   /**
    * The longest line a producer may append: a quarter of the lane, so that a line and the skip
    * to the lap's end before it always fit an empty lane. maxRecordSize bounds a call's record as
@@ -78,8 +78,6 @@ export class LineLane {
    * this it goes in.
    */
   readonly maxLineBytes: number;
-  readonly cursors: Int32Array;
-  readonly #control: Int32Array;
   readonly #base: number;
   readonly #mask: number;
   /** The lane's marks: [position, LINES] as int32s at 4k, 4k + 1; the time as a float64 at 2k + 1. */
@@ -108,11 +106,9 @@ export class LineLane {
 
   /** Lane `lane` of `views`; `tag`: this thread's (threadId + 1 for a producer; the consumer's is its own). */
   constructor(views: SharedViews, lane: number, tag = CONSUMER_TAG) {
+    super(views, lane);
     const { cursors, base, capacity } = views.lanes[lane]!;
-    this.capacity = capacity;
     this.maxLineBytes = capacity / 4;
-    this.cursors = cursors;
-    this.#control = views.control;
     this.#base = base;
     this.#mask = capacity - 1;
     this.#tag = tag;
@@ -200,17 +196,6 @@ export class LineLane {
     cursors[LineLaneSlot.MARKS_TAIL] = (tail + 1) | 0;
   }
 
-  /** As Ring.wakeConsumer(): one producer pays for the wake-up, and only when the consumer sleeps. */
-  wakeConsumer(): void {
-    const control = this.#control;
-    if (
-      Atomics.load(control, Slot.CONSUMER_SLEEPING) === 1 &&
-      Atomics.compareExchange(control, Slot.CONSUMER_SLEEPING, 1, 0) === 1
-    ) {
-      Atomics.notify(control, Slot.CONSUMER_SLEEPING);
-    }
-  }
-
   /**
    * One round of waiting for room for `length` bytes, as Ring.claimOrWait(): announce the wait,
    * try once more, then sleep until HEAD moves or `timeoutMs` passes. Returns begin()'s answer.
@@ -278,7 +263,7 @@ export class LineLane {
     if (now - this.#seenSince < LOCK_DEAD_AFTER_MS) return false;
     this.#seenSince = 0;
     if (Atomics.compareExchange(this.cursors, LineLaneSlot.LOCK, holder, this.#tag) !== holder) return false;
-    Atomics.add(this.#control, Slot.ABANDONED, 1);
+    Atomics.add(this.control, Slot.ABANDONED, 1);
     return true;
   }
 
@@ -435,23 +420,9 @@ export class LineLane {
 
   // ---- both (the Lane interface of lanes.ts) -------------------------------------------------
 
-  head(): number {
-    return Atomics.load(this.cursors, LaneSlot.HEAD);
-  }
-
   /** TAIL: every line appended before now lies below it. */
   end(): number {
     return Atomics.load(this.cursors, LaneSlot.TAIL);
-  }
-
-  written(): number {
-    return Atomics.load(this.cursors, LaneSlot.WRITTEN);
-  }
-
-  markWritten(position: number): void {
-    const cursors = this.cursors;
-    Atomics.store(cursors, LaneSlot.WRITTEN, position);
-    Atomics.notify(cursors, LaneSlot.WRITTEN);
   }
 
   /** Bytes appended and not yet released. */
@@ -469,7 +440,4 @@ export class LineLane {
     return (Atomics.load(this.cursors, LineLaneSlot.LINES) - Atomics.load(this.cursors, LineLaneSlot.HEAD_LINES)) | 0;
   }
 
-  producersWaiting(): boolean {
-    return Atomics.load(this.cursors, LaneSlot.PRODUCERS_WAITING) > 0;
-  }
 }

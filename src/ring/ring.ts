@@ -42,7 +42,8 @@
  * stray write that forges a plausible header (its frame is read as a record, and the decoder
  * and renderers count what does not parse), or one that marks a frame as padding (skipped).
  */
-import { LaneSlot, Slot, type SharedViews } from './layout.js';
+import { LaneCursors } from './lane-cursors.js';
+import { LaneSlot, type SharedViews } from './layout.js';
 
 export const FRAME_HEADER_BYTES = 8;
 /** Producer id written in the header of the filler frame before a wrap. */
@@ -79,9 +80,7 @@ export type FrameVisitor = (payloadIndex: number, payloadBytes: number, producer
 /** The payload size `read()` visits a damaged frame with. */
 export const DAMAGED = 0;
 
-export class Ring {
-  /** This lane's size in bytes. */
-  readonly capacity: number;
+export class Ring extends LaneCursors {
   /**
    * The largest payload a producer may claim: by default an eighth of the ring less the frame
    * header, as in Agrona. A frame can cost up to twice its size at a wrap (padding + frame), and
@@ -89,13 +88,6 @@ export class Ring {
    * `maxRecordSize` option lowers it (`maxRecordBytes` below, which counts the frame header).
    */
   readonly maxPayloadBytes: number;
-  /**
-   * The lane's cursors (LaneSlot): TAIL, HEAD, PRODUCERS_WAITING, WRITTEN. Public for the
-   * threads that wait on WRITTEN or HEAD with Atomics.waitAsync (flush(), the receiver).
-   */
-  readonly cursors: Int32Array;
-  /** The buffer's control block, for CONSUMER_SLEEPING. */
-  readonly #control: Int32Array;
   /** The lane's data region only: the protocol works in lane indexes, from 0. */
   readonly #data32: Int32Array;
   /** Where the lane starts in the data region: what turns a lane index into a payload index. */
@@ -110,11 +102,9 @@ export class Ring {
    * configured value.
    */
   constructor(views: SharedViews, lane = 0, maxRecordBytes = Number.POSITIVE_INFINITY) {
-    const { cursors, base, capacity } = views.lanes[lane]!;
-    this.capacity = capacity;
+    super(views, lane);
+    const { base, capacity } = views.lanes[lane]!;
     this.maxPayloadBytes = maxPayloadBytesOf(capacity, maxRecordBytes);
-    this.cursors = cursors;
-    this.#control = views.control;
     this.#data32 = views.data32.subarray(base >> 2, (base + capacity) >> 2);
     this.#base = base;
     this.#mask = capacity - 1;
@@ -178,20 +168,6 @@ export class Ring {
   }
 
   /**
-   * Wakes a sleeping consumer. Wake-ups cost ~10 µs, so a producer pays for one only when the
-   * consumer has announced that it sleeps; the CAS lets exactly one of many producers pay.
-   */
-  wakeConsumer(): void {
-    const control = this.#control;
-    if (
-      Atomics.load(control, Slot.CONSUMER_SLEEPING) === 1 &&
-      Atomics.compareExchange(control, Slot.CONSUMER_SLEEPING, 1, 0) === 1
-    ) {
-      Atomics.notify(control, Slot.CONSUMER_SLEEPING);
-    }
-  }
-
-  /**
    * One round of waiting for space: announce the wait, try once more, then sleep until HEAD moves
    * or `timeoutMs` passes. Returns a claimed payload index or NO_SPACE (the caller decides
    * whether to go round again). The announce-then-recheck order pairs with `release()`, which
@@ -250,10 +226,6 @@ export class Ring {
 
   // ---- consumer side -------------------------------------------------------------------------
 
-  head(): number {
-    return Atomics.load(this.cursors, LaneSlot.HEAD);
-  }
-
   /** Where the consumer's reading stands: HEAD (a batch gives its space back before its write). */
   consumed(): number {
     return this.head();
@@ -262,18 +234,6 @@ export class Ring {
   /** Everything consumed counts as written (or given up on): WRITTEN moves to HEAD. */
   settle(): void {
     this.markWritten(this.head());
-  }
-
-  /** HEAD as of the end of the last write: every record before it has reached the OS. */
-  written(): number {
-    return Atomics.load(this.cursors, LaneSlot.WRITTEN);
-  }
-
-  /** Publishes that the records before `position` have reached the OS; wakes flush() waiters. */
-  markWritten(position: number): void {
-    const cursors = this.cursors;
-    Atomics.store(cursors, LaneSlot.WRITTEN, position);
-    Atomics.notify(cursors, LaneSlot.WRITTEN);
   }
 
   /**
@@ -411,11 +371,6 @@ export class Ring {
     if (Atomics.compareExchange(data32, slot, length, skip) !== length) return false;
     data32[slot + 1] = PADDING;
     return true;
-  }
-
-  /** True when producers wait for this lane to have space (claimOrWait). */
-  producersWaiting(): boolean {
-    return Atomics.load(this.cursors, LaneSlot.PRODUCERS_WAITING) > 0;
   }
 
   isSealed(): boolean {
