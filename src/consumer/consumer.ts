@@ -196,7 +196,7 @@ export class Consumer {
    * waiters. The caller holds DRAIN_LOCK. Returns the ring bytes consumed.
    */
   drainBatch(): number {
-    if (this.#lineLanes.length > 0) return this.#drainLines();
+    if (this.#lineMerge !== undefined) return this.#drainLines(this.#lineMerge);
     const rings = this.#rings;
     const consumed = this.#consumed;
     const limit = this.#laneBatchBytes;
@@ -254,12 +254,12 @@ export class Consumer {
    * written and counted at the end. So a thread that dies in a write leaves every line written
    * and counted, in flight (counted as failed), or still in its lane.
    */
-  #drainLines(): number {
-    const total = this.#lineMerge!.drain(this.#visitRun);
+  #drainLines(merge: LineMerge): number {
+    const total = merge.drain(this.#visitRun);
     if (total === 0) return 0;
     this.#router.flush();
     this.#publishStats();
-    const taken = this.#lineMerge!.taken;
+    const taken = merge.taken;
     let fullest = 0;
     this.#lineLanes.forEach((line, lane) => {
       const bytes = taken[lane]!;
@@ -297,7 +297,8 @@ export class Consumer {
 
   /**
    * Called when a drain found nothing: in each lane where claims are outstanding and HEAD has
-   * not moved for UNBLOCK_AFTER_MS, the claim at HEAD is skipped and counted as abandoned.
+   * not moved for UNBLOCK_AFTER_MS, the claim at HEAD is skipped and counted as abandoned (in a
+   * line lane, a lock kept that long is taken over: LineLane.unblock()).
    */
   #skipDeadClaims(): void {
     for (const lane of this.#lineLanes) lane.unblock();
@@ -333,7 +334,7 @@ export class Consumer {
   readonly #visitRun = (index: number, length: number, lines: number): void => {
     const router = this.#router;
     this.#pendingRecords += router.writeLines(this.#bytes, index, length, lines);
-    // Nothing buffered: the run was written from the lane (and what was buffered before it).
+    // Nothing buffered: the run was written from the lane, and is counted before the next write.
     if (router.pendingLines === 0) this.#publishStats();
   };
 

@@ -218,11 +218,11 @@ export class FdWriter {
   }
 
   /**
-   * `lines` whole lines back to back (Sink.writeLines()); returns `length`. A short run is
-   * buffered as appendBytes() does. A long one is written now from where it lies, after the
-   * buffered bytes: the writer borrows that memory as its buffer for the write (retries, a
-   * failure's torn line and what a give-up keeps work as on its own buffer) and keeps nothing of
-   * it when it returns. From a line lane this saves a copy that cost more than the write: the
+   * `lines` whole lines back to back (Sink.writeLines()); returns `length`. A short run, or one
+   * that comes after lines already buffered, is buffered as appendBytes() does. A long one into
+   * an empty buffer is written now from where it lies: the writer borrows that memory as its
+   * buffer for the write (retries, a failure's torn line and what a give-up keeps work as on its
+   * own buffer) and keeps nothing of it when it returns. From a line lane this saves a copy that cost more than the write: the
    * consumer's read of bytes other cores just wrote missed the cache line by line (~1 ns a byte
    * through a copy, ~0.1 through write(2)).
    */
