@@ -219,25 +219,18 @@ export class FdWriter {
 
   /**
    * `lines` whole lines back to back (Sink.writeLines()); returns `length`. A short run, or one
-   * that comes after lines already buffered, is buffered as appendBytes() does. A long one into
-   * an empty buffer is written now from where it lies: the writer borrows that memory as its
-   * buffer for the write (retries, a failure's torn line and what a give-up keeps work as on its
-   * own buffer) and keeps nothing of it when it returns. From a line lane this saves a copy that cost more than the write: the
+   * that comes after lines already buffered, is buffered as appendBytes() does (buffered lines
+   * then go out with it in one write, so that every write the consumer makes is followed by its
+   * count, consumer.ts, before the next one starts). A long one into an empty buffer is written
+   * now from where it lies: the writer borrows that memory as its buffer for the write (retries,
+   * a failure's torn line and what a give-up keeps work as on its own buffer) and keeps nothing
+   * of it when it returns. From a line lane this saves a copy that cost more than the write: the
    * consumer's read of bytes other cores just wrote missed the cache line by line (~1 ns a byte
    * through a copy, ~0.1 through write(2)).
    */
   appendLines(bytes: Bytes, start: number, length: number, lines: number): number {
     if (this.#closed) throw sinkClosedError('writeLines');
-    if (length < WRITE_IN_PLACE_FROM) {
-      const at = this.#reserve(length);
-      copyText(bytes, start, this.lineBuffer, at, length);
-      this.#used += length;
-      this.#lines += lines;
-      return length;
-    }
-    if (this.#used > 0) {
-      // Lines buffered already go out with it, in one write: so that every write the consumer
-      // makes is followed by its count (consumer.ts) before the next one starts.
+    if (length < WRITE_IN_PLACE_FROM || this.#used > 0) {
       const at = this.#reserve(length);
       copyText(bytes, start, this.lineBuffer, at, length);
       this.#used += length;
@@ -447,7 +440,8 @@ export class FdWriter {
   }
 }
 
-function countLines(buffer: Buffer, from: number, to: number): number {
+/** The newlines in `buffer[from .. to)`: the lines of a run of whole lines. */
+export function countLines(buffer: Buffer, from: number, to: number): number {
   let lines = 0;
   for (let at = buffer.indexOf(NEWLINE, from); at !== -1 && at < to; at = buffer.indexOf(NEWLINE, at + 1)) lines++;
   return lines;

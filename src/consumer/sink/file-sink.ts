@@ -37,7 +37,7 @@
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAX_FILES_DEFAULT, MAX_FILES_MAX } from '../../core/limits.js';
-import { DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
+import { countLines, DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
 import { swapLiveFile } from '../rotate/swap.js';
 import { makeLogDir, noFollowFlag, openLogFile, type FileAccess, type OpenPort } from './file-open.js';
@@ -57,7 +57,7 @@ import {
   type Period,
 } from '../rotate/schedule.js';
 import type { Bytes } from '../../record/descriptor.js';
-import { eachLine, type Sink } from './sink.js';
+import type { Sink } from './sink.js';
 import { Episode } from '../../core/episode.js';
 import { WriteRetry, type SinkMonitor, type WriteGuard } from './write-failure.js';
 
@@ -325,7 +325,7 @@ class FileSink implements Sink {
         const last = room === 0 ? -1 : bytes.buffer.lastIndexOf(NEWLINE, start + room - 1);
         if (last >= start) {
           const taken = last + 1 - start;
-          const count = countLines(bytes, start, taken);
+          const count = countLines(bytes.buffer, start, start + taken);
           lines -= count;
           writer.owe(lines);
           writer.appendLines(bytes, start, taken, count);
@@ -736,13 +736,6 @@ function probeFifoReader(fs: FsPort, path: string, noFollow: boolean): number | 
       path,
     });
   }
-}
-
-/** The lines in a run of whole lines (one per newline). */
-function countLines(bytes: Bytes, start: number, length: number): number {
-  let lines = 0;
-  eachLine(bytes, start, length, () => lines++);
-  return lines;
 }
 
 const NEWLINE = 0x0a;
