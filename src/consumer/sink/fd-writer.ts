@@ -43,10 +43,11 @@ export const DEFAULT_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Runs of lines this long or longer (appendLines()) are written from where they lie rather than
- * copied into the buffer: a batch of a line lane under load is hundreds of kilobytes; a run of
- * a few lines is cheaper to buffer with the rest.
+ * copied into the buffer, when nothing is buffered before them: a batch of a line lane under
+ * load is hundreds of kilobytes; a run of a few lines is cheaper to buffer with the rest. The
+ * consumer writes out what is buffered before such a run (consumer.ts, #visitRun).
  */
-const WRITE_IN_PLACE_FROM = 16 * 1024;
+export const WRITE_IN_PLACE_FROM = 16 * 1024;
 
 /**
  * Consecutive EAGAINs (or zero-byte writes) tolerated, about 1 ms apart, before giving up: a
