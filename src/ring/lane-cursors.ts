@@ -53,6 +53,14 @@ export abstract class LaneCursors {
     }
   }
 
+  /**
+   * The consumer is about to sleep (Lanes.awaitCommitted()), and awake again. Record lanes need
+   * nothing: their producers look at CONSUMER_SLEEPING after each commit. Line lanes carry the
+   * wish in their LOCK (line-lane.ts).
+   */
+  armWake(): void {}
+  disarmWake(): void {}
+
   /** True when producers wait for this lane to have space. */
   producersWaiting(): boolean {
     return Atomics.load(this.cursors, LaneSlot.PRODUCERS_WAITING) > 0;

@@ -30,6 +30,8 @@ export interface Lane {
   committedRecords(): number;
   producersWaiting(): boolean;
   wakeConsumer(): void;
+  armWake(): void;
+  disarmWake(): void;
 }
 
 /** The lanes of `views` as the consumer's side sees them, of the kind the buffer holds. */
@@ -101,14 +103,18 @@ export class Lanes<L extends Lane> {
 
   /**
    * Sleeps until a producer commits (and sees the announcement), someone calls `wakeConsumer()`,
-   * or `timeoutMs` passes. The re-check after announcing closes the window in which a producer
-   * commits just before the announcement and so does not wake us.
+   * or `timeoutMs` passes; false when it was the timeout. The re-check after announcing closes
+   * the window in which a producer commits just before the announcement and so does not wake us.
    */
-  awaitCommitted(timeoutMs: number): void {
+  awaitCommitted(timeoutMs: number): boolean {
     const control = this.#control;
+    const rings = this.rings;
     Atomics.store(control, Slot.CONSUMER_SLEEPING, 1);
-    if (!this.rings.some((ring) => ring.hasCommitted())) Atomics.wait(control, Slot.CONSUMER_SLEEPING, 1, timeoutMs);
+    for (const ring of rings) ring.armWake();
+    const woken = rings.some((ring) => ring.hasCommitted()) || Atomics.wait(control, Slot.CONSUMER_SLEEPING, 1, timeoutMs) !== 'timed-out';
     Atomics.store(control, Slot.CONSUMER_SLEEPING, 0);
+    for (const ring of rings) ring.disarmWake();
+    return woken;
   }
 
   /**

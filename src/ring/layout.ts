@@ -35,7 +35,7 @@ import { LANES_MAX } from '../core/limits.js';
  * | lane HEAD         | consumer (after zeroing)           | producers (space check, futex)   |
  * | lane WAITING      | producers blocked on a full lane   | consumer after moving HEAD       |
  * | lane WRITTEN      | consumer, after the sink's write   | flush() waiters (futex)          |
- * | CONSUMER_SLEEPING | consumer (1), a producer (1 -> 0)  | producers after each commit      |
+ * | CONSUMER_SLEEPING | consumer (1), a producer (1 -> 0)  | producers after each commit (line lanes: when LOCK has WAKE) |
  * | LANES, LANE_KIND  | allocateShared()                   | every thread that joins          |
  * | NEXT_LANE         | each new producer                  | each new producer                |
  * | STATE             | backend (close, exit)              | everyone                         |
@@ -55,7 +55,7 @@ import { LANES_MAX } from '../core/limits.js';
  * installation than the main thread would otherwise write records the consumer misreads. Bump
  * it when any of the three changes in a way the other side cannot read.
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 export const CONTROL_BYTES = 1024;
 const LINE_BYTES = 128;
@@ -123,7 +123,10 @@ export const LaneSlot = Object.freeze({
  * its producers write sit on TAIL's line, which they write anyway; HEAD_LINES on HEAD's.
  */
 export const LineLaneSlot = Object.freeze({
-  /** 0, or the tag of the thread that holds the lane (a producer appending, the consumer reading). */
+  /**
+   * The tag of the thread that holds the lane (a producer appending, the consumer reading), 0
+   * when free; and a bit the consumer sets before it sleeps (line-lane.ts, WAKE).
+   */
   LOCK: 1,
   /** Bumped at every taking of LOCK: a holder that keeps LOCK for long without it moving is dead. */
   TURN: 2,

@@ -10,7 +10,7 @@
  * again, ~100 of the ~135 ns a record it cost. Here a lap of the lane is the file's bytes.
  *
  * The protocol. A producer takes the lane's LOCK (a CAS), writes its line at TAIL, counts it in
- * LINES, publishes TAIL (Atomics.store) and releases LOCK. A line is never split: one that does
+ * LINES, moves TAIL and releases LOCK (an exchange). A line is never split: one that does
  * not fit before the lane's end starts the next lap, and WRAP_FROM / WRAP_LINES say where the
  * lap's data stopped and how many lines it held. The consumer reads TAIL, LINES and the wrap
  * slots under the same LOCK (so they agree: a line is counted exactly when its bytes are in),
@@ -19,8 +19,15 @@
  *
  * Why a lock and not a CAS on TAIL: lines have no headers, so a line claimed and not yet
  * written could not be told from one written. A lane usually has one producer (threads take
- * lanes in turn), whose lock is uncontended: CAS + store + store, as a frame's claim + commit
- * was. A thread that shares a lane waits while another copies one line (~50 ns), spinning first.
+ * lanes in turn), whose lock is uncontended. A thread that shares a lane waits while another
+ * copies one line (~50 ns), spinning first.
+ *
+ * Two atomic operations a line, the CAS that takes LOCK and the exchange that releases it: each
+ * costs ~12 ns (V8 calls a builtin for every Atomics operation), as much as the line's copy.
+ * Everything else the holder writes is a plain store, which the release publishes: TAIL too,
+ * since the consumer reads it consistently under LOCK only. The consumer's wish to be woken
+ * lives in LOCK as well (WAKE): the release's exchange reads it, where a separate flag cost a
+ * third operation, and a separate published TAIL a fourth.
  *
  * A holder that dies (a worker terminated mid-call) never published its line: whoever waits for
  * LOCK takes it over once it has not moved for LOCK_DEAD_AFTER_MS (same holder, same TURN), and
@@ -37,8 +44,14 @@ import { NO_SPACE } from './ring.js';
 export const SEALED = -2;
 export { NO_SPACE };
 
-/** The tag the consumer holds LOCK with (producers hold it with threadId + 1). */
-const CONSUMER_TAG = -1;
+/**
+ * LOCK's bit the consumer sets in every line lane before it sleeps (armWake()): the producer
+ * whose release finds it wakes the consumer. The bits below it are the holder's tag, 0 when free.
+ */
+const WAKE = 1 << 30;
+const HOLDER = WAKE - 1;
+/** The tag the consumer holds LOCK with (producers hold it with threadId + 1, far below). */
+const CONSUMER_TAG = HOLDER;
 /** How long LOCK may stay with one holder and one TURN before a waiter takes it over. */
 export const LOCK_DEAD_AFTER_MS = 1000;
 /**
@@ -171,10 +184,9 @@ export class LineLane extends LaneCursors {
       cursors[LineLaneSlot.WRAP_FROM] = this.#end;
       cursors[LineLaneSlot.WRAP_LINES] = count;
     }
-    // publish: the consumer may read the line from here on.
-    Atomics.store(cursors, LaneSlot.TAIL, this.#end);
+    // A plain store: #unlock() publishes it with the line, and the consumer reads it under LOCK.
+    cursors[LaneSlot.TAIL] = this.#end;
     this.#unlock();
-    this.wakeConsumer();
   }
 
   /**
@@ -233,25 +245,32 @@ export class LineLane extends LaneCursors {
     cursors[LineLaneSlot.TURN] = (cursors[LineLaneSlot.TURN]! + 1) | 0;
   }
 
+  /** LOCK was not 0: another holder, or only the consumer's WAKE (kept as it is). */
   #lockContended(): void {
     const cursors = this.cursors;
     for (let spins = 0; ; spins++) {
-      const holder = Atomics.load(cursors, LineLaneSlot.LOCK);
-      if (holder === 0) {
-        if (Atomics.compareExchange(cursors, LineLaneSlot.LOCK, 0, this.#tag) === 0) return;
-        continue;
-      }
+      if (this.#tryLock()) return;
       if (spins < SPINS) continue;
-      if (this.#takeOverDead(holder)) return;
-      Atomics.wait(cursors, LineLaneSlot.LOCK, holder, LOCK_NAP_MS);
+      const value = Atomics.load(cursors, LineLaneSlot.LOCK);
+      if (this.#takeOverDead(value)) return;
+      Atomics.wait(cursors, LineLaneSlot.LOCK, value, LOCK_NAP_MS);
     }
   }
 
+  /** Takes LOCK if nobody holds it, keeping its WAKE bit. */
+  #tryLock(): boolean {
+    const cursors = this.cursors;
+    const value = Atomics.load(cursors, LineLaneSlot.LOCK);
+    return (value & HOLDER) === 0 && Atomics.compareExchange(cursors, LineLaneSlot.LOCK, value, value | this.#tag) === value;
+  }
+
   /**
-   * True when LOCK's holder has kept it, in the same TURN, for LOCK_DEAD_AFTER_MS, and this
-   * thread took it over (counted as an abandoned claim).
+   * True when LOCK's holder (in `value`, as last read) has kept it, in the same TURN, for
+   * LOCK_DEAD_AFTER_MS, and this thread took it over (counted as an abandoned claim).
    */
-  #takeOverDead(holder: number): boolean {
+  #takeOverDead(value: number): boolean {
+    const holder = value & HOLDER;
+    if (holder === 0) return false;
     const turn = Atomics.load(this.cursors, LineLaneSlot.TURN);
     const now = Date.now();
     if (holder !== this.#seenHolder || turn !== this.#seenTurn || this.#seenSince === 0) {
@@ -261,14 +280,19 @@ export class LineLane extends LaneCursors {
       return false;
     }
     if (now - this.#seenSince < LOCK_DEAD_AFTER_MS) return false;
+    // Fails when WAKE changed meanwhile: the next look tries again at once.
+    if (Atomics.compareExchange(this.cursors, LineLaneSlot.LOCK, value, (value & WAKE) | this.#tag) !== value) return false;
     this.#seenSince = 0;
-    if (Atomics.compareExchange(this.cursors, LineLaneSlot.LOCK, holder, this.#tag) !== holder) return false;
     Atomics.add(this.control, Slot.ABANDONED, 1);
     return true;
   }
 
+  /**
+   * Releases LOCK, publishing every store made under it; wakes the consumer when it asked to be
+   * woken (an unlock that committed nothing wakes it too: cheaper than putting WAKE back).
+   */
   #unlock(): void {
-    Atomics.store(this.cursors, LineLaneSlot.LOCK, 0);
+    if ((Atomics.exchange(this.cursors, LineLaneSlot.LOCK, 0) & WAKE) !== 0) this.wakeConsumer();
   }
 
   // ---- consumer side -------------------------------------------------------------------------
@@ -280,10 +304,9 @@ export class LineLane extends LaneCursors {
    */
   snapshot(): boolean {
     const cursors = this.cursors;
-    for (let spins = 0; Atomics.compareExchange(cursors, LineLaneSlot.LOCK, 0, this.#tag) !== 0; spins++) {
+    for (let spins = 0; !this.#tryLock(); spins++) {
       if (spins < SPINS) continue;
-      const holder = Atomics.load(cursors, LineLaneSlot.LOCK);
-      if (holder === 0 || !this.#takeOverDead(holder)) return false;
+      if (!this.#takeOverDead(Atomics.load(cursors, LineLaneSlot.LOCK))) return false;
       break;
     }
     cursors[LineLaneSlot.TURN] = (cursors[LineLaneSlot.TURN]! + 1) | 0;
@@ -412,10 +435,23 @@ export class LineLane extends LaneCursors {
    * Returns true when one was.
    */
   unblock(): boolean {
-    const holder = Atomics.load(this.cursors, LineLaneSlot.LOCK);
-    if (holder === 0 || !this.#takeOverDead(holder)) return false;
+    if (!this.#takeOverDead(Atomics.load(this.cursors, LineLaneSlot.LOCK))) return false;
     this.#unlock();
     return true;
+  }
+
+  /**
+   * The consumer is about to sleep: the next release of LOCK wakes it. It reads TAIL after this
+   * (hasCommitted()): a release before this one published its TAIL to that read (both are
+   * operations on LOCK), a release after it sees WAKE.
+   */
+  override armWake(): void {
+    Atomics.or(this.cursors, LineLaneSlot.LOCK, WAKE);
+  }
+
+  /** The consumer is awake again: producers' releases need not wake it. */
+  override disarmWake(): void {
+    Atomics.and(this.cursors, LineLaneSlot.LOCK, HOLDER);
   }
 
   // ---- both (the Lane interface of lanes.ts) -------------------------------------------------

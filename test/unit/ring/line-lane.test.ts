@@ -308,3 +308,82 @@ describe('threads sharing a lane', () => {
     expect(counted).toBe(lines);
   });
 });
+
+describe('waking a sleeping consumer', () => {
+  const sleeping = (r: Rig): number => Atomics.load(r.views.control, Slot.CONSUMER_SLEEPING);
+
+  it('the release after armWake() wakes it, once; without it, commits leave the consumer asleep', () => {
+    const r = rig(256);
+    Atomics.store(r.views.control, Slot.CONSUMER_SLEEPING, 1);
+    append(r, 'a\n');
+    expect(sleeping(r)).toBe(1);
+    r.consumer.armWake();
+    append(r, 'b\n');
+    expect(sleeping(r)).toBe(0);
+    // The waking release cleared WAKE: the next commit does not wake again.
+    Atomics.store(r.views.control, Slot.CONSUMER_SLEEPING, 1);
+    append(r, 'c\n');
+    expect(sleeping(r)).toBe(1);
+    r.consumer.armWake();
+    r.consumer.disarmWake();
+    append(r, 'd\n');
+    expect(sleeping(r)).toBe(1);
+    expect(drain(r)).toEqual([{ text: 'a\nb\nc\nd\n', lines: 4 }]);
+  });
+
+  it('a producer holding the lane when the consumer arms wakes it at its commit; the consumer locks past WAKE', () => {
+    const r = rig(256);
+    const index = r.producer.begin(2);
+    r.views.data.set(Buffer.from('a\n'), index);
+    Atomics.store(r.views.control, Slot.CONSUMER_SLEEPING, 1);
+    r.consumer.armWake();
+    r.producer.commit(1, 0);
+    expect(sleeping(r)).toBe(0);
+    Atomics.store(r.views.control, Slot.CONSUMER_SLEEPING, 1);
+    r.consumer.armWake();
+    expect(drain(r)).toEqual([{ text: 'a\n', lines: 1 }]);
+    expect(append(r, 'b\n')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a thread that commits while the consumer goes to sleep always wakes it (300 rounds, no timeout to save it)', async () => {
+    const views = viewShared(allocateShared(4096, 1, LaneKind.LINES));
+    const laneUrl = new URL('../../../dist/src/ring/line-lane.js', import.meta.url).href;
+    const layoutUrl = new URL('../../../dist/src/ring/layout.js', import.meta.url).href;
+    const go = new Int32Array(new SharedArrayBuffer(4));
+    const rounds = 300;
+    const source = `
+      const { workerData } = await import('node:worker_threads');
+      const { LineLane } = await import(${JSON.stringify(laneUrl)});
+      const { viewShared } = await import(${JSON.stringify(layoutUrl)});
+      const views = viewShared(workerData.buffer);
+      const lane = new LineLane(views, 0, 2);
+      const go = workerData.go;
+      for (let i = 1; i <= ${rounds}; i++) {
+        Atomics.wait(go, 0, i - 1);
+        // Commit at every phase of the consumer's arming and sleeping.
+        for (let spin = 0; spin < (i * 37) % 2000; spin++);
+        const line = Buffer.from(i + '\\n');
+        const index = lane.begin(line.length);
+        views.data.set(line, index);
+        lane.commit(1, i);
+      }
+    `;
+    const worker = new Worker(source, { eval: true, workerData: { buffer: views.buffer, go } });
+    const exited = new Promise((resolve, reject) => worker.on('exit', resolve).on('error', reject));
+    const { lanesOf } = await import('../../../src/ring/lanes.js');
+    const lanes = lanesOf(views);
+    const consumer = lanes.rings[0] as LineLane;
+    let text = '';
+    for (let i = 1; i <= rounds; i++) {
+      Atomics.store(go, 0, i);
+      Atomics.notify(go, 0);
+      // Sleeps until woken: a missed wake-up sleeps through the 5 s.
+      while (!consumer.hasCommitted()) expect(lanes.awaitCommitted(5000)).toBe(true);
+      expect(consumer.snapshot()).toBe(true);
+      consumer.read((index, length) => (text += Buffer.from(views.data.subarray(index, index + length)).toString()));
+      consumer.release();
+    }
+    await exited;
+    expect(text).toBe(Array.from({ length: rounds }, (_, i) => `${i + 1}\n`).join(''));
+  }, 20_000);
+});
