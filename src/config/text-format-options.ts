@@ -4,9 +4,9 @@
  */
 import { checkRecord } from '../core/checks.js';
 import { fail, show } from '../core/errors.js';
-import type { ResolvedTextFormat } from '../consumer/format/text-format.js';
-import { dateFormatProblem } from '../consumer/format/strftime.js';
-import { checkPrintable, checkTemplate } from '../consumer/format/text-template.js';
+import type { ResolvedTextFormat } from '../line/text-format.js';
+import { dateFormatProblem } from '../line/strftime.js';
+import { checkPrintable, checkTemplate } from '../line/text-template.js';
 
 /** Timestamp, level padded to the longest name so messages align, logger name, message. */
 export const DEFAULT_TEMPLATE = '{asctime} {levelname:<8} {name}: {message}';

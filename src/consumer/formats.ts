@@ -16,18 +16,18 @@
  *   for each formatter, reported on stderr: losing the record, or the whole sink, for a bug in
  *   a formatter would be worse than one line in another format.
  */
-import type { ResolvedTextFormat } from './format/text-format.js';
+import type { ResolvedTextFormat } from '../line/text-format.js';
 import type { Bytes } from '../record/descriptor.js';
 import { Stat } from '../ring/layout.js';
 import type { LogRecord } from '../record/log-record.js';
 import type { FormatterError } from '../core/errors.js';
 import { loadFormatterModule, withFallback, type RecordFormatter } from './format/formatter-module.js';
-import { JsonLineRenderer } from './render/json-bytes.js';
+import { JsonLineRenderer } from '../line/json-bytes.js';
 import { createJsonFormatter, type JsonFormatContext } from '../line/json-format.js';
-import { TextLineRenderer } from './render/text-bytes.js';
+import { TextLineRenderer } from '../line/text-bytes.js';
 import { createSyslogFormatter, type ResolvedSyslogFormat } from './format/syslog-format.js';
 import { formatOtlp, frameOtlp } from './format/otlp-format.js';
-import { createTextFormatter } from './format/text-format.js';
+import { createTextFormatter } from '../line/text-format.js';
 
 /** A formatter as config/outputs.ts resolves it: plain data that crosses to the consumer thread. */
 export type ResolvedFormat =

@@ -28,7 +28,7 @@ import type { LogRecord } from '../record/log-record.js';
 import { namesRoute, sinksFor, type RouteTable } from '../core/routes.js';
 import { decodeRecord } from '../record/decoder.js';
 import type { LineFormat } from './formats.js';
-import { NOT_RENDERED } from './render/json-bytes.js';
+import { NOT_RENDERED } from '../line/json-bytes.js';
 import type { Sink } from './sink/sink.js';
 
 /** A sink as the router sees it. */

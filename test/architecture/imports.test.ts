@@ -32,7 +32,7 @@ interface Edge {
 /** Deepest first where they nest: a file belongs to the first folder its path starts with. */
 const FOLDERS = [
   'core', 'ring', 'record', 'line', 'producer',
-  'consumer/format', 'consumer/render', 'consumer/rotate', 'consumer/sink', 'consumer',
+  'consumer/format', 'consumer/rotate', 'consumer/sink', 'consumer',
   'compress', 'forward', 'config', 'main', 'bin', 'index',
 ] as const;
 type Folder = (typeof FOLDERS)[number];
@@ -48,21 +48,20 @@ const RULES: Record<Folder, readonly Allowed[]> = {
   line: ['core', 'record'],
   producer: ['core', 'ring', 'record', 'line'],
   'consumer/format': ['core', 'record', 'line'],
-  'consumer/render': ['core', 'record', 'line', 'consumer/format'],
   'consumer/rotate': ['core', 'compress'],
   compress: ['core'],
   // The forward sink fills the outbox (forward/outbox.ts) that the sender thread empties.
   'consumer/sink': ['core', 'record', 'consumer/rotate', 'compress', 'forward'],
   consumer: [
     'core', 'ring', 'record', 'line',
-    'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'compress', 'forward',
+    'consumer/format', 'consumer/sink', 'consumer/rotate', 'compress', 'forward',
   ],
   // The sender and receiver threads: sockets, the outbox, and (receiver) the ring's records.
   forward: ['core', 'ring', 'record'],
   // config may read what the consumer declares; the consumer never imports config.
   config: [
     'core', 'record', 'line', 'producer',
-    'consumer/format', 'consumer/render', 'consumer/sink', 'consumer/rotate', 'consumer', 'compress',
+    'consumer/format', 'consumer/sink', 'consumer/rotate', 'consumer', 'compress',
     { folder: 'forward', only: ['type'] },
   ],
   main: FOLDERS.filter((f) => f !== 'index' && f !== 'main' && f !== 'bin'),

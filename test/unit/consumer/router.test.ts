@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { dropNotice } from '../../../src/consumer/drop-notice.js';
 import type { LineFormat } from '../../../src/consumer/formats.js';
-import { JsonLineRenderer } from '../../../src/consumer/render/json-bytes.js';
+import { JsonLineRenderer } from '../../../src/line/json-bytes.js';
 import { createJsonFormatter } from '../../../src/line/json-format.js';
 import { Router } from '../../../src/consumer/router.js';
 import type { Sink } from '../../../src/consumer/sink/sink.js';

@@ -7,13 +7,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../../../src/record/decoder.js';
-import { createLineFormats } from '../../../../src/consumer/formats.js';
-import { TextLineRenderer, NOT_RENDERED } from '../../../../src/consumer/render/text-bytes.js';
-import { BASIC_FORMAT, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../../../../src/config/text-format-options.js';
-import { createTextFormatter } from '../../../../src/consumer/format/text-format.js';
-import { bytesOver, Flag, RecordOffset } from '../../../../src/record/descriptor.js';
-import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from '../../../support/records.js';
+import { decodeRecord } from '../../../src/record/decoder.js';
+import { createLineFormats } from '../../../src/consumer/formats.js';
+import { TextLineRenderer, NOT_RENDERED } from '../../../src/line/text-bytes.js';
+import { BASIC_FORMAT, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../../../src/config/text-format-options.js';
+import { createTextFormatter } from '../../../src/line/text-format.js';
+import { bytesOver, Flag, RecordOffset } from '../../../src/record/descriptor.js';
+import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from '../../support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };
 

@@ -6,7 +6,7 @@
  * millisecond digits and, word-aligned after them, the extras' opening (` {` and the bindings).
  * Most of a line is then one copy by words and three digits.
  */
-import { copyFromWords } from '../../record/copy.js';
+import { copyFromWords } from '../record/copy.js';
 import type { ContextEntry } from './context-cache.js';
 
 /** A line's start as rendered for one context entry, level, second and thread. */

@@ -6,10 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../../../src/record/decoder.js';
-import { JsonLineRenderer, NOT_RENDERED } from '../../../../src/consumer/render/json-bytes.js';
-import { createJsonFormatter } from '../../../../src/line/json-format.js';
-import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from '../../../support/records.js';
+import { decodeRecord } from '../../../src/record/decoder.js';
+import { JsonLineRenderer, NOT_RENDERED } from '../../../src/line/json-bytes.js';
+import { createJsonFormatter } from '../../../src/line/json-format.js';
+import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from '../../support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028' };
 const format = createJsonFormatter(context);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDateFormatter, dateFormatProblem } from '../../../../src/consumer/format/strftime.js';
+import { createDateFormatter, dateFormatProblem } from '../../../src/line/strftime.js';
 
 // 2023-11-14T22:13:20.123Z, a Tuesday, day 318 of the year.
 const T = Date.UTC(2023, 10, 14, 22, 13, 20, 123);

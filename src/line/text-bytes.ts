@@ -22,17 +22,17 @@
  * merging value of an unexpected type; a time the Date cannot hold; a datefmt rendering longer
  * than its bound; anything that does not parse (the general path counts it as failed).
  */
-import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../record/descriptor.js';
-import type { Value } from '../../record/log-record.js';
+import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../record/descriptor.js';
+import type { Value } from '../record/log-record.js';
 import { ContextCache, CONTEXT_ENTRIES, CONTEXT_INTS, RENDERED_MAX_BYTES } from './context-cache.js';
-import { decodeValues } from '../../record/decoder.js';
-import type { JsonFormatContext } from '../../line/json-format.js';
+import { decodeValues } from '../record/decoder.js';
+import type { JsonFormatContext } from './json-format.js';
 import { SAFE_JSON_ESCAPING } from './line-bytes.js';
 import { putMillis } from './text-asctime.js';
-import type { ResolvedTextFormat } from '../format/text-format.js';
+import type { ResolvedTextFormat } from './text-format.js';
 import { LineStarts, type LineStart } from './text-line-start.js';
 import { compileSteps, S_ASCTIME, S_BYTES, S_LEVELS, S_MESSAGE, S_NAME, S_NUMBER, S_THREAD, type Step } from './text-steps.js';
-import { formatField, headerValue } from '../format/text-values.js';
+import { formatField, headerValue } from './text-values.js';
 import { BAIL, EXPANSION, NOT_RENDERED, ValueRenderer } from './value-bytes.js';
 
 export { NOT_RENDERED };

@@ -36,7 +36,7 @@
  * write the same text for every record. When it holds fields of the other style only, the error
  * says which style to set.
  */
-import { fail, show } from '../../core/errors.js';
+import { fail, show } from '../core/errors.js';
 import { firstUnsafe } from './text-escape.js';
 
 /** How a field's value is turned into text and padded. */

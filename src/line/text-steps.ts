@@ -13,15 +13,15 @@
  * With them, the bound on a line's bytes, and how many steps make a line's start (those whose
  * bytes depend on the context, level, second and thread alone: text-line-start.ts).
  */
-import type { JsonFormatContext } from '../../line/json-format.js';
-import { createDateFormatter } from '../format/strftime.js';
+import type { JsonFormatContext } from './json-format.js';
+import { createDateFormatter } from './strftime.js';
 import { Asctime } from './text-asctime.js';
-import { escapeText } from '../format/text-escape.js';
-import type { ResolvedTextFormat } from '../format/text-format.js';
-import { parseTemplate, type FieldSpec } from '../format/text-template.js';
+import { escapeText } from './text-escape.js';
+import type { ResolvedTextFormat } from './text-format.js';
+import { parseTemplate, type FieldSpec } from './text-template.js';
 import {
   ASCTIME, formatField, headerValue, HOSTNAME, KEY, LEVEL, LEVELNAME, LEVELNO, MESSAGE, NAME, pad, PROCESS, ROOT_NAME, SOURCES, THREAD, THREAD_NAME,
-} from '../format/text-values.js';
+} from './text-values.js';
 
 // Step kinds.
 export const S_BYTES = 0;

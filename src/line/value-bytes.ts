@@ -10,8 +10,8 @@
  * - the walk past a value without writing it, with or without the checks the decoder makes.
  * A record a renderer does not take gets NOT_RENDERED (its general formatter writes the line).
  */
-import { bytesOver, MAX_NESTING, Tag, type Bytes } from '../../record/descriptor.js';
-import { writeInt32 } from '../../line/digits.js';
+import { bytesOver, MAX_NESTING, Tag, type Bytes } from '../record/descriptor.js';
+import { writeInt32 } from './digits.js';
 import { LineWriter } from './line-bytes.js';
 
 /** What `render()` returns for a record it leaves to the general formatter. */

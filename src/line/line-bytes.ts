@@ -11,7 +11,7 @@
  * A renderer extends it, rather than holds one: its own steps write the same line, and on
  * `this` each write is one field access; every record makes dozens.
  */
-import { bytesOver, HEADER_BYTES, RecordOffset, type Bytes } from '../../record/descriptor.js';
+import { bytesOver, HEADER_BYTES, RecordOffset, type Bytes } from '../record/descriptor.js';
 
 /** Copies longer than this go through one native set(); shorter ones through a loop. */
 const NATIVE_COPY_FROM = 24;

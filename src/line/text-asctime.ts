@@ -9,8 +9,8 @@
  * at 987; a second whose renderings do not fit that (or are longer than the step's bound) is
  * not usable, and its records go the general way.
  */
-import type { FieldSpec } from '../format/text-template.js';
-import { formatField } from '../format/text-values.js';
+import type { FieldSpec } from './text-template.js';
+import { formatField } from './text-values.js';
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, TemplateError, type FieldSpec, type TemplatePart } from '../../../../src/consumer/format/text-template.js';
+import { parseTemplate, TemplateError, type FieldSpec, type TemplatePart } from '../../../src/line/text-template.js';
 
 const spec = (given: Partial<FieldSpec>): FieldSpec => ({ fill: ' ', align: undefined, zero: false, width: 0, precision: undefined, type: undefined, ...given });
 

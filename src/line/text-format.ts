@@ -42,9 +42,9 @@
  * Runs in the consumer thread for every record: the template is parsed once, and a record costs
  * a walk over its parts, the record's keys once, and one regex test per value for escaping.
  */
-import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../record/log-record.js';
-import { messageOf, type JsonFormatContext } from '../../line/json-format.js';
-import { appendJsonValue } from '../../line/json-values.js';
+import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../record/log-record.js';
+import { messageOf, type JsonFormatContext } from './json-format.js';
+import { appendJsonValue } from './json-values.js';
 import { createDateFormatter } from './strftime.js';
 import { escapeText, jsonSafe } from './text-escape.js';
 import { checkTemplate, type FieldSpec } from './text-template.js';

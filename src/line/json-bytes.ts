@@ -25,9 +25,9 @@
  * line's extras; this file holds the JSON line's own decisions: the header, the context cache,
  * the keys the line writes itself, the bindings a field may not shadow, and the message last.
  */
-import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../../record/descriptor.js';
+import { Flag, HEADER_BYTES, RecordOffset, Tag, type Bytes } from '../record/descriptor.js';
 import { ContextCache, CONTEXT_INTS, RENDERED_MAX_BYTES, type ContextEntry } from './context-cache.js';
-import { renderProcessKeys, type JsonFormatContext } from '../../line/json-format.js';
+import { renderProcessKeys, type JsonFormatContext } from './json-format.js';
 import { JSON_ESCAPING } from './line-bytes.js';
 import { BAIL, EXPANSION, NOT_RENDERED, ValueRenderer } from './value-bytes.js';
 

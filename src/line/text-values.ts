@@ -5,9 +5,9 @@
  * escaping). The general formatter (text-format.ts) and the byte renderer (text-bytes.ts) both
  * write their fields through these functions, which is what keeps their lines the same.
  */
-import { LEVELS, LEVEL_NAMES, type LevelName } from '../../core/levels.js';
-import { ErrorValue, type Value } from '../../record/log-record.js';
-import { appendJsonValue } from '../../line/json-values.js';
+import { LEVELS, LEVEL_NAMES, type LevelName } from '../core/levels.js';
+import { ErrorValue, type Value } from '../record/log-record.js';
+import { appendJsonValue } from './json-values.js';
 import { escapeText, jsonSafe } from './text-escape.js';
 import type { FieldSpec } from './text-template.js';
 

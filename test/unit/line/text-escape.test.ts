@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeText, firstUnsafe, jsonSafe } from '../../../../src/consumer/format/text-escape.js';
+import { escapeText, firstUnsafe, jsonSafe } from '../../../src/line/text-escape.js';
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 

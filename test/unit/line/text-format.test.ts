@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createJsonFormatter } from '../../../../src/line/json-format.js';
-import { appendJsonValue } from '../../../../src/line/json-values.js';
-import { BASIC_FORMAT, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../../../../src/config/text-format-options.js';
-import { CONTINUATION, createTextFormatter, MAX_ERROR_DEPTH } from '../../../../src/consumer/format/text-format.js';
-import { ErrorCode } from '../../../../src/core/errors.js';
-import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../../../src/record/log-record.js';
+import { createJsonFormatter } from '../../../src/line/json-format.js';
+import { appendJsonValue } from '../../../src/line/json-values.js';
+import { BASIC_FORMAT, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../../../src/config/text-format-options.js';
+import { CONTINUATION, createTextFormatter, MAX_ERROR_DEPTH } from '../../../src/line/text-format.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../../../src/record/log-record.js';
 
 /** A decoded object: null prototype, as the codec makes them. */
 function obj(entries: Record<string, Value> | readonly (readonly [string, Value])[]): ObjectValue {
