@@ -57,6 +57,7 @@ export const WRITE_IN_PLACE_FROM = 16 * 1024;
 export const EAGAIN_RETRY_LIMIT = 1000;
 
 const NEWLINE = 0x0a;
+const TAB = 0x09;
 
 // Atomics.wait is the only synchronous sleep; it needs an Int32Array over shared memory.
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -441,9 +442,38 @@ export class FdWriter {
   }
 }
 
-/** The newlines in `buffer[from .. to)`: the lines of a run of whole lines. */
+/**
+ * The records in `buffer[from .. to)`, a run of whole ones: its newlines, less those followed
+ * by a tab. A record is one line and its continuation lines (a text line's error stack,
+ * text-format.ts), which alone start with a tab: no first line does (a text template may not
+ * hold one, a JSON line starts with `{`).
+ */
 export function countLines(buffer: Buffer, from: number, to: number): number {
   let lines = 0;
-  for (let at = buffer.indexOf(NEWLINE, from); at !== -1 && at < to; at = buffer.indexOf(NEWLINE, at + 1)) lines++;
+  for (let at = buffer.indexOf(NEWLINE, from); at !== -1 && at < to; at = buffer.indexOf(NEWLINE, at + 1)) {
+    if (at + 1 === to || buffer[at + 1] !== TAB) lines++;
+  }
   return lines;
+}
+
+/**
+ * Where the record that starts at `from` ends in `buffer[.. to)`, a run of whole records: just
+ * past its last line (see countLines).
+ */
+export function recordEnd(buffer: Buffer, from: number, to: number): number {
+  for (let at = buffer.indexOf(NEWLINE, from); at !== -1 && at < to; at = buffer.indexOf(NEWLINE, at + 1)) {
+    if (at + 1 === to || buffer[at + 1] !== TAB) return at + 1;
+  }
+  return to;
+}
+
+/**
+ * Where the last record that ends at or before `before` ends, in `buffer[from .. to)` (a run of
+ * whole records, `before` <= `to`); `from` when none does.
+ */
+export function lastRecordEnd(buffer: Buffer, from: number, before: number, to: number): number {
+  for (let at = buffer.lastIndexOf(NEWLINE, before - 1); at >= from; at = at === 0 ? -1 : buffer.lastIndexOf(NEWLINE, at - 1)) {
+    if (at + 1 === to || buffer[at + 1] !== TAB) return at + 1;
+  }
+  return from;
 }

@@ -37,7 +37,7 @@
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAX_FILES_DEFAULT, MAX_FILES_MAX } from '../../core/limits.js';
-import { countLines, DEFAULT_BUFFER_BYTES, FdWriter } from './fd-writer.js';
+import { countLines, DEFAULT_BUFFER_BYTES, FdWriter, lastRecordEnd, recordEnd } from './fd-writer.js';
 import type { WritePort } from './fd-writer.js';
 import { swapLiveFile } from '../rotate/swap.js';
 import { makeLogDir, noFollowFlag, openLogFile, type FileAccess, type OpenPort } from './file-open.js';
@@ -321,19 +321,19 @@ class FileSink implements Sink {
           this.#fileBytes += end - start;
           return;
         }
-        // The whole lines within `room`, then the next line alone.
-        const last = room === 0 ? -1 : bytes.buffer.lastIndexOf(NEWLINE, start + room - 1);
-        if (last >= start) {
-          const taken = last + 1 - start;
-          const count = countLines(bytes.buffer, start, start + taken);
+        // The whole records within `room`, then the next record alone (a record is a line and
+        // its continuation lines: countLines()).
+        const last = room === 0 ? start : lastRecordEnd(bytes.buffer, start, start + room, end);
+        if (last > start) {
+          const taken = last - start;
+          const count = countLines(bytes.buffer, start, last);
           lines -= count;
           writer.owe(lines);
           writer.appendLines(bytes, start, taken, count);
           this.#fileBytes += taken;
-          start += taken;
+          start = last;
         }
-        const newline = bytes.buffer.indexOf(NEWLINE, start);
-        const lineEnd = newline === -1 || newline >= end ? end : newline + 1;
+        const lineEnd = recordEnd(bytes.buffer, start, end);
         lines--;
         writer.owe(lines);
         this.writeBytes(bytes, lineEnd - start, start);
@@ -737,5 +737,3 @@ function probeFifoReader(fs: FsPort, path: string, noFollow: boolean): number | 
     });
   }
 }
-
-const NEWLINE = 0x0a;

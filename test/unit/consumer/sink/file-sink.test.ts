@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createFileSink } from '../../../../src/consumer/sink/file-sink.js';
 import type { FileSinkOptions, FsPort } from '../../../../src/consumer/sink/file-sink.js';
-import { EAGAIN_RETRY_LIMIT } from '../../../../src/consumer/sink/fd-writer.js';
+import { countLines, EAGAIN_RETRY_LIMIT, lastRecordEnd, recordEnd } from '../../../../src/consumer/sink/fd-writer.js';
+import { bytesOver } from '../../../../src/record/descriptor.js';
 import { ErrorCode } from '../../../../src/core/errors.js';
 
 let dir = '';
@@ -408,5 +409,57 @@ describe('file sink: lifecycle and options', () => {
     { case: 'bufferBytes 0', options: { bufferBytes: 0 }, message: /bufferBytes must be .* received 0/ },
   ])('rejects $case, naming the option', ({ options, message }) => {
     expect(() => sink(options)).toThrow(message);
+  });
+});
+
+describe('file sink: runs of records from a line lane (writeLines)', () => {
+  /** A record: one line, and continuation lines (a stack) that start with a tab. */
+  const record = fc
+    .tuple(fc.stringMatching(/^[a-z0-9 {}":,]{0,30}$/), fc.array(fc.stringMatching(/^[a-z0-9 :]{0,20}$/), { maxLength: 3 }))
+    .map(([first, rest]) => `{${first}\n${rest.map((line) => `\t${line}\n`).join('')}`);
+
+  it('(fast-check) rotates between records, never inside one, and loses, repeats or reorders nothing', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(record, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 8, max: 200 }), (runs, maxFileBytes) => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir);
+        const s = sink({ maxFileBytes, maxFiles: 1000 });
+        for (const run of runs) {
+          const bytes = Buffer.from(run.join(''));
+          const padded = Buffer.alloc(bytes.length + 16, 0x21);
+          bytes.copy(padded, 5);
+          s.writeLines(bytesOver(padded), 5, bytes.length, run.length);
+        }
+        s.close();
+        const files = filesOldestFirst();
+        expect(Buffer.concat(files).toString()).toBe(runs.flat().join(''));
+        for (const content of files) {
+          // Every file starts with a record's first line, and holds whole records.
+          if (content.length > 0) expect(content[0]).not.toBe(0x09);
+          if (content.length > 0) expect(content[content.length - 1]).toBe(0x0a);
+          // Past the size only when one record alone is larger.
+          const records = content.toString().split(/\n(?!\t)/).filter((each) => each !== '');
+          if (records.length > 1) expect(content.length).toBeLessThanOrEqual(maxFileBytes);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('records in a run of lines (countLines, recordEnd, lastRecordEnd)', () => {
+  const run = Buffer.from('{a\n\tat x\n\tat y\n{b\n{c\n\tat z\n');
+  it('counts a line and its continuation lines as one record', () => {
+    expect(countLines(run, 0, run.length)).toBe(3);
+    expect(countLines(run, 0, 15)).toBe(1);
+  });
+  it('finds where a record ends, and the last record end before a point', () => {
+    expect(recordEnd(run, 0, run.length)).toBe(15);
+    expect(recordEnd(run, 15, run.length)).toBe(18);
+    expect(recordEnd(run, 18, run.length)).toBe(run.length);
+    expect(lastRecordEnd(run, 0, 14, run.length)).toBe(0);
+    expect(lastRecordEnd(run, 0, 17, run.length)).toBe(15);
+    expect(lastRecordEnd(run, 0, 18, run.length)).toBe(18);
+    expect(lastRecordEnd(run, 0, run.length, run.length)).toBe(run.length);
   });
 });
