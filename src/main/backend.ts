@@ -18,6 +18,7 @@ import { Compressor } from '../compress/compressor.js';
 import { drainOnExit, shutDown } from '../consumer/consumer.js';
 import { countFormatFailures, loadFormatterModules, type LoadedModules } from '../consumer/formats.js';
 import { renderProcessKeys } from '../line/json-format.js';
+import type { ResolvedTextFormat } from '../line/text-format.js';
 import { openRouter, processContext } from '../consumer/open-router.js';
 import { HEALTHY_AFTER_MS, type ConsumerCrash } from '../consumer/supervisor.js';
 import type { ConsumerData } from '../consumer/thread.js';
@@ -290,6 +291,8 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** The handle of a backend of `options` over `buffer`: what its producers are told. */
 export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): LogHandle {
+  // Text lines only in line lanes: in record lanes the consumer renders them.
+  const text = viewShared(buffer).lineLanes ? textLinesOf(options) : undefined;
   return Object.freeze({
     ringlog: LAYOUT_VERSION,
     buffer,
@@ -298,13 +301,15 @@ export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): 
     maxRecordSize: options.maxRecordBytes,
     routes: options.routes,
     ...(writesJsonLines(options) ? { lines: renderProcessKeys(processContext()) } : {}),
+    ...(text === undefined ? {} : { text: { format: text, context: processContext() } }),
     ...(options.redact === undefined ? {} : { redact: options.redact }),
   });
 }
 
 /**
  * What the lanes carry (ring/layout.ts LaneKind). Line lanes (ring/line-lane.ts) when a line is
- * all the sink wants of a record: producers write JSON lines (writesJsonLines), into one sink
+ * all the sink wants of a record: producers write JSON lines (writesJsonLines) or text lines
+ * (textLinesOf), into one sink
  * that takes them as they are (a file, stdout or stderr: not a forward sink, whose outbox entries
  * hold lines apart), and no aggregator receives records from other processes into the lanes
  * (`listen`). One sink, so that every line is written, or counted as lost, once: with two, a
@@ -312,13 +317,25 @@ export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): 
  * record lanes (ring/ring.ts).
  */
 export function laneKindFor(options: ResolvedOptions): number {
+  return oneLineSink(options) && (writesJsonLines(options) || textLinesOf(options) !== undefined) ? LaneKind.LINES : LaneKind.RECORDS;
+}
+
+/** One sink that takes lines as they are (a file, stdout or stderr), and no records from other processes. */
+function oneLineSink(options: ResolvedOptions): boolean {
   const [sink, ...others] = options.sinks;
-  const lines =
-    writesJsonLines(options) &&
-    options.listen === undefined &&
-    others.length === 0 &&
-    (sink?.kind === 'file' || sink?.kind === 'stdout' || sink?.kind === 'stderr');
-  return lines ? LaneKind.LINES : LaneKind.RECORDS;
+  return options.listen === undefined && others.length === 0 && (sink?.kind === 'file' || sink?.kind === 'stdout' || sink?.kind === 'stderr');
+}
+
+/**
+ * The text format producers render (handle.text) when line lanes carry text lines: the one
+ * sink writes text (text-format.ts) and names route nothing. A text line never starts with a
+ * tab, and only its continuation lines (an error's stack) do: the sinks tell records apart so
+ * (fd-writer.ts, countLines).
+ */
+function textLinesOf(options: ResolvedOptions): ResolvedTextFormat | undefined {
+  if (!oneLineSink(options) || namesRoute(options.routes)) return undefined;
+  const format = options.formats[options.sinks[0]!.format];
+  return format?.type === 'text' ? format.text : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { show, versionError } from '../core/errors.js';
 import { isLevelOption, type LevelOption } from '../core/levels.js';
 import type { RouteTable } from '../core/routes.js';
 import type { RedactConfig } from '../record/redact.js';
+import type { ResolvedTextFormat, TextFormatContext } from '../line/text-format.js';
 import { LAYOUT_VERSION } from '../ring/layout.js';
 
 export interface LogHandle {
@@ -29,6 +30,12 @@ export interface LogHandle {
    * `,"pid":123,"hostname":"h"`.
    */
   readonly lines?: string;
+  /**
+   * Present when the backend made line lanes for one sink writing text lines (text-format.ts):
+   * producers then render each record's text line themselves, from its encoding
+   * (producer.ts). The sink's text format, and the process it names.
+   */
+  readonly text?: { readonly format: ResolvedTextFormat; readonly context: TextFormatContext };
   /** The `redact` option: every producer redacts what it encodes (record/redact.ts). */
   readonly redact?: RedactConfig;
 }
@@ -55,6 +62,7 @@ export function assertHandle(value: unknown, call = 'connect(handle)'): asserts 
     handle.maxRecordSize! > handle.buffer.byteLength ||
     (handle.routes !== undefined && !isRouteTable(handle.routes)) ||
     (handle.lines !== undefined && typeof handle.lines !== 'string') ||
+    (handle.text !== undefined && !isTextLines(handle.text)) ||
     (handle.redact !== undefined && !isRedactConfig(handle.redact))
   ) {
     throw new TypeError(
@@ -74,6 +82,18 @@ function isRouteTable(value: unknown): value is RouteTable {
     table.sinks.every((sink: unknown) => typeof (sink as SinkShape | null)?.level === 'number' && Array.isArray((sink as SinkShape).loggers)) &&
     typeof table.loggers === 'object' &&
     table.loggers !== null
+  );
+}
+
+/** Enough of the shape that a stray object fails here; the backend made the format, already checked. */
+function isTextLines(value: unknown): value is LogHandle['text'] {
+  const text = value as { format?: Partial<ResolvedTextFormat>; context?: Partial<TextFormatContext> } | null;
+  return (
+    typeof text === 'object' &&
+    text !== null &&
+    typeof text.format?.template === 'string' &&
+    typeof text.context?.hostname === 'string' &&
+    typeof text.context.pid === 'number'
   );
 }
 

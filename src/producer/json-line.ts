@@ -56,11 +56,16 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** A logger's name and bindings as the line writes them, made once per logger. */
 export interface LineContext {
-  /** `,"name":"api","worker":1`: after the process keys, before the fields. */
+  /**
+   * `,"name":"api","worker":1`: after the process keys, before the fields. In a text line
+   * (text-line.ts), the bindings' members of the extras: `,"worker":1`.
+   */
   readonly bytes: Uint8Array;
   /** The binding keys written, which a field must not repeat. */
   readonly keys: readonly string[];
   readonly hasName: boolean;
+  /** Text lines: the name as each of the template's name fields writes it. */
+  readonly names?: readonly Uint8Array[];
 }
 
 export class JsonLineEncoder {

@@ -10,6 +10,9 @@ import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, type Bytes, writeHeader } from
 import { decodeRecord } from '../record/decoder.js';
 import type { LogRecord } from '../record/log-record.js';
 import { jsonFormatterWith } from '../line/json-format.js';
+import { createTextFormatter } from '../line/text-format.js';
+import { NOT_RENDERED, TextLineRenderer } from '../line/text-bytes.js';
+import { copyText } from '../record/copy.js';
 import { lanesOf, takeLane, type Lane, type Lanes } from '../ring/lanes.js';
 import { LaneSlot, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
 import { LineLane } from '../ring/line-lane.js';
@@ -20,6 +23,7 @@ import { Encoder } from '../record/encoder.js';
 import { compileRedaction, type Redaction } from '../record/redact.js';
 import type { LogHandle } from './handle.js';
 import { JsonLineEncoder, LINE_REFUSED, type LineContext } from './json-line.js';
+import { TextLineEncoder } from './text-line.js';
 
 /**
  * How long one wait for space lasts before a blocked producer looks again at the backend's
@@ -54,11 +58,18 @@ export class Producer {
   /** The largest record, record header included, that an encoding may take: maxRecordSize less the frame header. */
   readonly #maxPayloadBytes: number;
   /**
-   * Line lanes: the general JSON formatter (line/json-format.ts, the line's specification), for
-   * the calls json-line.ts leaves to the encoder: their record is encoded, decoded and rendered
-   * here, so that a thread's lines stay in its one lane, in order.
+   * Line lanes: the general formatter of the sink's lines (line/json-format.ts or
+   * line/text-format.ts, the line's specification), for the records encoded here: JSON calls
+   * json-line.ts leaves to the encoder, and every call when the lines are text. Their record is
+   * decoded and rendered here, so that a thread's lines stay in its one lane, in order.
    */
-  readonly #formatJson: ((record: LogRecord) => string) | undefined;
+  readonly #formatLine: ((record: LogRecord) => string) | undefined;
+  /**
+   * Line lanes of text lines: the fast path from a record's encoding to its text line
+   * (line/text-bytes.ts, held to text-format.ts by property tests), as the consumer renders
+   * text in record lanes; what it leaves goes through #formatLine.
+   */
+  readonly #textRenderer: TextLineRenderer | undefined;
   readonly #control: Int32Array;
   readonly #views: SharedViews;
   /** Every lane, for flush(); made at the first flush. */
@@ -67,8 +78,11 @@ export class Producer {
   /** handle.redact compiled, applied by every encoder of this thread (record/redact.ts). */
   readonly #redaction: Redaction | undefined;
   readonly #encoder: Encoder;
-  /** Writes finished JSON lines when the backend asks for them (handle.lines). */
-  readonly #lines: JsonLineEncoder | undefined;
+  /**
+   * Writes finished lines from a call's values when the backend asks for them: JSON lines
+   * (handle.lines), or text lines into line lanes (handle.text, without a redaction).
+   */
+  readonly #lines: JsonLineEncoder | TextLineEncoder | undefined;
   /** True while a log call walks its values (which may run user code that logs). */
   #walking = false;
   /**
@@ -103,11 +117,17 @@ export class Producer {
     this.#views = views;
     // One lane for the thread's life: its records stay in order in it.
     const lane = takeLane(views);
-    if (views.lineLanes && handle.lines !== undefined) {
+    const text = handle.text;
+    if (views.lineLanes && (handle.lines !== undefined || text !== undefined)) {
       this.#lineLane = new LineLane(views, lane, threadId + 1);
       this.#lane = this.#lineLane;
       this.#maxPayloadBytes = maxPayloadBytesOf(views.lanes[lane]!.capacity, handle.maxRecordSize);
-      this.#formatJson = jsonFormatterWith(handle.lines);
+      if (text !== undefined) {
+        this.#formatLine = createTextFormatter(text.format, text.context);
+        this.#textRenderer = new TextLineRenderer(text.format, text.context);
+      } else {
+        this.#formatLine = jsonFormatterWith(handle.lines!);
+      }
     } else {
       this.#ring = new Ring(views, lane, handle.maxRecordSize);
       this.#lane = this.#ring;
@@ -117,7 +137,10 @@ export class Producer {
     this.#bytes = bytesOver(views.data);
     this.#redaction = handle.redact === undefined ? undefined : compileRedaction(handle.redact);
     this.#encoder = new Encoder(this.#redaction);
-    this.#lines = handle.lines === undefined ? undefined : new JsonLineEncoder(handle.lines, threadId, this.#redaction);
+    this.#lines =
+      handle.lines !== undefined ? new JsonLineEncoder(handle.lines, threadId, this.#redaction)
+      : text !== undefined && this.#lineLane !== undefined && this.#redaction === undefined ? TextLineEncoder.for(text.format, text.context, threadId)
+      : undefined;
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control, this.#lane.cursors);
     this.#emptyContext = this.encodeContext(undefined, undefined);
@@ -300,9 +323,10 @@ export class Producer {
       lineLane.commit(1, time);
       return true;
     }
+    // Record lanes take JSON lines only (a text line is written in a line lane).
     const index = this.#claim(payloadBytes);
     if (index === NO_SPACE) return true;
-    lines.write(this.#bytes, index, payloadBytes);
+    (lines as JsonLineEncoder).write(this.#bytes, index, payloadBytes);
     this.#ring!.commit(index, payloadBytes);
     return true;
   }
@@ -323,14 +347,27 @@ export class Producer {
   }
 
   /**
-   * Line lanes: the encoded record as the general formatter writes it, what the consumer did for
-   * it with record lanes. A record that does not decode or render (a bug: the encoder just made
-   * it) is counted as failed, as the consumer counts it.
+   * Line lanes: the encoded record as the sink's format writes it, what the consumer did for it
+   * with record lanes: by the text renderer when the lines are text and it takes the record,
+   * by the general formatter otherwise. A record that does not decode or render (a bug: the
+   * encoder just made it) is counted as failed, as the consumer counts it.
    */
   #publishAsLine(encoder: Encoder, level: number, time: number): boolean {
+    const renderer = this.#textRenderer;
+    if (renderer !== undefined) {
+      const lineBytes = renderer.render(encoder.bytes, 0, encoder.byteLength);
+      if (lineBytes !== NOT_RENDERED && lineBytes <= this.#lineLane!.maxLineBytes) {
+        const lane = this.#lineLane!;
+        const index = this.#begin(lane, lineBytes);
+        if (index === NO_SPACE) return false;
+        copyText(renderer.output, 0, this.#bytes, index, lineBytes);
+        lane.commit(1, time);
+        return true;
+      }
+    }
     let line: string;
     try {
-      line = this.#formatJson!(decodeRecord(encoder.bytes, 0, encoder.byteLength));
+      line = this.#formatLine!(decodeRecord(encoder.bytes, 0, encoder.byteLength));
     } catch {
       Atomics.add(this.#views.stats, Stat.RECORDS_FAILED, 1n);
       return false;

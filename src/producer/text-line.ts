@@ -1,0 +1,296 @@
+/**
+ * Python-style text lines (line/text-format.ts), written by the producer straight from a log
+ * call's values, as json-line.ts writes pino's JSON lines: when line lanes carry text lines
+ * (handle.text), the common call becomes its finished line without being encoded, decoded or
+ * rendered from bytes. Encoding a call and rendering its text from the encoding (text-bytes.ts)
+ * cost a producer ~480 ns a record against ~270 for a JSON line written so.
+ *
+ * text-format.ts is the specification: the line is byte for byte what it writes for the record
+ * the encoder would have made of the same call (property tests hold the two together). Taken:
+ * `info(msg)`, `info(fields, msg)` and `info(fields)` of a logger whose context this module
+ * took, with the template's fields other than keys (asctime in any datefmt, name, levelname,
+ * message, thread, process, the numbers), and the extras as json-line-values.ts writes JSON.
+ * Left to the encoder (LINE_REFUSED, and the call goes the encoded way, still a text line in the
+ * lane, rendered by the producer from the encoding):
+ * - templates that name keys (`%(worker)s`), and threads with a redaction: this module is not
+ *   made for them at all;
+ * - printf arguments; an error among the fields or bindings (its stack takes continuation
+ *   lines); a field with the key of a binding; whatever json-line-values.ts refuses (Maps, class
+ *   instances, depth, a key with a lone surrogate); extras holding DEL or a C1 control (the
+ *   text's JSON escapes them, JSON lines do not); a second asctime cannot render.
+ */
+import { LINE_REFUSED, type LineContext } from './json-line.js';
+import { HEADER_BYTES, type Bytes } from '../record/descriptor.js';
+import { copyText } from '../record/copy.js';
+import { escapeText } from '../line/text-escape.js';
+import type { ResolvedTextFormat, TextFormatContext } from '../line/text-format.js';
+import { putMillis, type SecondText } from '../line/text-asctime.js';
+import { compileSteps, S_ASCTIME, S_BYTES, S_KEY, S_LEVELS, S_MESSAGE, S_NAME, S_NUMBER, S_THREAD, type Step } from '../line/text-steps.js';
+import { formatField, headerValue, ROOT_NAME } from '../line/text-values.js';
+import { isErrorKind, isPlain, JsonValueWriter, REFUSED, hasOwn } from './json-line-values.js';
+
+/** The largest time a Date holds, less a second (text-bytes.ts has the same bound). */
+const TIME_LIMIT = 8.64e15 - 1000;
+
+export class TextLineEncoder {
+  /** The scratch buffer the line is written in (after HEADER_BYTES, as json-line.ts's), and the JSON of the extras. */
+  readonly #out = new JsonValueWriter();
+  readonly #steps: readonly Step[];
+  readonly #startSteps: number;
+  readonly #extras: boolean;
+  /** S_THREAD steps' text for this thread, by step index. */
+  readonly #threadTexts: (Uint8Array | undefined)[];
+  readonly #threadId: number;
+  /** The line start left in the scratch from the last call, and what it was made of. */
+  #startContext: LineContext | undefined;
+  #startLevel = -1;
+  #startSecond = Number.NaN;
+  #startBytes = 0;
+  /** Where the start's millisecond digits are, in the scratch, and which digit each is. */
+  #digitAt: number[] = [];
+  #digitOf: number[] = [];
+  /** The last message, the step it was written for (its spec), and its text's bytes. */
+  #msg: string | undefined;
+  #msgStep: Step | undefined;
+  #msgBytes = new Uint8Array(0);
+
+  /** Undefined when the template names keys: then every call is encoded (see the top). */
+  static for(format: ResolvedTextFormat, context: TextFormatContext, threadId: number): TextLineEncoder | undefined {
+    const compiled = compileSteps(format, context);
+    if (compiled.steps.some((step) => step.kind === S_KEY)) return undefined;
+    return new TextLineEncoder(compiled.steps, compiled.startSteps, format.extras === 'json', threadId);
+  }
+
+  private constructor(steps: readonly Step[], startSteps: number, extras: boolean, threadId: number) {
+    this.#steps = steps;
+    this.#startSteps = startSteps;
+    this.#extras = extras;
+    this.#threadId = threadId;
+    this.#threadTexts = steps.map((step) =>
+      step.kind === S_THREAD ? Buffer.from(formatField(headerValue(step.source, 0, 0, threadId), step.spec), 'utf8') : undefined,
+    );
+  }
+
+  /** Copies the line of the call encoded last, `bytes` long, to `offset` of `target`. */
+  writeLine(target: Bytes, offset: number, bytes: number): void {
+    copyText(this.#out.bytes, HEADER_BYTES, target, offset, bytes);
+  }
+
+  /**
+   * A logger's name for each name field and its bindings as extras (`,"k":v` each), or
+   * undefined when its records are encoded (an error among the bindings, a value refused).
+   */
+  context(name: string | undefined, bindings: Readonly<Record<string, unknown>> | undefined): LineContext | undefined {
+    const named = name === undefined ? ROOT_NAME : name.toWellFormed();
+    const names = this.#steps.filter((step) => step.kind === S_NAME).map((step) => Buffer.from(formatField(named, step.spec), 'utf8'));
+    const out = this.#out;
+    const keys: string[] = [];
+    out.at = 0;
+    out.limit = Number.MAX_SAFE_INTEGER;
+    try {
+      if (bindings !== undefined) {
+        for (const key of Object.keys(bindings)) {
+          const value = bindings[key];
+          if (value === undefined) continue;
+          if (isErrorKind(value)) return undefined;
+          if (this.#extras) out.field(key, value, 1, undefined);
+          keys.push(key);
+        }
+      }
+    } catch {
+      return undefined;
+    } finally {
+      this.#startContext = undefined;
+    }
+    return { bytes: out.scratch.slice(0, out.at), keys, hasName: name !== undefined, names };
+  }
+
+  /**
+   * The line of `info(fields, msg)` in the scratch buffer from HEADER_BYTES: returns
+   * HEADER_BYTES plus its byte length, at most `limit`, or LINE_REFUSED.
+   */
+  encode(
+    limit: number,
+    level: number,
+    time: number,
+    context: LineContext,
+    msg: string | undefined,
+    fields: object | undefined,
+    _args?: readonly unknown[],
+    _argStart?: number,
+    argCount = 0,
+  ): number {
+    if (argCount > 0) return LINE_REFUSED;
+    const out = this.#out;
+    out.limit = limit;
+    try {
+      // As `new Date(time)` reads it: whole milliseconds, split into the second and the rest.
+      const ms = Math.trunc(time);
+      let second = Math.floor(ms / 1000);
+      let milli = ms - second * 1000;
+      if (milli < 0) {
+        second--;
+        milli += 1000;
+      } else if (milli >= 1000) {
+        second++;
+        milli -= 1000;
+      }
+      if (!(time >= -TIME_LIMIT && time <= TIME_LIMIT)) second = Number.NaN;
+      const steps = this.#steps;
+      this.#start(context, level, second, milli);
+      for (let s = this.#startSteps; s < steps.length; s++) this.#step(s, context, level, time, second, milli, msg);
+      if (fields !== undefined) this.#fields(fields, context);
+      else if (this.#extras && context.bytes.length > 0) this.#extrasOf(undefined, context);
+      out.room(1);
+      out.scratch[out.at++] = 0x0a;
+      return out.at;
+    } catch {
+      // REFUSED, or a getter or Proxy trap that threw: the encoder reads the values its own way.
+      return LINE_REFUSED;
+    }
+  }
+
+  /**
+   * The steps before the first that changes per call (text-steps.ts's start): left in place
+   * from the last call when that was of the same logger, level and second, as most calls are;
+   * then only the millisecond digits are written.
+   */
+  #start(context: LineContext, level: number, second: number, milli: number): void {
+    const out = this.#out;
+    if (context === this.#startContext && level === this.#startLevel && second === this.#startSecond) {
+      out.at = this.#startBytes;
+      const digitAt = this.#digitAt;
+      for (let k = 0; k < digitAt.length; k++) {
+        const which = this.#digitOf[k]!;
+        out.scratch[digitAt[k]!] = 0x30 + (which === 0 ? (milli / 100) | 0 : which === 1 ? ((milli / 10) | 0) % 10 : milli % 10);
+      }
+      return;
+    }
+    this.#startContext = undefined;
+    this.#digitAt = [];
+    this.#digitOf = [];
+    out.at = HEADER_BYTES;
+    for (let s = 0; s < this.#startSteps; s++) this.#step(s, context, level, 0, second, milli, undefined, true);
+    this.#startContext = context;
+    this.#startLevel = level;
+    this.#startSecond = second;
+    this.#startBytes = out.at;
+  }
+
+  /** Writes step `s`; `start`: it is part of the line start (its digits are remembered). */
+  #step(s: number, context: LineContext, level: number, time: number, second: number, milli: number, msg: string | undefined, start = false): void {
+    const out = this.#out;
+    const step = this.#steps[s]!;
+    switch (step.kind) {
+      case S_BYTES:
+        return out.put(step.bytes);
+      case S_LEVELS:
+        return out.put(step.levels[level]!);
+      case S_NAME:
+        return out.put(context.names![step.slot]!);
+      case S_THREAD:
+        return out.put(this.#threadTexts[s]!);
+      case S_ASCTIME: {
+        if (Number.isNaN(second)) throw REFUSED;
+        const text: SecondText = step.asctime!.textFor(second);
+        if (!text.usable) throw REFUSED;
+        const at = out.at;
+        out.put(text.bytes);
+        putMillis(out.scratch, at, text.digitAt, text.digitOf, text.digitAt.length, milli);
+        if (start) {
+          for (let k = 0; k < text.digitAt.length; k++) {
+            this.#digitAt.push(at + text.digitAt[k]!);
+            this.#digitOf.push(text.digitOf[k]!);
+          }
+        }
+        return;
+      }
+      case S_MESSAGE:
+        return this.#message(step, msg);
+      case S_NUMBER:
+        return this.#text(formatField(headerValue(step.source, level, time, this.#threadId), step.spec));
+      default:
+        throw REFUSED;
+    }
+  }
+
+  /** The message under the step's spec: messageOf's `msg`, '' without one (errors are refused). */
+  #message(step: Step, msg: string | undefined): void {
+    const out = this.#out;
+    if (msg !== undefined && msg === this.#msg && step === this.#msgStep) return out.put(this.#msgBytes);
+    const from = out.at;
+    // A lone surrogate is U+FFFD in the record (its UTF-8): `!r` and widths must see that.
+    const message = msg === undefined ? '' : msg.isWellFormed() ? msg : msg.toWellFormed();
+    this.#text(step.spec === undefined ? escapeText(message) : formatField(message, step.spec));
+    if (msg === undefined) return;
+    this.#msg = msg;
+    this.#msgStep = step;
+    this.#msgBytes = out.scratch.slice(from, out.at);
+  }
+
+  /** `text` as UTF-8 (a lone surrogate, from a number's formatting never, would be U+FFFD). */
+  #text(text: string): void {
+    const out = this.#out;
+    const length = text.length;
+    out.room(3 * length);
+    const scratch = out.scratch;
+    let at = out.at;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        out.at = at + out.bytes.buffer.write(text.slice(i), at, 'utf8');
+        return;
+      }
+      scratch[at++] = code;
+    }
+    out.at = at;
+  }
+
+  /** The merging object: checked for errors and clashes with bindings, and written as extras. */
+  #fields(fields: object, context: LineContext): void {
+    if (!isPlain(fields)) throw REFUSED;
+    this.#extrasOf(fields as Record<string, unknown>, context);
+  }
+
+  /**
+   * ` {"k":v,...}`: the bindings (the context's, already written), then the fields, as
+   * text-format.ts writes the extras; nothing when there are none, or when the format has
+   * none (the fields are still checked).
+   */
+  #extrasOf(fields: Record<string, unknown> | undefined, context: LineContext): void {
+    const out = this.#out;
+    const extras = this.#extras;
+    const mark = out.at;
+    if (extras) {
+      out.room(1);
+      out.scratch[out.at++] = 0x20;
+      out.put(context.bytes);
+    }
+    const bound = context.keys;
+    if (fields !== undefined) {
+      // for-in, as json-line.ts: the own keys in Object.keys order without an array per call.
+      for (const key in fields) {
+        if (!hasOwn.call(fields, key)) continue;
+        const value = fields[key];
+        if (value === undefined) continue;
+        if (isErrorKind(value) || (bound.length > 0 && bound.includes(key))) throw REFUSED;
+        if (extras) out.field(key, value, 1, undefined);
+      }
+    }
+    if (!extras) return;
+    if (out.at === mark + 1) {
+      out.at = mark;
+      return;
+    }
+    const scratch = out.scratch;
+    // The first member's comma opens the object.
+    scratch[mark + 1] = 0x7b;
+    out.room(1);
+    scratch[out.at++] = 0x7d;
+    // DEL and the C1 controls (U+0080-U+009F: C2 80-9F in UTF-8), which the text's JSON escapes.
+    for (let i = mark + 2; i < out.at; i++) {
+      const byte = scratch[i]!;
+      if (byte === 0x7f || (byte === 0xc2 && scratch[i + 1]! < 0xa0)) throw REFUSED;
+    }
+  }
+}
