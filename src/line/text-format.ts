@@ -76,6 +76,11 @@ interface Field {
   readonly spec: FieldSpec | undefined;
 }
 
+/** Whether the template names keys of the record (`%(worker)s`), beside its built-in fields. */
+export function namesKeys(options: ResolvedTextFormat): boolean {
+  return compileTemplate(options.template, options.style, 'format').some((part) => typeof part !== 'string' && part.source === KEY);
+}
+
 /** Builds the formatter for options resolved by config/text-format-options.ts. */
 export function createTextFormatter(options: ResolvedTextFormat, context: TextFormatContext): (record: LogRecord) => string {
   const parts = compileTemplate(options.template, options.style, 'format');

@@ -18,7 +18,7 @@ import { Compressor } from '../compress/compressor.js';
 import { drainOnExit, shutDown } from '../consumer/consumer.js';
 import { countFormatFailures, loadFormatterModules, type LoadedModules } from '../consumer/formats.js';
 import { renderProcessKeys } from '../line/json-format.js';
-import type { ResolvedTextFormat } from '../line/text-format.js';
+import { namesKeys, type ResolvedTextFormat } from '../line/text-format.js';
 import { openRouter, processContext } from '../consumer/open-router.js';
 import { HEALTHY_AFTER_MS, type ConsumerCrash } from '../consumer/supervisor.js';
 import type { ConsumerData } from '../consumer/thread.js';
@@ -328,14 +328,17 @@ function oneLineSink(options: ResolvedOptions): boolean {
 
 /**
  * The text format producers render (handle.text) when line lanes carry text lines: the one
- * sink writes text (text-format.ts) and names route nothing. A text line never starts with a
- * tab, and only its continuation lines (an error's stack) do: the sinks tell records apart so
- * (fd-writer.ts, countLines).
+ * sink writes text (text-format.ts), names route nothing, and producers can write most calls'
+ * lines from their values (producer/text-line.ts): the template names no keys and nothing is
+ * redacted. Otherwise the consumer renders text from records, with its byte renderer
+ * (text-bytes.ts), which producers do not load. A text line never starts with a tab, and only
+ * its continuation lines (an error's stack) do: the sinks tell records apart so (fd-writer.ts,
+ * countLines).
  */
 function textLinesOf(options: ResolvedOptions): ResolvedTextFormat | undefined {
-  if (!oneLineSink(options) || namesRoute(options.routes)) return undefined;
+  if (!oneLineSink(options) || namesRoute(options.routes) || options.redact !== undefined) return undefined;
   const format = options.formats[options.sinks[0]!.format];
-  return format?.type === 'text' ? format.text : undefined;
+  return format?.type === 'text' && !namesKeys(format.text) ? format.text : undefined;
 }
 
 /**

@@ -11,8 +11,6 @@ import { decodeRecord } from '../record/decoder.js';
 import type { LogRecord } from '../record/log-record.js';
 import { jsonFormatterWith } from '../line/json-format.js';
 import { createTextFormatter } from '../line/text-format.js';
-import { NOT_RENDERED, TextLineRenderer } from '../line/text-bytes.js';
-import { copyText } from '../record/copy.js';
 import { lanesOf, takeLane, type Lane, type Lanes } from '../ring/lanes.js';
 import { LaneSlot, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
 import { LineLane } from '../ring/line-lane.js';
@@ -59,17 +57,11 @@ export class Producer {
   readonly #maxPayloadBytes: number;
   /**
    * Line lanes: the general formatter of the sink's lines (line/json-format.ts or
-   * line/text-format.ts, the line's specification), for the records encoded here: JSON calls
-   * json-line.ts leaves to the encoder, and every call when the lines are text. Their record is
-   * decoded and rendered here, so that a thread's lines stay in its one lane, in order.
+   * line/text-format.ts, the line's specification), for the calls json-line.ts or text-line.ts
+   * leave to the encoder: their record is encoded, decoded and rendered here, so that a
+   * thread's lines stay in its one lane, in order.
    */
   readonly #formatLine: ((record: LogRecord) => string) | undefined;
-  /**
-   * Line lanes of text lines: the fast path from a record's encoding to its text line
-   * (line/text-bytes.ts, held to text-format.ts by property tests), as the consumer renders
-   * text in record lanes; what it leaves goes through #formatLine.
-   */
-  readonly #textRenderer: TextLineRenderer | undefined;
   readonly #control: Int32Array;
   readonly #views: SharedViews;
   /** Every lane, for flush(); made at the first flush. */
@@ -122,12 +114,7 @@ export class Producer {
       this.#lineLane = new LineLane(views, lane, threadId + 1);
       this.#lane = this.#lineLane;
       this.#maxPayloadBytes = maxPayloadBytesOf(views.lanes[lane]!.capacity, handle.maxRecordSize);
-      if (text !== undefined) {
-        this.#formatLine = createTextFormatter(text.format, text.context);
-        this.#textRenderer = new TextLineRenderer(text.format, text.context);
-      } else {
-        this.#formatLine = jsonFormatterWith(handle.lines!);
-      }
+      this.#formatLine = text !== undefined ? createTextFormatter(text.format, text.context) : jsonFormatterWith(handle.lines!);
     } else {
       this.#ring = new Ring(views, lane, handle.maxRecordSize);
       this.#lane = this.#ring;
@@ -347,24 +334,11 @@ export class Producer {
   }
 
   /**
-   * Line lanes: the encoded record as the sink's format writes it, what the consumer did for it
-   * with record lanes: by the text renderer when the lines are text and it takes the record,
-   * by the general formatter otherwise. A record that does not decode or render (a bug: the
-   * encoder just made it) is counted as failed, as the consumer counts it.
+   * Line lanes: the encoded record as the general formatter writes it, what the consumer did for
+   * it with record lanes. A record that does not decode or render (a bug: the encoder just made
+   * it) is counted as failed, as the consumer counts it.
    */
   #publishAsLine(encoder: Encoder, level: number, time: number): boolean {
-    const renderer = this.#textRenderer;
-    if (renderer !== undefined) {
-      const lineBytes = renderer.render(encoder.bytes, 0, encoder.byteLength);
-      if (lineBytes !== NOT_RENDERED && lineBytes <= this.#lineLane!.maxLineBytes) {
-        const lane = this.#lineLane!;
-        const index = this.#begin(lane, lineBytes);
-        if (index === NO_SPACE) return false;
-        copyText(renderer.output, 0, this.#bytes, index, lineBytes);
-        lane.commit(1, time);
-        return true;
-      }
-    }
     let line: string;
     try {
       line = this.#formatLine!(decodeRecord(encoder.bytes, 0, encoder.byteLength));

@@ -3,7 +3,7 @@
  * call's values, as json-line.ts writes pino's JSON lines: when line lanes carry text lines
  * (handle.text), the common call becomes its finished line without being encoded, decoded or
  * rendered from bytes. Encoding a call and rendering its text from the encoding (text-bytes.ts)
- * cost a producer ~480 ns a record against ~270 for a JSON line written so.
+ * cost a producer ~480 ns a record against ~330 this way, and made its bundle 60 KB larger.
  *
  * text-format.ts is the specification: the line is byte for byte what it writes for the record
  * the encoder would have made of the same call (property tests hold the two together). Taken:
@@ -11,9 +11,9 @@
  * took, with the template's fields other than keys (asctime in any datefmt, name, levelname,
  * message, thread, process, the numbers), and the extras as json-line-values.ts writes JSON.
  * Left to the encoder (LINE_REFUSED, and the call goes the encoded way, still a text line in the
- * lane, rendered by the producer from the encoding):
- * - templates that name keys (`%(worker)s`), and threads with a redaction: this module is not
- *   made for them at all;
+ * lane, rendered by the producer with the general formatter):
+ * - templates that name keys (`%(worker)s`), and redaction: the backend keeps record lanes for
+ *   them (backend.ts, textLinesOf), and the consumer's byte renderer (text-bytes.ts);
  * - printf arguments; an error among the fields or bindings (its stack takes continuation
  *   lines); a field with the key of a binding; whatever json-line-values.ts refuses (Maps, class
  *   instances, depth, a key with a lone surrogate); extras holding DEL or a C1 control (the

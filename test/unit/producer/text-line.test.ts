@@ -234,12 +234,15 @@ describe('text lines through line lanes, the whole way', () => {
   });
   afterEach(() => temp.remove());
 
-  it('a backend whose one sink writes text gets line lanes; with two sinks, or names that route, record lanes', async () => {
+  it('a backend whose one sink writes text gets line lanes; with two sinks, names that route, keys in the template or redaction, record lanes', async () => {
     const cases: [unknown, boolean][] = [
       [{ sinks: [{ type: 'file', path: join(temp.dir, 'a.log'), formatter: 'text' }] }, true],
       [{ sinks: [{ type: 'stdout', formatter: 'text' }] }, true],
       [{ sinks: [{ type: 'file', path: join(temp.dir, 'b.log'), formatter: 'text' }, { type: 'file', path: join(temp.dir, 'c.log') }] }, false],
       [{ sinks: [{ type: 'file', path: join(temp.dir, 'd.log'), formatter: 'text', loggers: ['db'] }] }, false],
+      // What producers do not write from values: the consumer renders it from records.
+      [{ formatters: { k: { type: 'text', template: '{message} {worker}' } }, sinks: [{ type: 'file', path: join(temp.dir, 'e.log'), formatter: 'k' }] }, false],
+      [{ sinks: [{ type: 'file', path: join(temp.dir, 'f.log'), formatter: 'text' }], redact: ['secret'] }, false],
     ];
     for (const [options, lines] of cases) {
       const backend = await createLogBackend(options as Parameters<typeof createLogBackend>[0]);
