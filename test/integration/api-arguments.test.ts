@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createLogBackend, destination, type LogBackend, type Logger } from '../../dist/src/index.js';
+import { LAYOUT_VERSION } from '../../dist/src/ring/layout.js';
 import { tempDir } from '../support/log-files.js';
 
 type Kind = typeof TypeError | typeof RangeError;
@@ -105,7 +106,7 @@ describe('the other entry points', () => {
 
   it('connect(handle) with a handle from another version: an error that names both versions, with its own code', () => {
     const error = thrown(() => connect({ ...backend.handle, ringlog: 99 } as never));
-    expectClear(error, Error, ['shared layout version 99', 'this ringlog reads version 3', 'another ringlog installation']);
+    expectClear(error, Error, ['shared layout version 99', `this ringlog reads version ${LAYOUT_VERSION}`, 'another ringlog installation']);
     expect((error as { code?: unknown }).code).toBe('ERR_RINGLOG_VERSION');
   });
 
