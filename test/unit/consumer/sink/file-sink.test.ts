@@ -442,7 +442,7 @@ describe('file sink: runs of records from a line lane (writeLines)', () => {
           if (records.length > 1) expect(content.length).toBeLessThanOrEqual(maxFileBytes);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
