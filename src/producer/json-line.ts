@@ -58,7 +58,7 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 export interface LineContext {
   /**
    * `,"name":"api","worker":1`: after the process keys, before the fields. In a text line
-   * (text-line.ts), the bindings' members of the extras: `,"worker":1`.
+   * (text-line.ts), the extras' opening with the bindings, ` {"worker":1`, or nothing.
    */
   readonly bytes: Uint8Array;
   /** The binding keys written, which a field must not repeat. */

@@ -49,6 +49,10 @@ export class TextLineEncoder {
   /** Where the start's millisecond digits are, in the scratch, and which digit each is. */
   #digitAt: number[] = [];
   #digitOf: number[] = [];
+  /** The time of the last call, and its second (NaN past what a Date holds) and millisecond. */
+  #time = Number.NaN;
+  #second = Number.NaN;
+  #milli = 0;
   /** The last message, the step it was written for (its spec), and its text's bytes. */
   #msg: string | undefined;
   #msgStep: Step | undefined;
@@ -102,7 +106,11 @@ export class TextLineEncoder {
     } finally {
       this.#startContext = undefined;
     }
-    return { bytes: out.scratch.slice(0, out.at), keys, hasName: name !== undefined, names };
+    const members = out.scratch.slice(0, out.at);
+    if (hasEscapedControl(members, 0, members.length)) return undefined;
+    // ` {"k":v,...`: the extras' opening with the bindings, as each call writes it.
+    const bytes = members.length === 0 ? members : Uint8Array.of(0x20, 0x7b, ...members.subarray(1));
+    return { bytes, keys, hasName: name !== undefined, names };
   }
 
   /**
@@ -124,18 +132,10 @@ export class TextLineEncoder {
     const out = this.#out;
     out.limit = limit;
     try {
-      // As `new Date(time)` reads it: whole milliseconds, split into the second and the rest.
-      const ms = Math.trunc(time);
-      let second = Math.floor(ms / 1000);
-      let milli = ms - second * 1000;
-      if (milli < 0) {
-        second--;
-        milli += 1000;
-      } else if (milli >= 1000) {
-        second++;
-        milli -= 1000;
-      }
-      if (!(time >= -TIME_LIMIT && time <= TIME_LIMIT)) second = Number.NaN;
+      // A thread's calls within one millisecond share their time: split it once.
+      if (time !== this.#time) this.#splitTime(time);
+      const second = this.#second;
+      const milli = this.#milli;
       const steps = this.#steps;
       this.#start(context, level, second, milli);
       for (let s = this.#startSteps; s < steps.length; s++) this.#step(s, context, level, time, second, milli, msg);
@@ -148,6 +148,23 @@ export class TextLineEncoder {
       // REFUSED, or a getter or Proxy trap that threw: the encoder reads the values its own way.
       return LINE_REFUSED;
     }
+  }
+
+  /** `time` as `new Date(time)` reads it: whole milliseconds, split into the second and the rest. */
+  #splitTime(time: number): void {
+    const ms = Math.trunc(time);
+    let second = Math.floor(ms / 1000);
+    let milli = ms - second * 1000;
+    if (milli < 0) {
+      second--;
+      milli += 1000;
+    } else if (milli >= 1000) {
+      second++;
+      milli -= 1000;
+    }
+    this.#time = time;
+    this.#second = time >= -TIME_LIMIT && time <= TIME_LIMIT ? second : Number.NaN;
+    this.#milli = milli;
   }
 
   /**
@@ -253,19 +270,25 @@ export class TextLineEncoder {
   }
 
   /**
-   * ` {"k":v,...}`: the bindings (the context's, already written), then the fields, as
-   * text-format.ts writes the extras; nothing when there are none, or when the format has
-   * none (the fields are still checked).
+   * ` {"k":v,...}`: the bindings (the context's opening), then the fields, as text-format.ts
+   * writes the extras; nothing when there are none, or when the format has none (the fields
+   * are still checked).
    */
   #extrasOf(fields: Record<string, unknown> | undefined, context: LineContext): void {
     const out = this.#out;
     const extras = this.#extras;
+    const opening = context.bytes;
+    // Without bindings the first field's comma opens the object, after a space.
     const mark = out.at;
     if (extras) {
-      out.room(1);
-      out.scratch[out.at++] = 0x20;
-      out.put(context.bytes);
+      if (opening.length > 0) {
+        out.put(opening);
+      } else {
+        out.room(1);
+        out.scratch[out.at++] = 0x20;
+      }
     }
+    const from = out.at;
     const bound = context.keys;
     if (fields !== undefined) {
       // for-in, as json-line.ts: the own keys in Object.keys order without an array per call.
@@ -273,24 +296,34 @@ export class TextLineEncoder {
         if (!hasOwn.call(fields, key)) continue;
         const value = fields[key];
         if (value === undefined) continue;
-        if (isErrorKind(value) || (bound.length > 0 && bound.includes(key))) throw REFUSED;
+        if (isErrorKind(value)) throw REFUSED;
+        // A loop, not includes(): one or two keys, compared by identity mostly.
+        for (let b = 0; b < bound.length; b++) if (bound[b] === key) throw REFUSED;
         if (extras) out.field(key, value, 1, undefined);
       }
     }
     if (!extras) return;
-    if (out.at === mark + 1) {
-      out.at = mark;
-      return;
+    if (hasEscapedControl(out.scratch, from, out.at)) throw REFUSED;
+    if (opening.length === 0) {
+      if (out.at === from) {
+        out.at = mark;
+        return;
+      }
+      out.scratch[from] = 0x7b;
     }
-    const scratch = out.scratch;
-    // The first member's comma opens the object.
-    scratch[mark + 1] = 0x7b;
     out.room(1);
-    scratch[out.at++] = 0x7d;
-    // DEL and the C1 controls (U+0080-U+009F: C2 80-9F in UTF-8), which the text's JSON escapes.
-    for (let i = mark + 2; i < out.at; i++) {
-      const byte = scratch[i]!;
-      if (byte === 0x7f || (byte === 0xc2 && scratch[i + 1]! < 0xa0)) throw REFUSED;
-    }
+    out.scratch[out.at++] = 0x7d;
   }
+}
+
+/**
+ * Whether `bytes[from .. to)` holds DEL or a C1 control (U+0080-U+009F: C2 80-9F in UTF-8),
+ * which the text's JSON escapes (text-escape.ts, jsonSafe) and json-line-values.ts does not.
+ */
+function hasEscapedControl(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x7f || (byte === 0xc2 && bytes[i + 1]! < 0xa0)) return true;
+  }
+  return false;
 }
