@@ -10,7 +10,6 @@ import { bytesOver, Flag, HEADER_BYTES, MAX_ARGS, type Bytes, writeHeader } from
 import { decodeRecord } from '../record/decoder.js';
 import type { LogRecord } from '../record/log-record.js';
 import { jsonFormatterWith } from '../line/json-format.js';
-import { createTextFormatter } from '../line/text-format.js';
 import { lanesOf, takeLane, type Lane, type Lanes } from '../ring/lanes.js';
 import { LaneSlot, Slot, Stat, State, viewShared, type SharedViews } from '../ring/layout.js';
 import { LineLane } from '../ring/line-lane.js';
@@ -21,7 +20,10 @@ import { Encoder } from '../record/encoder.js';
 import { compileRedaction, type Redaction } from '../record/redact.js';
 import type { LogHandle } from './handle.js';
 import { JsonLineEncoder, LINE_REFUSED, type LineContext } from './json-line.js';
-import { TextLineEncoder } from './text-line.js';
+// A namespace import: the bundle runs text-line.ts and the text formats at their first use
+// only, in threads that write text lines (build/bundle-entry.mjs); JSON workers start faster.
+import * as textLine from './text-line.js';
+import type { TextLineEncoder } from './text-line.js';
 
 /**
  * How long one wait for space lasts before a blocked producer looks again at the backend's
@@ -109,12 +111,14 @@ export class Producer {
     this.#views = views;
     // One lane for the thread's life: its records stay in order in it.
     const lane = takeLane(views);
+    this.#redaction = handle.redact === undefined ? undefined : compileRedaction(handle.redact);
     const text = handle.text;
-    if (views.lineLanes && (handle.lines !== undefined || text !== undefined)) {
+    const textLines = views.lineLanes && text !== undefined ? textLine.textLinesFor(text.format, text.context, threadId, this.#redaction !== undefined) : undefined;
+    if (views.lineLanes && (handle.lines !== undefined || textLines !== undefined)) {
       this.#lineLane = new LineLane(views, lane, threadId + 1);
       this.#lane = this.#lineLane;
       this.#maxPayloadBytes = maxPayloadBytesOf(views.lanes[lane]!.capacity, handle.maxRecordSize);
-      this.#formatLine = text !== undefined ? createTextFormatter(text.format, text.context) : jsonFormatterWith(handle.lines!);
+      this.#formatLine = textLines !== undefined ? textLines.format : jsonFormatterWith(handle.lines!);
     } else {
       this.#ring = new Ring(views, lane, handle.maxRecordSize);
       this.#lane = this.#ring;
@@ -122,12 +126,8 @@ export class Producer {
     }
     this.#control = views.control;
     this.#bytes = bytesOver(views.data);
-    this.#redaction = handle.redact === undefined ? undefined : compileRedaction(handle.redact);
     this.#encoder = new Encoder(this.#redaction);
-    this.#lines =
-      handle.lines !== undefined ? new JsonLineEncoder(handle.lines, threadId, this.#redaction)
-      : text !== undefined && this.#lineLane !== undefined && this.#redaction === undefined ? TextLineEncoder.for(text.format, text.context, threadId)
-      : undefined;
+    this.#lines = handle.lines !== undefined ? new JsonLineEncoder(handle.lines, threadId, this.#redaction) : textLines?.encoder;
     this.#dropWhenFull = handle.onFull === 'drop';
     this.#stall = new StallWatch(this.#control, this.#lane.cursors);
     this.#emptyContext = this.encodeContext(undefined, undefined);

@@ -23,7 +23,8 @@ import { LINE_REFUSED, type LineContext } from './json-line.js';
 import { HEADER_BYTES, type Bytes } from '../record/descriptor.js';
 import { copyText } from '../record/copy.js';
 import { escapeText } from '../line/text-escape.js';
-import type { ResolvedTextFormat, TextFormatContext } from '../line/text-format.js';
+import { createTextFormatter, type ResolvedTextFormat, type TextFormatContext } from '../line/text-format.js';
+import type { LogRecord } from '../record/log-record.js';
 import { putMillis, type SecondText } from '../line/text-asctime.js';
 import { compileSteps, S_ASCTIME, S_BYTES, S_KEY, S_LEVELS, S_MESSAGE, S_NAME, S_NUMBER, S_THREAD, type Step } from '../line/text-steps.js';
 import { formatField, headerValue, ROOT_NAME } from '../line/text-values.js';
@@ -31,6 +32,22 @@ import { isErrorKind, isPlain, JsonValueWriter, REFUSED, hasOwn } from './json-l
 
 /** The largest time a Date holds, less a second (text-bytes.ts has the same bound). */
 const TIME_LIMIT = 8.64e15 - 1000;
+
+/** What a producer writing text lines needs: the writer from values, and the general formatter. */
+export interface TextLines {
+  /** Undefined when the template names keys, or with a redaction: every call is encoded then. */
+  readonly encoder: TextLineEncoder | undefined;
+  readonly format: (record: LogRecord) => string;
+}
+
+/**
+ * The text lines of `format` for a producer thread. producer.ts reaches this module through a
+ * namespace import, so that the bundle runs it, and the text formats, only in a thread that
+ * writes text lines (build/bundle-entry.mjs).
+ */
+export function textLinesFor(format: ResolvedTextFormat, context: TextFormatContext, threadId: number, redacted: boolean): TextLines {
+  return { encoder: redacted ? undefined : TextLineEncoder.for(format, context, threadId), format: createTextFormatter(format, context) };
+}
 
 export class TextLineEncoder {
   /** The scratch buffer the line is written in (after HEADER_BYTES, as json-line.ts's), and the JSON of the extras. */

@@ -10,9 +10,10 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const { bundleEntry, BUNDLE } = (await import(new URL('../../../build/bundle-entry.mjs', import.meta.url).href)) as {
+const { bundleEntry, BUNDLE, LAZY_BUNDLE } = (await import(new URL('../../../build/bundle-entry.mjs', import.meta.url).href)) as {
   bundleEntry: (dir: string) => string[];
   BUNDLE: string;
+  LAZY_BUNDLE: string;
 };
 
 const dirs: string[] = [];
@@ -72,6 +73,51 @@ describe('bundle-entry', () => {
     expect(limits.ORDER).toEqual(['limits', 'where', 'thing']);
     // Bundling twice without a fresh tsc output is an error, not a broken tree.
     expect(() => bundleEntry(dir)).toThrow(/bundled already/);
+  });
+
+  it('runs a module that only namespace imports reach at its first use, from a file of its own', async () => {
+    const dir = graph({
+      'index.js': "export { make, textOf } from './a/thing.js';\n",
+      'core/order.js': 'export const ORDER = [];\n',
+      'a/thing.js': [
+        "import * as text from '../t/text.js';",
+        "import { ORDER } from '../core/order.js';",
+        "ORDER.push('thing');",
+        'export function make() { return 1; }',
+        'export function textOf(x) { return text.render(x) + text.SUFFIX; }',
+        '',
+      ].join('\n'),
+      't/text.js': [
+        "import { ORDER } from '../core/order.js';",
+        "import { pad } from './pad.js';",
+        "ORDER.push('text');",
+        "export const SUFFIX = '!';",
+        'export function render(x) { return pad(String(x)); }',
+        '',
+      ].join('\n'),
+      't/pad.js': "import { ORDER } from '../core/order.js';\nORDER.push('pad');\nexport const pad = (s) => '[' + s + ']';\n",
+    });
+    expect(bundleEntry(dir)).toEqual(['core/order.js', 't/pad.js', 't/text.js', 'a/thing.js']);
+    // The lazy modules' code is not in the bundle a worker loads.
+    expect(readFileSync(join(dir, BUNDLE), 'utf8')).not.toContain("ORDER.push('text')");
+    expect(readFileSync(join(dir, LAZY_BUNDLE), 'utf8')).toContain("ORDER.push('text')");
+    const entry = (await import(pathToFileURL(join(dir, 'index.js')).href)) as { make: () => number; textOf: (x: unknown) => string };
+    const { ORDER } = (await import(pathToFileURL(join(dir, 'core/order.js')).href)) as { ORDER: string[] };
+    expect(entry.make()).toBe(1);
+    expect(ORDER).toEqual(['thing']);
+    expect(entry.textOf(5)).toBe('[5]!');
+    expect(ORDER).toEqual(['thing', 'pad', 'text']);
+    expect(entry.textOf(6)).toBe('[6]!');
+    expect(ORDER).toEqual(['thing', 'pad', 'text']);
+    // Imported by its path, a lazy module is the same instance.
+    const text = (await import(pathToFileURL(join(dir, 't/text.js')).href)) as { SUFFIX: string };
+    expect(text.SUFFIX).toBe('!');
+    expect(ORDER).toEqual(['thing', 'pad', 'text']);
+  });
+
+  it('refuses a lazy namespace used other than as ns.x, naming the file', () => {
+    const dir = graph({ 'index.js': "export { x } from './m.js';\n", 'm.js': "import * as t from './t.js';\nexport const x = t;\n", 't.js': 'export const y = 1;\n' });
+    expect(() => bundleEntry(dir)).toThrow('bundle-entry: m.js:2: a lazy namespace (t) used other than as t.x is not supported');
   });
 
   it.each([
