@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogBackend } from '../../dist/src/index.js';
+import { Slot, viewShared } from '../../dist/src/ring/layout.js';
 import type { SoakWorkerData } from '../fixtures/soak-worker.js';
 import { checksum } from '../fixtures/stress-text.js';
 import { forEachRecord, readRecords, tempDir } from '../support/log-files.js';
@@ -30,10 +31,15 @@ describe("onFull: 'drop'", () => {
     const file = join(dir, 'app.log');
     const backend = await createLogBackend({ bufferSize: '64KiB', onFull: 'drop', file });
     const log = backend.logger('main');
-    // ~130 bytes a record: 5,000 are ten times what the ring holds, logged faster than written.
+    // The consumer held off the ring (DRAIN_LOCK taken, as a drain on another thread takes it):
+    // ~130 bytes a record, 5,000 are ten times what the ring holds. (Outrunning the consumer
+    // with a burst from one thread stopped working once it wrote line lanes as they are.)
+    const control = viewShared(backend.handle.buffer).control;
+    while (Atomics.compareExchange(control, Slot.DRAIN_LOCK, 0, 1) !== 0) await new Promise((resolve) => setTimeout(resolve, 1));
     const started = performance.now();
     for (let i = 0; i < 5000; i++) log.info({ i }, 'burst record with a little padding to take room');
     const elapsed = performance.now() - started;
+    Atomics.store(control, Slot.DRAIN_LOCK, 0);
     const { droppedFull } = backend.stats();
     expect(droppedFull).toBeGreaterThan(0);
     // Never waited: 5,000 calls take milliseconds, not the time of writing them.
