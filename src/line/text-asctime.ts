@@ -14,6 +14,37 @@ import { formatField } from './text-values.js';
 
 const EMPTY = new Uint8Array(0);
 
+/** The largest time a Date holds, less a second: the second's rendering must be a valid Date too. */
+export const TIME_LIMIT = 8.64e15 - 1000;
+
+/** A time as asctime renders it: its whole second, and the millisecond within it (0-999). */
+export interface SplitTime {
+  second: number;
+  milli: number;
+}
+
+/**
+ * Splits `time` as `new Date(time)` reads it (truncated to whole milliseconds) into `out`;
+ * false, leaving `out` as it was, for a time past TIME_LIMIT.
+ */
+export function splitTime(time: number, out: SplitTime): boolean {
+  if (!(time >= -TIME_LIMIT && time <= TIME_LIMIT)) return false;
+  const ms = Math.trunc(time);
+  let second = Math.floor(ms / 1000);
+  let milli = ms - second * 1000;
+  // The division may round up near a second's end.
+  if (milli < 0) {
+    second--;
+    milli += 1000;
+  } else if (milli >= 1000) {
+    second++;
+    milli -= 1000;
+  }
+  out.second = second;
+  out.milli = milli;
+  return true;
+}
+
 /** asctime's text for one second, and where its millisecond digits go. */
 export class SecondText {
   /** NaN: none yet. */

@@ -28,7 +28,7 @@ import { ContextCache, CONTEXT_ENTRIES, CONTEXT_INTS, RENDERED_MAX_BYTES } from 
 import { decodeValues } from '../record/decoder.js';
 import type { JsonFormatContext } from './json-format.js';
 import { SAFE_JSON_ESCAPING } from './line-bytes.js';
-import { putMillis } from './text-asctime.js';
+import { putMillis, splitTime } from './text-asctime.js';
 import type { ResolvedTextFormat } from './text-format.js';
 import { LineStarts, type LineStart } from './text-line-start.js';
 import { compileSteps, S_ASCTIME, S_BYTES, S_LEVELS, S_MESSAGE, S_NAME, S_NUMBER, S_THREAD, type Step } from './text-steps.js';
@@ -42,8 +42,6 @@ const NOT_FOUND = -2;
 
 /** Bindings whose keys are remembered for the shadowing check; a context with more goes the general way. */
 const MAX_BINDINGS = 64;
-/** The largest time a Date holds, less a second: the second's rendering must be a valid Date too. */
-const TIME_LIMIT = 8.64e15 - 1000;
 
 /** Line starts kept: as many as contexts. */
 const LINE_STARTS = CONTEXT_ENTRIES;
@@ -89,8 +87,8 @@ export class TextLineRenderer extends ValueRenderer {
   #level = 0;
   #time = 0;
   #thread = 0;
-  #second = 0;
-  #milli = 0;
+  /** The record's time as asctime renders it (when the template has one). */
+  readonly #split = { second: 0, milli: 0 };
   #msgStart = -1;
   #msgBytes = 0;
   #fieldsAt = -1;
@@ -143,23 +141,7 @@ export class TextLineRenderer extends ValueRenderer {
     this.#level = level;
     this.#time = time;
     this.#thread = thread;
-    if (this.#hasAsctime) {
-      if (!(time >= -TIME_LIMIT && time <= TIME_LIMIT)) return NOT_RENDERED;
-      // As `new Date(time)`: the time is truncated to whole milliseconds.
-      const ms = Math.trunc(time);
-      let second = Math.floor(ms / 1000);
-      let milli = ms - second * 1000;
-      // The division may round up near a second's end.
-      if (milli < 0) {
-        second--;
-        milli += 1000;
-      } else if (milli >= 1000) {
-        second++;
-        milli -= 1000;
-      }
-      this.#second = second;
-      this.#milli = milli;
-    }
+    if (this.#hasAsctime && !splitTime(time, this.#split)) return NOT_RENDERED;
 
     // The context: name and bindings, rendered before or now.
     let p = index + HEADER_BYTES;
@@ -200,10 +182,10 @@ export class TextLineRenderer extends ValueRenderer {
       // context, level, second and thread (text-line-start.ts): a copy and the milliseconds,
       // or rendered and kept. (Here, not in a method: V8 then inlined it and less of the rest;
       // text drain record, 7% a line.)
-      lineStart = this.#starts.find(entry, level, this.#startSecond ? this.#second : 0, this.#startThread ? thread : 0);
+      lineStart = this.#starts.find(entry, level, this.#startSecond ? this.#split.second : 0, this.#startThread ? thread : 0);
       if (lineStart.ready) {
         this.at = lineStart.copyTo(out, this.outView, this.at, 0, lineStart.length);
-        if (lineStart.digits > 0) putMillis(out, start, lineStart.digitAt, lineStart.digitOf, lineStart.digits, this.#milli);
+        if (lineStart.digits > 0) putMillis(out, start, lineStart.digitAt, lineStart.digitOf, lineStart.digits, this.#split.milli);
         s = this.#startSteps;
       } else {
         lineStart.digits = 0;
@@ -404,7 +386,7 @@ export class TextLineRenderer extends ValueRenderer {
    * not one this renderer takes.
    */
   #asctime(step: Step): boolean {
-    const text = step.asctime!.textFor(this.#second);
+    const text = step.asctime!.textFor(this.#split.second);
     if (!text.usable) return false;
     const start = this.at;
     const bytes = text.bytes;
@@ -413,7 +395,7 @@ export class TextLineRenderer extends ValueRenderer {
     const digitOf = text.digitOf;
     const count = digitAt.length;
     if (count > 0) {
-      putMillis(this.out, start, digitAt, digitOf, count, this.#milli);
+      putMillis(this.out, start, digitAt, digitOf, count, this.#split.milli);
       const capture = this.#capture;
       if (capture !== undefined) {
         for (let k = 0; k < count; k++) capture.addDigit(start - this.#captureStart + digitAt[k]!, digitOf[k]!);

@@ -25,13 +25,10 @@ import { copyText } from '../record/copy.js';
 import { escapeText } from '../line/text-escape.js';
 import { createTextFormatter, type ResolvedTextFormat, type TextFormatContext } from '../line/text-format.js';
 import type { LogRecord } from '../record/log-record.js';
-import { putMillis, type SecondText } from '../line/text-asctime.js';
+import { putMillis, splitTime, type SecondText } from '../line/text-asctime.js';
 import { compileSteps, S_ASCTIME, S_BYTES, S_KEY, S_LEVELS, S_MESSAGE, S_NAME, S_NUMBER, S_THREAD, type Step } from '../line/text-steps.js';
 import { formatField, headerValue, ROOT_NAME } from '../line/text-values.js';
 import { isErrorKind, isPlain, JsonValueWriter, REFUSED, hasOwn } from './json-line-values.js';
-
-/** The largest time a Date holds, less a second (text-bytes.ts has the same bound). */
-const TIME_LIMIT = 8.64e15 - 1000;
 
 /** What a producer writing text lines needs: the writer from values, and the general formatter. */
 export interface TextLines {
@@ -68,8 +65,7 @@ export class TextLineEncoder {
   #digitOf: number[] = [];
   /** The time of the last call, and its second (NaN past what a Date holds) and millisecond. */
   #time = Number.NaN;
-  #second = Number.NaN;
-  #milli = 0;
+  readonly #split = { second: Number.NaN, milli: 0 };
   /** The last message, the step it was written for (its spec), and its text's bytes. */
   #msg: string | undefined;
   #msgStep: Step | undefined;
@@ -150,9 +146,11 @@ export class TextLineEncoder {
     out.limit = limit;
     try {
       // A thread's calls within one millisecond share their time: split it once.
-      if (time !== this.#time) this.#splitTime(time);
-      const second = this.#second;
-      const milli = this.#milli;
+      if (time !== this.#time) {
+        this.#time = time;
+        if (!splitTime(time, this.#split)) this.#split.second = Number.NaN;
+      }
+      const { second, milli } = this.#split;
       const steps = this.#steps;
       this.#start(context, level, second, milli);
       for (let s = this.#startSteps; s < steps.length; s++) this.#step(s, context, level, time, second, milli, msg);
@@ -165,23 +163,6 @@ export class TextLineEncoder {
       // REFUSED, or a getter or Proxy trap that threw: the encoder reads the values its own way.
       return LINE_REFUSED;
     }
-  }
-
-  /** `time` as `new Date(time)` reads it: whole milliseconds, split into the second and the rest. */
-  #splitTime(time: number): void {
-    const ms = Math.trunc(time);
-    let second = Math.floor(ms / 1000);
-    let milli = ms - second * 1000;
-    if (milli < 0) {
-      second--;
-      milli += 1000;
-    } else if (milli >= 1000) {
-      second++;
-      milli -= 1000;
-    }
-    this.#time = time;
-    this.#second = time >= -TIME_LIMIT && time <= TIME_LIMIT ? second : Number.NaN;
-    this.#milli = milli;
   }
 
   /**

@@ -6,14 +6,15 @@
  * with U+FFFD, times a Date cannot hold, damage); and the common records must be taken.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/record/decoder.js';
 import { createLineFormats } from '../../../src/consumer/formats.js';
 import { TextLineRenderer, NOT_RENDERED } from '../../../src/line/text-bytes.js';
-import { BASIC_FORMAT, DEFAULT_TEMPLATE, resolveTextFormat, type TextFormatOptions } from '../../../src/config/text-format-options.js';
+import { resolveTextFormat, type TextFormatOptions } from '../../../src/config/text-format-options.js';
 import { createTextFormatter } from '../../../src/line/text-format.js';
 import { bytesOver, Flag, RecordOffset } from '../../../src/record/descriptor.js';
-import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from '../../support/records.js';
+import { BENCH_RECORD, encodeRecord, toObject, type RecordInput } from '../../support/records.js';
+import { DATEFMTS, formatsOf, inTimeZone, optionsOf, plainRecords, PYTHON, records, TEMPLATES, zonedRecords } from '../../support/text-records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };
 
@@ -56,24 +57,6 @@ function expectSame(line: Buffer, want: Buffer): void {
 
 const base: RecordInput = { ...BENCH_RECORD, bindings: { worker: 1 }, fields: { i: 5 } };
 
-const PYTHON = '%(asctime)s %(name)s %(levelname)-8s %(message)s';
-
-/** Templates the properties run under: every field, specs of every kind, both styles. */
-const TEMPLATES: readonly Pick<TextFormatOptions, 'template' | 'style'>[] = [
-  { template: PYTHON, style: '%' },
-  { template: DEFAULT_TEMPLATE, style: '{' },
-  { template: BASIC_FORMAT, style: '%' },
-  { template: '{asctime}|{created}|{msecs}|{time}|{levelname}|{level}|{levelno}|{name}|{thread}|{threadName}|{process}|{pid}|{hostname}|{message}|{msg}', style: '{' },
-  { template: '{name:^12}|{message:>20}|{levelname:.3}|{levelno:05d}|{msecs:03d}|{created:.2f}|{asctime:*^30}|{level:😀<7}', style: '{' },
-  { template: '{name!r} {message!r} {message:.5} {name:*^9.4} {hostname:.4} {threadName:>12}', style: '{' },
-  { template: '{message} a={a} worker={worker!r} i={i:>6} {i:05d} x={x:.3} {é}', style: '{' },
-  { template: '%(asctime)s [%(threadName)s] %(levelno)03d %(message)-20s|%(name)10s %(lineno)d %(i)s %(a)r', style: '%' },
-  { template: '%(msecs)03d %(created)f %(message)r %(name).2s %(time)d %(thread)5d%%', style: '%' },
-  { template: '→ {name:😀>9}|{message:é^15}|{message:020}|{name:<3}|{time!r}|{levelno!r} {{x}} ☃', style: '{' },
-  { template: '%(name)-010s|%(message)30s|%(a)-5s|%(i)08.3f|%(worker)5d', style: '%' },
-];
-const DATEFMTS = [undefined, 'iso', '%d/%m/%Y %H:%M:%S', '%a %A %b %B %e %I:%M:%S %p %j %y %f %z %Z %w %u %%', '%F %T.%f'];
-
 const pairs = new Map<string, Pair>();
 function pairFor(options: TextFormatOptions): Pair {
   const id = JSON.stringify(options);
@@ -82,55 +65,7 @@ function pairFor(options: TextFormatOptions): Pair {
   return p;
 }
 
-const plainKey = fc.oneof(fc.constantFrom('a', 'i', 'x', 'worker', 'lineno', 'é', 'msg', 'level', 'name', 'time'), fc.string({ maxLength: 6 }).filter((k) => k.isWellFormed()));
-const plainJson = jsonWith(plainKey, { maxDepth: 3, maxLength: 4 }).json;
-const anyKey = fc.oneof(plainKey, key);
-const anyJson = fc.oneof(plainJson, json);
-const times = fc.oneof(
-  fc.integer({ min: 0, max: 2 ** 45 }),
-  fc.integer({ min: -(2 ** 45), max: 0 }),
-  // Near the ends of seconds, and fractions, as records carry them.
-  fc.integer({ min: 1_700_000_000, max: 1_700_000_100 }).map((s) => s * 1000 + 999),
-  fc.integer({ min: 1_700_000_000, max: 1_700_000_100 }).map((s) => s * 1000),
-  fc.double({ min: -1e13, max: 1e13 }),
-  fc.double(),
-  fc.constantFrom(-0, 0.5, -0.5, -1, -1000.5, 8.64e15, -8.64e15, 8.64e15 - 1000),
-);
-const records = fc.record({
-  time: times,
-  threadId: fc.oneof(fc.constant(0), fc.nat({ max: 3 }), fc.nat()),
-  level: fc.oneof(fc.constantFrom(10, 20, 30, 40, 50, 60), fc.nat({ max: 255 })),
-  name: fc.option(fc.oneof(fc.constantFrom('api', 'a.b', 'wörker'), text), { nil: undefined }),
-  bindings: fc.option(fc.array(fc.tuple(anyKey, anyJson), { maxLength: 3 }).map(toObject), { nil: undefined }),
-  msg: fc.option(text, { nil: undefined }),
-  args: fc.constant([]),
-  fields: fc.option(fc.array(fc.tuple(anyKey, anyJson), { maxLength: 4 }).map(toObject), { nil: undefined }),
-});
-const formats = fc.record({
-  layout: fc.constantFrom(...TEMPLATES),
-  datefmt: fc.constantFrom(...DATEFMTS),
-  utc: fc.boolean(),
-  extras: fc.constantFrom('json' as const, 'none' as const),
-  missing: fc.constantFrom(undefined, '', 'n/a', 'ünknown 😀'),
-});
-
-interface Choice {
-  readonly layout: Pick<TextFormatOptions, 'template' | 'style'>;
-  readonly datefmt: string | undefined;
-  readonly utc: boolean;
-  readonly extras: 'json' | 'none';
-  readonly missing?: string | undefined;
-}
-
-function optionsOf(f: Choice): TextFormatOptions {
-  return {
-    ...f.layout,
-    ...(f.datefmt === undefined ? {} : { datefmt: f.datefmt }),
-    ...(f.missing === undefined ? {} : { missing: f.missing }),
-    utc: f.utc,
-    extras: f.extras,
-  };
-}
+const formats = formatsOf(TEMPLATES);
 
 /** The property: whatever the renderer takes is the formatter's line. Returns how many it took. */
 function holds(runs: number, recordArb: fc.Arbitrary<RecordInput> = records): number {
@@ -216,16 +151,7 @@ describe('TextLineRenderer: the lines it writes are the formatter\'s', () => {
   });
 
   it('takes every record that has plain keys and no shadowed binding', () => {
-    const plain = fc
-      .tuple(
-        fc.uniqueArray(fc.tuple(plainKey, plainJson), { maxLength: 4, selector: ([k]) => k }),
-        fc.uniqueArray(fc.tuple(plainKey, plainJson), { maxLength: 4, selector: ([k]) => k }),
-        fc.option(text, { nil: undefined }),
-        fc.option(text, { nil: undefined }),
-        fc.integer({ min: 0, max: 2 ** 45 }),
-      )
-      .filter(([bindings, fields]) => !bindings.some(([k]) => fields.some(([f]) => f === k)))
-      .map(([bindings, fields, msg, name, time]): RecordInput => ({ ...base, time, name, bindings: toObject(bindings), fields: toObject(fields), msg }));
+    const plain = plainRecords(base);
     fc.assert(
       fc.property(formats, plain, (f, input) => {
         const p = pairFor(optionsOf(f));
@@ -238,30 +164,10 @@ describe('TextLineRenderer: the lines it writes are the formatter\'s', () => {
   });
 
   describe.each(['America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Europe/Amsterdam'])('in time zone %s', (zone) => {
-    let saved: string | undefined;
-    beforeAll(() => {
-      saved = process.env['TZ'];
-      process.env['TZ'] = zone;
-      pairs.clear();
-    });
-    afterAll(() => {
-      if (saved === undefined) delete process.env['TZ'];
-      else process.env['TZ'] = saved;
-      pairs.clear();
-    });
+    inTimeZone(zone, () => pairs.clear());
 
     it('holds, DST changes and historical offsets included', () => {
-      // Around 2023's DST changes, and times back to 1800 (offsets of minutes and seconds).
-      const zoned = records.chain((input) =>
-        fc
-          .oneof(
-            fc.integer({ min: 1_678_600_000_000, max: 1_678_700_000_000 }),
-            fc.integer({ min: 1_699_100_000_000, max: 1_699_200_000_000 }),
-            fc.integer({ min: -5_364_662_400_000, max: 0 }),
-          )
-          .map((time) => ({ ...input, time })),
-      );
-      holds(300, zoned);
+      holds(300, zonedRecords);
     });
   });
 
