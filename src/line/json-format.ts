@@ -4,7 +4,8 @@
  *
  *   {"level":30,"time":1700000000000,"pid":123,"hostname":"h","name":"worker",<bindings>,<fields>,"msg":"..."}\n
  *
- * Runs in the consumer thread for every record, hundreds of thousands of times a second, so it
+ * Runs for every record the fast paths leave (json-bytes.ts in the consumer, json-line.ts in
+ * producers), in the thread that renders, up to hundreds of thousands of times a second, so it
  * concatenates into one string and allocates nothing else per record when it can help it.
  *
  * A line is always ONE line: its values are written by json-values.ts, which escapes every line

@@ -1,6 +1,7 @@
 /**
  * printf-style messages, as pino and Node's util.format build them: `log.info('took %d ms', 12)`.
- * Runs in the consumer thread on decoded values, so the producer never pays for formatting.
+ * Runs on decoded values, in the thread that renders the record (the consumer, or a producer
+ * whose call json-line-printf.ts leaves to the encoder in line lanes).
  *
  * Placeholders, each taking the next argument:
  * - `%s`  strings as is; numbers via String, except -0 → '-0'; bigint → '123n'; booleans, null

@@ -1,7 +1,8 @@
 /**
  * The `asctime` of text lines: a record's time (ms since the epoch) rendered by a Python
- * `datefmt` pattern, in local time or UTC. Runs in the consumer thread, whose time zone is the
- * process's (`TZ`).
+ * `datefmt` pattern, in local time or UTC. Runs in the thread that renders the line (the
+ * consumer, or a producer writing text lines into line lanes); every thread of a process has
+ * the process's time zone (`TZ`).
  *
  * Three kinds of pattern:
  * - none (undefined): Python logging's default asctime, `2003-07-08 16:49:45,896`

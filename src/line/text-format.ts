@@ -39,7 +39,8 @@
  * A value that is not a string is written as text: numbers and bigints as digits, booleans and
  * null as words, an Error as `Type: message`, objects and arrays as JSON.
  *
- * Runs in the consumer thread for every record: the template is parsed once, and a record costs
+ * Runs for every record the fast paths leave (the consumer's text-bytes.ts, the producers'
+ * producer/text-line.ts), in the thread that renders: the template is parsed once, and a record costs
  * a walk over its parts, the record's keys once, and one regex test per value for escaping.
  */
 import { ErrorValue, type LogRecord, type ObjectValue, type Value } from '../record/log-record.js';
