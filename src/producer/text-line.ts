@@ -94,8 +94,9 @@ export class TextLineEncoder {
   }
 
   /**
-   * A logger's name for each name field and its bindings as extras (`,"k":v` each), or
-   * undefined when its records are encoded (an error among the bindings, a value refused).
+   * A logger's name for each name field, and the extras' opening with its bindings
+   * (` {"k":v,...`, empty without bindings), or undefined when its records are encoded (an error
+   * among the bindings, a value refused, DEL or a C1 control in them).
    */
   context(name: string | undefined, bindings: Readonly<Record<string, unknown>> | undefined): LineContext | undefined {
     const named = name === undefined ? ROOT_NAME : name.toWellFormed();
