@@ -81,14 +81,14 @@ const QUICK: Config = {
   ...FULL,
   quick: true,
   workerCounts: [1, 4],
-  recordsPerWorker: 20_000,
+  recordsPerWorker: 10_000,
   // One round: the quick run checks that every variant and scenario runs and writes every
   // record; its figures are indicative only, and a second round doubled its share of npm test.
   repeats: 1,
   drainRecords: 20_000,
   drainRepeats: 1,
   immediacySpinMs: 250,
-  overloadMs: 500,
+  overloadMs: 300,
   overloadDrainMs: 300,
   microBatches: 100,
   latencyCalls: 20_000,
@@ -96,7 +96,7 @@ const QUICK: Config = {
 };
 
 const USAGE = `usage: npm run bench [-- options]
-  --quick                 small and fast (CI): N=1,4, M=20,000, 1 round, short scenarios
+  --quick                 small and fast (CI): N=1,4, M=10,000, 1 round, short scenarios
   --only=a,b              scenarios: ${SCENARIOS.join(', ')}
   --variants=a,b          throughput variants: ${VARIANTS.join(', ')} (ringlog is always kept: ratios need it)
   --n=1,4                 worker counts of the throughput runs
