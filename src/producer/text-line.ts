@@ -60,9 +60,12 @@ export class TextLineEncoder {
   #startLevel = -1;
   #startSecond = Number.NaN;
   #startBytes = 0;
-  /** Where the start's millisecond digits are, in the scratch, and which digit each is. */
-  #digitAt: number[] = [];
-  #digitOf: number[] = [];
+  /** Where the start's millisecond digits are, in the scratch, and which digit each is (putMillis). */
+  #digitAt = new Int32Array(0);
+  #digitOf = new Uint8Array(0);
+  /** The same, while a start is written. */
+  readonly #digitsAt: number[] = [];
+  readonly #digitsOf: number[] = [];
   /** The time of the last call, and its second (NaN past what a Date holds) and millisecond. */
   #time = Number.NaN;
   readonly #split = { second: Number.NaN, milli: 0 };
@@ -175,18 +178,16 @@ export class TextLineEncoder {
     const out = this.#out;
     if (context === this.#startContext && level === this.#startLevel && second === this.#startSecond) {
       out.at = this.#startBytes;
-      const digitAt = this.#digitAt;
-      for (let k = 0; k < digitAt.length; k++) {
-        const which = this.#digitOf[k]!;
-        out.scratch[digitAt[k]!] = 0x30 + (which === 0 ? (milli / 100) | 0 : which === 1 ? ((milli / 10) | 0) % 10 : milli % 10);
-      }
+      putMillis(out.scratch, 0, this.#digitAt, this.#digitOf, this.#digitAt.length, milli);
       return;
     }
     this.#startContext = undefined;
-    this.#digitAt = [];
-    this.#digitOf = [];
+    this.#digitsAt.length = 0;
+    this.#digitsOf.length = 0;
     out.at = HEADER_BYTES;
     for (let s = 0; s < this.#startSteps; s++) this.#step(s, context, level, 0, second, milli, undefined, true);
+    this.#digitAt = Int32Array.from(this.#digitsAt);
+    this.#digitOf = Uint8Array.from(this.#digitsOf);
     this.#startContext = context;
     this.#startLevel = level;
     this.#startSecond = second;
@@ -215,8 +216,8 @@ export class TextLineEncoder {
         putMillis(out.scratch, at, text.digitAt, text.digitOf, text.digitAt.length, milli);
         if (start) {
           for (let k = 0; k < text.digitAt.length; k++) {
-            this.#digitAt.push(at + text.digitAt[k]!);
-            this.#digitOf.push(text.digitOf[k]!);
+            this.#digitsAt.push(at + text.digitAt[k]!);
+            this.#digitsOf.push(text.digitOf[k]!);
           }
         }
         return;

@@ -7,7 +7,6 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/record/decoder.js';
 import { createJsonFormatter, renderProcessKeys } from '../../../src/line/json-format.js';
@@ -16,6 +15,7 @@ import { JsonLineEncoder, LINE_REFUSED } from '../../../src/producer/json-line.j
 import { bytesOver, Flag, HEADER_BYTES, RecordOffset } from '../../../src/record/descriptor.js';
 import { ANY, compileRedaction, type PathSegment, type Redaction } from '../../../src/record/redact.js';
 import { tempDir } from '../../support/log-files.js';
+import { logMixedCalls } from '../../support/mixed-calls.js';
 import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type Json, type RecordInput } from '../../support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };
@@ -582,21 +582,7 @@ describe('producers write the lines when the backend asks for them', () => {
   it('threads logging into a small ring: every line the formatter would write, each once, in order, with printf, errors and refused calls between', async () => {
     const path = join(dir, 'app.log');
     const backend = await createLogBackend({ file: { path }, bufferSize: '64KiB' });
-    const code = `
-      const { workerData } = require('node:worker_threads');
-      import(workerData.url).then(({ connect }) => {
-        const log = connect(workerData.handle).child({ worker: workerData.id });
-        for (let i = 0; i < 20000; i++) {
-          if (i % 100 === 7) log.warn({ i, err: new Error('e' + i) }, 'an error');
-          else if (i % 100 === 8) log.info('printf %d', i);
-          else if (i % 100 === 9) log.info({ m: new Map([['i', i]]) }, 'refused');
-          else if (i % 100 === 10) log.error(new Error('only ' + i));
-          else log.info({ i, s: 'é"\\n' + i }, 'processed job');
-        }
-      });`;
-    const url = new URL('../../../dist/src/index.js', import.meta.url).href;
-    const workers = [0, 1, 2].map((id) => new Worker(code, { eval: true, workerData: { url, handle: backend.handle, id } }));
-    await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+    await logMixedCalls(backend.handle, 3, 20000);
     const stats = await backend.close();
     const lines = readFileSync(path, 'utf8').split('\n').slice(0, -1);
     expect(lines).toHaveLength(60000);

@@ -9,7 +9,6 @@
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogBackend } from '../../../dist/src/index.js';
 import { resolveTextFormat, type TextFormatOptions } from '../../../src/config/text-format-options.js';
@@ -20,6 +19,7 @@ import { decodeRecord } from '../../../src/record/decoder.js';
 import { bytesOver, HEADER_BYTES } from '../../../src/record/descriptor.js';
 import { viewShared } from '../../../src/ring/layout.js';
 import { tempDir } from '../../support/log-files.js';
+import { logMixedCalls } from '../../support/mixed-calls.js';
 import { BENCH_RECORD, encodeRecord, toObject, type RecordInput } from '../../support/records.js';
 import { formatsOf, inTimeZone, KEYLESS_TEMPLATES, optionsOf, plainRecords, PYTHON, records, zonedRecords } from '../../support/text-records.js';
 
@@ -197,20 +197,7 @@ describe('text lines through line lanes, the whole way', () => {
       sinks: [{ type: 'file', path, formatter: 'python', rotate: { maxSize: '256KiB', maxFiles: 1000 } }],
       bufferSize: '64KiB',
     });
-    const code = `
-      const { workerData } = require('node:worker_threads');
-      import(workerData.url).then(({ connect }) => {
-        const log = connect(workerData.handle).child({ worker: workerData.id });
-        for (let i = 0; i < 15000; i++) {
-          if (i % 100 === 7) log.warn({ i, err: new Error('e' + i) }, 'an error');
-          else if (i % 100 === 8) log.info('printf %d', i);
-          else if (i % 100 === 9) log.info({ i, m: new Map([['k', i]]) }, 'refused');
-          else log.info({ i, s: 'é"\\n' + i }, 'processed job');
-        }
-      });`;
-    const url = new URL('../../../dist/src/index.js', import.meta.url).href;
-    const workers = [0, 1, 2].map((id) => new Worker(code, { eval: true, workerData: { url, handle: backend.handle, id } }));
-    await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+    await logMixedCalls(backend.handle, 3, 15000);
     const stats = await backend.close();
     expect(stats.recordsWritten).toBe(45000);
     const rotated = readdirSync(temp.dir).filter((name) => name !== 'app.log').length;
@@ -228,14 +215,21 @@ describe('text lines through line lanes, the whole way', () => {
         const [, level, msg, extras] = match!;
         const fields = JSON.parse(extras!) as { worker: number; i?: number; s?: string };
         const i = next[fields.worker]!++;
-        if (i % 100 === 7) {
-          expect([level, msg, fields.i]).toEqual(['WARNING', 'an error', i]);
-          expect(lines[++at]).toBe(`\tError: e${i}`);
+        // An error's stack follows its record on continuation lines: in the same file.
+        const stack = (headline: string): void => {
+          expect(lines[++at]).toBe(`\t${headline}`);
           while (lines[at + 1]?.startsWith('\t')) at++;
+        };
+        if (i % 100 === 7) {
+          expect([level, msg, fields]).toEqual(['WARNING', 'an error', { worker: fields.worker, i }]);
+          stack(`Error: e${i}`);
         } else if (i % 100 === 8) {
           expect([level, msg]).toEqual(['INFO', `printf ${i}`]);
         } else if (i % 100 === 9) {
-          expect([msg, fields]).toEqual(['refused', { worker: fields.worker, i, m: { k: i } }]);
+          expect([msg, fields]).toEqual(['refused', { worker: fields.worker, m: { i } }]);
+        } else if (i % 100 === 10) {
+          expect([level, msg, fields]).toEqual(['ERROR', `only ${i}`, { worker: fields.worker }]);
+          stack(`Error: only ${i}`);
         } else {
           expect([level, msg, fields]).toEqual(['INFO', 'processed job', { worker: fields.worker, i, s: `é"\n${i}` }]);
         }

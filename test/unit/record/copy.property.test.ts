@@ -16,6 +16,12 @@ function memory(shared: boolean, offset: number): Uint8Array {
   return new Uint8Array(buffer, offset, SIZE);
 }
 
+/** Nothing of `to` (filled with 0xee) outside the `length` bytes from `toIndex` was written. */
+function expectUntouchedAround(to: Uint8Array, toIndex: number, length: number): void {
+  for (let i = 0; i < toIndex; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} before the run`);
+  for (let i = toIndex + length; i < SIZE; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} after the run`);
+}
+
 describe('copyBytes', () => {
   it('copies exactly the run, whatever the memory, offsets and length', () => {
     fc.assert(
@@ -37,8 +43,7 @@ describe('copyBytes', () => {
           to.fill(0xee);
           copyBytes(bytesOver(from), fromIndex, bytesOver(to), toIndex, length);
           for (let i = 0; i < length; i++) if (to[toIndex + i] !== from[fromIndex + i]) expect.fail(`byte ${i} of ${length}`);
-          for (let i = 0; i < toIndex; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} before the run`);
-          for (let i = toIndex + length; i < SIZE; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} after the run`);
+          expectUntouchedAround(to, toIndex, length);
         },
       ),
       { numRuns: 300 },
@@ -71,8 +76,7 @@ describe('copyText', () => {
           to.fill(0xee);
           copyText(bytesOver(from), fromIndex, bytesOver(to), toIndex, length);
           expect(Buffer.from(to.subarray(toIndex, toIndex + length)).equals(line)).toBe(true);
-          for (let i = 0; i < toIndex; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} before the run`);
-          for (let i = toIndex + length; i < SIZE; i++) if (to[i] !== 0xee) expect.fail(`byte ${i} after the run`);
+          expectUntouchedAround(to, toIndex, length);
         },
       ),
       { numRuns: 300 },
