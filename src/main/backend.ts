@@ -317,7 +317,7 @@ export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): 
  * record lanes (ring/ring.ts).
  */
 export function laneKindFor(options: ResolvedOptions): number {
-  return oneLineSink(options) && (writesJsonLines(options) || textLinesOf(options) !== undefined) ? LaneKind.LINES : LaneKind.RECORDS;
+  return (oneLineSink(options) && writesJsonLines(options)) || textLinesOf(options) !== undefined ? LaneKind.LINES : LaneKind.RECORDS;
 }
 
 /** One sink that takes lines as they are (a file, stdout or stderr), and no records from other processes. */

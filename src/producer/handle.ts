@@ -32,8 +32,9 @@ export interface LogHandle {
   readonly lines?: string;
   /**
    * Present when the backend made line lanes for one sink writing text lines (text-format.ts):
-   * producers then render each record's text line themselves, from its encoding
-   * (producer.ts). The sink's text format, and the process it names.
+   * producers then write each record's text line themselves, from the call's values
+   * (text-line.ts) or from its encoding (producer.ts). The sink's text format, and the process
+   * it names.
    */
   readonly text?: { readonly format: ResolvedTextFormat; readonly context: TextFormatContext };
   /** The `redact` option: every producer redacts what it encodes (record/redact.ts). */

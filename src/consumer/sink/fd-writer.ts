@@ -451,9 +451,14 @@ export class FdWriter {
 export function countLines(buffer: Buffer, from: number, to: number): number {
   let lines = 0;
   for (let at = buffer.indexOf(NEWLINE, from); at !== -1 && at < to; at = buffer.indexOf(NEWLINE, at + 1)) {
-    if (at + 1 === to || buffer[at + 1] !== TAB) lines++;
+    if (endsRecord(buffer, at, to)) lines++;
   }
   return lines;
+}
+
+/** Whether the newline at `at` ends a record in a run that ends at `to`: no continuation line follows it. */
+function endsRecord(buffer: Buffer, at: number, to: number): boolean {
+  return at + 1 === to || buffer[at + 1] !== TAB;
 }
 
 /**
@@ -462,7 +467,7 @@ export function countLines(buffer: Buffer, from: number, to: number): number {
  */
 export function recordEnd(buffer: Buffer, from: number, to: number): number {
   for (let at = buffer.indexOf(NEWLINE, from); at !== -1 && at < to; at = buffer.indexOf(NEWLINE, at + 1)) {
-    if (at + 1 === to || buffer[at + 1] !== TAB) return at + 1;
+    if (endsRecord(buffer, at, to)) return at + 1;
   }
   return to;
 }
@@ -473,7 +478,7 @@ export function recordEnd(buffer: Buffer, from: number, to: number): number {
  */
 export function lastRecordEnd(buffer: Buffer, from: number, before: number, to: number): number {
   for (let at = buffer.lastIndexOf(NEWLINE, before - 1); at >= from; at = at === 0 ? -1 : buffer.lastIndexOf(NEWLINE, at - 1)) {
-    if (at + 1 === to || buffer[at + 1] !== TAB) return at + 1;
+    if (endsRecord(buffer, at, to)) return at + 1;
   }
   return from;
 }
