@@ -256,7 +256,7 @@ export class Consumer {
    * and counted, in flight (counted as failed), or still in its lane.
    */
   #drainLines(merge: LineMerge): number {
-    const total = merge.drain(this.#visitRun);
+    const total = merge.drain(this.#visitRun, this.#beforeRun);
     if (total === 0) return 0;
     this.#router.flush();
     this.#publishStats();
@@ -332,16 +332,23 @@ export class Consumer {
     this.#pendingRecords += this.#router.write(this.#bytes, index, length);
   };
 
+  /**
+   * A long run is written from the lane only into an empty buffer (FdWriter.appendLines()): the
+   * short runs buffered before it go out first, and are counted before the run's write. Copying
+   * it after them instead cost the consumer ~60 ns a line at N = 4, where half the bytes came
+   * after a short run: reading lines other cores just wrote misses the cache. Before the run is
+   * taken (LineMerge.drain()), so that a flush that throws leaves it in the lane for the next
+   * consumer, as a batch's last flush does.
+   */
+  readonly #beforeRun = (bytes: number): void => {
+    const router = this.#router;
+    if (bytes < WRITE_IN_PLACE_FROM || router.pendingLines === 0) return;
+    router.flush();
+    this.#publishStats();
+  };
+
   readonly #visitRun = (index: number, length: number, lines: number): void => {
     const router = this.#router;
-    // A long run is written from the lane only into an empty buffer (FdWriter.appendLines()):
-    // the short runs buffered before it go out first, and are counted before the run's write.
-    // Copying it after them instead cost the consumer ~60 ns a line at N = 4, where half the
-    // bytes came after a short run: reading lines other cores just wrote misses the cache.
-    if (length >= WRITE_IN_PLACE_FROM && router.pendingLines > 0) {
-      router.flush();
-      this.#publishStats();
-    }
     this.#pendingRecords += router.writeLines(this.#bytes, index, length, lines);
     // Nothing buffered: the run was written from the lane, and is counted before the next write.
     if (router.pendingLines === 0) this.#publishStats();

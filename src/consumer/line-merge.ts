@@ -34,8 +34,12 @@ export class LineMerge {
     this.taken = lanes.map(() => 0);
   }
 
-  /** Takes every lane's lines as of a snapshot of each, visiting them in runs in time order; returns the bytes taken. */
-  drain(visit: RunVisitor): number {
+  /**
+   * Takes every lane's lines as of a snapshot of each, visiting them in runs in time order;
+   * returns the bytes taken. `before(bytes)` is told of each take before its lines become the
+   * consumer's (READ moves): what it does first, and what it throws, leaves them in the lane.
+   */
+  drain(visit: RunVisitor, before?: (bytes: number) => void): number {
     const lanes = this.#lanes;
     const segments = this.#segments;
     const counts = this.#counts;
@@ -57,6 +61,7 @@ export class LineMerge {
       const count = counts[best]!;
       let end = next[best]! + 1;
       while (end < count && run.times[end]! <= bound) end++;
+      before?.((run.starts[end]! - run.starts[next[best]!]!) | 0);
       const bytes = lanes[best]!.take(run.starts[end]!, run.lines[end]!, run.marks[end]!, visit);
       this.taken[best]! += bytes;
       total += bytes;

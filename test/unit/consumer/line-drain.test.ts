@@ -41,9 +41,25 @@ function rig(lanes: number, laneBytes: number) {
       return fs.writeSync(target, buffer, offset, length);
     },
   };
-  const sink = createStdoutSink({ fd, fs: port });
-  const router = new Router(singleSinkTable(0), [sink], [{ format: () => '' }], [0]);
-  const consumer = new Consumer(views, router);
+  /** The next flush of the sink throws (a bug in a sink, as RINGLOG_INTERNAL_TEST_FAULT=throw:N makes one). */
+  const fault = { flushThrows: false };
+  const routerOf = (): Router => {
+    const sink = createStdoutSink({ fd, fs: port });
+    const faulty = new Proxy(sink, {
+      get(target, key) {
+        if (key === 'flush' && fault.flushThrows) {
+          return () => {
+            fault.flushThrows = false;
+            throw new Error('injected flush fault');
+          };
+        }
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as Function).bind(target) : value;
+      },
+    });
+    return new Router(singleSinkTable(0), [faulty], [{ format: () => '' }], [0]);
+  };
+  const consumer = new Consumer(views, routerOf());
   const append = (lane: number, text: string, time: number): void => {
     const bytes = Buffer.from(`${text}\n`);
     const index = producers[lane]!.begin(bytes.length);
@@ -52,7 +68,7 @@ function rig(lanes: number, laneBytes: number) {
     producers[lane]!.commit(1, time);
   };
   const written = (): bigint => Atomics.load(views.stats, Stat.RECORDS_WRITTEN);
-  return { append, consumer, writes, written };
+  return { append, consumer, writes, written, views, routerOf, fault };
 }
 
 describe('draining line lanes into a file', () => {
@@ -70,6 +86,22 @@ describe('draining line lanes into a file', () => {
     ]);
     expect(r.written()).toBe(302n);
     expect(fs.readFileSync(file, 'utf8')).toBe([...short, ...long].map((line) => `${line}\n`).join(''));
+  });
+
+  it('a sink whose flush throws before a long run is written from the lane: salvaged, the long run read again, every line once', () => {
+    const r = rig(2, 256 * 1024);
+    const long = Array.from({ length: 300 }, (_, i) => `b${String(i).padStart(98, '.')}`);
+    r.append(0, 'a1', 1);
+    r.append(1, 'b0', 1);
+    for (const line of long) r.append(1, line, 2);
+    r.fault.flushThrows = true;
+    expect(() => r.consumer.drainBatch()).toThrow('injected flush fault');
+    // As the supervisor does: salvage the batch, then a consumer with a new router goes on.
+    r.consumer.salvage();
+    const next = new Consumer(r.views, r.routerOf());
+    while (next.drainBatch() > 0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(['a1', 'b0', ...long].map((line) => `${line}\n`).join(''));
+    expect(r.written()).toBe(302n);
   });
 
   it('buffers short runs together into one write', () => {
