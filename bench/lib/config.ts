@@ -48,9 +48,11 @@ const MiB = 1024 * 1024;
 
 /**
  * M = 1,000,000 records per worker, so that the runs reach steady state: at 200,000, V8's warm-up
- * and the queues' unbounded buffers decided the comparison (issue 9). Three rounds and N = 1, 4, 8
- * (the targets are at 1 and 4; 8 oversubscribes the cores) keep the full run within about a
- * quarter of an hour on 2 cores; `--n=1,2,4,8` adds N = 2 for about 1.5 minutes more.
+ * and the queues' unbounded buffers decided the comparison (issue 9). Five rounds: on a shared
+ * 2-core machine one round in three can be slowed by whatever else runs there, and ringlog's two
+ * threads (producer and consumer) feel that more than the floor's one; with three rounds two
+ * such rounds decided a median, with five it takes three. N = 1, 4, 8 (the targets are at 1 and
+ * 4; 8 oversubscribes the cores); `--n=1,4` leaves out N = 8 for about a third less time.
  */
 const FULL: Config = {
   quick: false,
@@ -58,7 +60,7 @@ const FULL: Config = {
   variants: VARIANTS,
   workerCounts: [1, 4, 8],
   recordsPerWorker: 1_000_000,
-  repeats: 3,
+  repeats: 5,
   drainRecords: 1_000_000,
   drainRepeats: 3,
   immediacySpinMs: 2000,
@@ -101,7 +103,7 @@ const USAGE = `usage: npm run bench [-- options]
   --variants=a,b          throughput variants: ${VARIANTS.join(', ')} (ringlog is always kept: ratios need it)
   --n=1,4                 worker counts of the throughput runs
   --m=1000000             records per worker (throughput, processes)
-  --repeats=3             runs per (N, variant), per processes arrangement, and per drain case
+  --repeats=5             runs per (N, variant), per processes arrangement, and per drain case (full run: 5, 3 per drain case)
   --drain-m=1000000       records per drain case
   --overload-ms=10000     how long producers outrun the slow disk
   --json=path             where to write the JSON results

@@ -41,10 +41,10 @@ function verify(dir: string, workers: number): { arrived: number[]; files: numbe
 }
 
 /**
- * Per worker: the 64 KiB ring wraps every ~50 of these records, so each run wraps it hundreds
- * of times and rotates hundreds of 1 MiB files; more records only make `npm test` longer.
+ * Per worker: the 64 KiB ring wraps every ~50 of these records, so the 4 workers wrap it about
+ * 2,000 times and rotate over a hundred 1 MiB files; more records only make `npm test` longer.
  */
-const RECORDS = 40_000;
+const RECORDS = 24_000;
 
 /**
  * One 64 KiB ring, and 4 lanes of 64 KiB (a worker each, merged by the consumer): a lane wraps as
