@@ -1,8 +1,9 @@
 /**
  * The aggregator's side of forwarding, in its receiver thread: every connection's batches go
- * into the aggregator's own ring as finished lines (Flag.LINE records, several whole lines
- * each), which its consumer writes through its root sinks with everything else: one set of
- * files, rotated by one thread. A batch is acknowledged once the consumer has written it
+ * into the aggregator's own ring as finished lines, which its consumer writes through its root
+ * sinks with everything else: one set of files, rotated by one thread. In line lanes (one sink,
+ * backend.ts) a batch's lines are appended to the receiver's lane as they came, the consumer
+ * writes them from there; in record lanes they go in Flag.LINE records, several whole lines each. A batch is acknowledged once the consumer has written it
  * (WRITTEN has passed it), so that an acknowledged batch is in the file, not only in memory.
  *
  * Bounded: a connection is paused while it has batches waiting, and every connection while
@@ -20,6 +21,7 @@ import { bytesOver, Flag, HEADER_BYTES, type Bytes, writeHeader } from '../recor
 import { copyBytes } from '../record/copy.js';
 import { takeLane } from '../ring/lanes.js';
 import { LaneSlot, Slot, Stat, State, type SharedViews } from '../ring/layout.js';
+import { LineLane } from '../ring/line-lane.js';
 import { NO_SPACE, Ring } from '../ring/ring.js';
 import {
   ackFrame,
@@ -103,9 +105,10 @@ export class Receiver {
   readonly #views: SharedViews;
   /** The ring's data region, for copyBytes and the record header. */
   readonly #bytes: Bytes;
-  readonly #ring: Ring;
+  /** The receiver's lane: lines appended as they came (line lanes), or Flag.LINE records. */
+  readonly #lane: LineLane | Ring;
   readonly #report: (event: PeerEvent) => void;
-  /** The longest run of lines one record holds. */
+  /** The longest run of lines one append takes: a line lane's longest line, or a record's payload. */
   readonly #maxLines: number;
   readonly #connections = new Set<Connection>();
   readonly #sessions = new Map<string, number>();
@@ -123,8 +126,16 @@ export class Receiver {
     this.#views = views;
     this.#bytes = bytesOver(views.data);
     // A lane of its own, as every producer thread (lanes.ts).
-    this.#ring = new Ring(views, takeLane(views), maxRecordBytes);
-    this.#maxLines = this.#ring.maxPayloadBytes - HEADER_BYTES;
+    const lane = takeLane(views);
+    if (views.lineLanes) {
+      const lineLane = new LineLane(views, lane, threadId + 1);
+      this.#lane = lineLane;
+      this.#maxLines = lineLane.maxLineBytes;
+    } else {
+      const ring = new Ring(views, lane, maxRecordBytes);
+      this.#lane = ring;
+      this.#maxLines = ring.maxPayloadBytes - HEADER_BYTES;
+    }
     this.#report = report;
   }
 
@@ -244,7 +255,7 @@ export class Receiver {
         }
         jobs.shift();
         job.connection.reader.release(job.lines);
-        this.#acks.push({ connection: job.connection, seq: job.seq, target: this.#ring.end() });
+        this.#acks.push({ connection: job.connection, seq: job.seq, target: this.#lane.end() });
         const connection = job.connection;
         if (--connection.queued < QUEUED_PER_CONNECTION && !connection.closed && !this.#stopped) connection.socket.resume();
       }
@@ -274,16 +285,36 @@ export class Receiver {
         }
         count = countLines(lines, job.offset, end);
       }
-      const payload = HEADER_BYTES + end - job.offset;
-      this.#headBeforeClaim = this.#ring.head();
-      const index = this.#ring.claim(payload, threadId);
-      if (index === NO_SPACE) return false;
-      // For LINE records, ARG_COUNT holds how many lines the record has (stats count lines).
-      writeHeader(this.#bytes.view, index, Date.now(), threadId, FORWARDED_LEVEL, Flag.LINE, Math.min(count, 0xffff));
-      copyBytes(job.bytes, job.offset, this.#bytes, index + HEADER_BYTES, end - job.offset);
-      this.#ring.commit(index, payload);
+      if (!this.#append(job, end, count)) return false;
       job.offset = end;
     }
+    return true;
+  }
+
+  /**
+   * Appends the job's lines from its offset to `end`, `count` of them (as the peer counted them,
+   * within what the bytes can hold), stamped now; false when the lane has no room.
+   */
+  #append(job: Job, end: number, count: number): boolean {
+    const length = end - job.offset;
+    const lines = Math.min(Math.max(count, 1), length);
+    const lane = this.#lane;
+    this.#headBeforeClaim = lane.head();
+    if (lane instanceof LineLane) {
+      // Negative when the lane is full or sealed (closing): #waitForRoom then looks at the state.
+      const index = lane.begin(length);
+      if (index < 0) return false;
+      copyBytes(job.bytes, job.offset, this.#bytes, index, length);
+      lane.commit(lines, Date.now());
+      return true;
+    }
+    const payload = HEADER_BYTES + length;
+    const index = lane.claim(payload, threadId);
+    if (index === NO_SPACE) return false;
+    // For LINE records, ARG_COUNT holds how many lines the record has (stats count lines).
+    writeHeader(this.#bytes.view, index, Date.now(), threadId, FORWARDED_LEVEL, Flag.LINE, Math.min(lines, 0xffff));
+    copyBytes(job.bytes, job.offset, this.#bytes, index + HEADER_BYTES, length);
+    lane.commit(index, payload);
     return true;
   }
 
@@ -306,9 +337,9 @@ export class Receiver {
   #waitForRoom(): void {
     for (const connection of this.#connections) connection.socket.pause();
     const control = this.#views.control;
-    const cursors = this.#ring.cursors;
+    const cursors = this.#lane.cursors;
     Atomics.add(cursors, LaneSlot.PRODUCERS_WAITING, 1);
-    this.#ring.wakeConsumer();
+    this.#lane.wakeConsumer();
     this.#waiting = true;
     const wait = Atomics.waitAsync(cursors, LaneSlot.HEAD, this.#headBeforeClaim, WAIT_SLICE_MS);
     const retry = (): void => {
@@ -329,7 +360,7 @@ export class Receiver {
     if (this.#acking || this.#acks.length === 0) return;
     this.#acking = true;
     const control = this.#views.control;
-    const cursors = this.#ring.cursors;
+    const cursors = this.#lane.cursors;
     const loop = async (): Promise<void> => {
       const acks = this.#acks;
       while (acks.length > 0) {
@@ -348,7 +379,7 @@ export class Receiver {
           acks.length = 0;
           break;
         }
-        this.#ring.wakeConsumer();
+        this.#lane.wakeConsumer();
         const wait = Atomics.waitAsync(cursors, LaneSlot.WRITTEN, written, WAIT_SLICE_MS);
         if (wait.async) await wait.value;
       }

@@ -309,21 +309,24 @@ export function handleFor(options: ResolvedOptions, buffer: SharedArrayBuffer): 
 /**
  * What the lanes carry (ring/layout.ts LaneKind). Line lanes (ring/line-lane.ts) when a line is
  * all the sink wants of a record: producers write JSON lines (writesJsonLines) or text lines
- * (textLinesOf), into one sink
- * that takes them as they are (a file, stdout or stderr: not a forward sink, whose outbox entries
- * hold lines apart), and no aggregator receives records from other processes into the lanes
- * (`listen`). One sink, so that every line is written, or counted as lost, once: with two, a
- * consumer that dies between their writes would leave the second's copy uncounted. Otherwise
- * record lanes (ring/ring.ts).
+ * (textLinesOf), into one sink that takes them as they are (a file, stdout or stderr: not a
+ * forward sink, whose outbox entries hold lines apart); an aggregator's receiver appends what
+ * other processes forward to them too. One sink, so that every line is written, or counted as
+ * lost, once: with two, a consumer that dies between their writes would leave the second's copy
+ * uncounted. Otherwise record lanes (ring/ring.ts).
  */
 export function laneKindFor(options: ResolvedOptions): number {
   return (oneLineSink(options) && writesJsonLines(options)) || textLinesOf(options) !== undefined ? LaneKind.LINES : LaneKind.RECORDS;
 }
 
-/** One sink that takes lines as they are (a file, stdout or stderr), and no records from other processes. */
+/**
+ * One sink that takes lines as they are (a file, stdout or stderr). An aggregator (`listen`)
+ * qualifies: the lines other processes forward are written as they came in either kind of lane,
+ * and its receiver appends them to a line lane as one run per batch (forward/receiver.ts).
+ */
 function oneLineSink(options: ResolvedOptions): boolean {
   const [sink, ...others] = options.sinks;
-  return options.listen === undefined && others.length === 0 && (sink?.kind === 'file' || sink?.kind === 'stdout' || sink?.kind === 'stderr');
+  return others.length === 0 && (sink?.kind === 'file' || sink?.kind === 'stdout' || sink?.kind === 'stderr');
 }
 
 /**
