@@ -48,11 +48,12 @@ const MiB = 1024 * 1024;
 
 /**
  * M = 1,000,000 records per worker, so that the runs reach steady state: at 200,000, V8's warm-up
- * and the queues' unbounded buffers decided the comparison (issue 9). Five rounds: on a shared
- * 2-core machine one round in three can be slowed by whatever else runs there, and ringlog's two
- * threads (producer and consumer) feel that more than the floor's one; with three rounds two
- * such rounds decided a median, with five it takes three. N = 1, 4, 8 (the targets are at 1 and
- * 4; 8 oversubscribes the cores); `--n=1,4` leaves out N = 8 for about a third less time.
+ * and the queues' unbounded buffers decided the comparison (issue 9). Five rounds of the
+ * throughput, processes and drain runs: on this shared 2-core machine a round can run up to
+ * 1.5x slower than the one before it for reasons outside the run (two full runs of the same code
+ * read the floor's call at 433 and 605 ns), and with three rounds two such rounds decided a
+ * median; with five it takes three. N = 1, 4, 8 (the targets are at 1 and 4; 8 oversubscribes
+ * the cores); `--n=1,4` leaves out N = 8, about 8 minutes instead of 12.
  */
 const FULL: Config = {
   quick: false,
@@ -62,7 +63,7 @@ const FULL: Config = {
   recordsPerWorker: 1_000_000,
   repeats: 5,
   drainRecords: 1_000_000,
-  drainRepeats: 3,
+  drainRepeats: 5,
   immediacySpinMs: 2000,
   overloadMs: 10_000,
   overloadWorkers: 2,
@@ -103,7 +104,7 @@ const USAGE = `usage: npm run bench [-- options]
   --variants=a,b          throughput variants: ${VARIANTS.join(', ')} (ringlog is always kept: ratios need it)
   --n=1,4                 worker counts of the throughput runs
   --m=1000000             records per worker (throughput, processes)
-  --repeats=5             runs per (N, variant), per processes arrangement, and per drain case (full run: 5, 3 per drain case)
+  --repeats=5             runs per (N, variant), per processes arrangement, and per drain case (full run: 5)
   --drain-m=1000000       records per drain case
   --overload-ms=10000     how long producers outrun the slow disk
   --json=path             where to write the JSON results
