@@ -2,9 +2,10 @@
  * The aggregator's side of forwarding, in its receiver thread: every connection's batches go
  * into the aggregator's own ring as finished lines, which its consumer writes through its root
  * sinks with everything else: one set of files, rotated by one thread. In line lanes (one sink,
- * backend.ts) a batch's lines are appended to the receiver's lane as they came, the consumer
- * writes them from there; in record lanes they go in Flag.LINE records, several whole lines each. A batch is acknowledged once the consumer has written it
- * (WRITTEN has passed it), so that an acknowledged batch is in the file, not only in memory.
+ * backend.ts) a batch's lines are appended to the receiver's lane as they came, and the consumer
+ * writes them from there; in record lanes they go in Flag.LINE records, several whole lines
+ * each. A batch is acknowledged once the consumer has written it (WRITTEN has passed it), so
+ * that an acknowledged batch is in the file, not only in memory.
  *
  * Bounded: a connection is paused while it has batches waiting, and every connection while
  * the ring is full; so the aggregator holds at most a read and a frame per connection, and a
