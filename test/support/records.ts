@@ -70,6 +70,22 @@ export interface RecordInput {
   readonly fields: object | undefined;
 }
 
+/**
+ * Any record of a call without printf arguments: the time anywhere (fractions, NaN, Infinity
+ * too), names, bindings, messages and fields of any text and keys. The JSON fast paths
+ * (json-line.ts from the values, json-bytes.ts from the encoding) are held to json-format.ts on it.
+ */
+export const recordsWithoutPrintf: fc.Arbitrary<RecordInput> = fc.record({
+  time: fc.oneof(fc.integer({ min: 0, max: 2 ** 45 }), fc.double()),
+  threadId: fc.nat({ max: 3 }),
+  level: fc.constantFrom(10, 20, 30, 40, 50, 60),
+  name: fc.option(text, { nil: undefined }),
+  bindings: fc.option(fc.array(fc.tuple(key, json), { maxLength: 3 }).map(toObject), { nil: undefined }),
+  msg: fc.option(text, { nil: undefined }),
+  args: fc.constant([]),
+  fields: fc.option(fc.array(fc.tuple(key, json), { maxLength: 4 }).map(toObject), { nil: undefined }),
+});
+
 /** The benchmark's record, `child({ worker: 2 }).info({ i: 17 }, 'processed job')`: what the table tests vary. */
 export const BENCH_RECORD: RecordInput = Object.freeze({
   time: 1_700_000_000_123,

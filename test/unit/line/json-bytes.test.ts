@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/record/decoder.js';
 import { JsonLineRenderer, NOT_RENDERED } from '../../../src/line/json-bytes.js';
 import { createJsonFormatter } from '../../../src/line/json-format.js';
-import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type RecordInput } from '../../support/records.js';
+import { BENCH_RECORD, encodeRecord, recordsWithoutPrintf, json, jsonWith, key, text, toObject, type RecordInput } from '../../support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028' };
 const format = createJsonFormatter(context);
@@ -52,16 +52,7 @@ describe('JsonLineRenderer: the lines it writes are the formatter\'s', () => {
   });
 
   it('holds for arbitrary records without printf arguments', () => {
-    const records = fc.record({
-      time: fc.oneof(fc.integer({ min: 0, max: 2 ** 45 }), fc.double()),
-      threadId: fc.nat({ max: 3 }),
-      level: fc.constantFrom(10, 20, 30, 40, 50, 60),
-      name: fc.option(text, { nil: undefined }),
-      bindings: fc.option(fc.array(fc.tuple(key, json), { maxLength: 3 }).map(toObject), { nil: undefined }),
-      msg: fc.option(text, { nil: undefined }),
-      args: fc.constant([]),
-      fields: fc.option(fc.array(fc.tuple(key, json), { maxLength: 4 }).map(toObject), { nil: undefined }),
-    });
+    const records = recordsWithoutPrintf;
     // One renderer for the whole run: its per-thread context cache sees contexts change.
     const renderer = new JsonLineRenderer(context);
     let taken = 0;

@@ -16,7 +16,7 @@ import { bytesOver, Flag, HEADER_BYTES, RecordOffset } from '../../../src/record
 import { ANY, compileRedaction, type PathSegment, type Redaction } from '../../../src/record/redact.js';
 import { tempDir } from '../../support/log-files.js';
 import { logMixedCalls } from '../../support/mixed-calls.js';
-import { BENCH_RECORD, encodeRecord, json, jsonWith, key, text, toObject, type Json, type RecordInput } from '../../support/records.js';
+import { BENCH_RECORD, encodeRecord, recordsWithoutPrintf, json, jsonWith, key, text, toObject, type Json, type RecordInput } from '../../support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028é' };
 const format = createJsonFormatter(context);
@@ -77,16 +77,7 @@ describe('JsonLineEncoder: the lines it writes are the formatter\'s', () => {
   });
 
   it('holds for arbitrary calls without printf arguments', () => {
-    const records = fc.record({
-      time: fc.oneof(fc.integer({ min: 0, max: 2 ** 45 }), fc.double()),
-      threadId: fc.nat({ max: 3 }),
-      level: fc.constantFrom(10, 20, 30, 40, 50, 60),
-      name: fc.option(text, { nil: undefined }),
-      bindings: fc.option(fc.array(fc.tuple(key, json), { maxLength: 3 }).map(toObject), { nil: undefined }),
-      msg: fc.option(text, { nil: undefined }),
-      args: fc.constant([]),
-      fields: fc.option(fc.array(fc.tuple(key, json), { maxLength: 4 }).map(toObject), { nil: undefined }),
-    });
+    const records = recordsWithoutPrintf;
     // One encoder for the whole run: the line start it keeps in place sees loggers, levels and
     // times change, and so does the message ending it keeps.
     const encoder = new JsonLineEncoder(renderProcessKeys(context), 0);
