@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/record/decoder.js';
 import { JsonLineRenderer, NOT_RENDERED } from '../../../src/line/json-bytes.js';
 import { createJsonFormatter } from '../../../src/line/json-format.js';
-import { BENCH_RECORD, encodeRecord, recordsWithoutPrintf, json, jsonWith, key, text, toObject, type RecordInput } from '../../support/records.js';
+import { BENCH_RECORD, encodeRecord, recordsWithoutPrintf, jsonWith, text, toObject, type RecordInput } from '../../support/records.js';
 
 const context = { pid: 4242, hostname: 'host "one"\n\u2028' };
 const format = createJsonFormatter(context);
